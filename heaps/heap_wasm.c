@@ -1,0 +1,46 @@
+/* The wasm provider: memory.grow on memory 0.
+ *
+ * Whatever else grows memory (libc's malloc, another provider) takes pages too, so
+ * the pages of two grows are adjacent only if nobody grew in between; strategies
+ * compare addresses, never assume. As the program's sole allocator the provider owns
+ * __heap_base .. the end of memory at init as its initial space. */
+#include <stdint.h>
+
+#include "alloy/heap.h"
+
+/* wasm32 addresses wrap at 4 GiB: stop one page short so that an end never does. */
+#define WASM_MAX_PAGES ((size_t)65535)
+
+extern unsigned char __heap_base;
+
+static void *wasm_grow(alloy_heap *heap, size_t pages)
+{
+    if (pages > WASM_MAX_PAGES - __builtin_wasm_memory_size(0))
+        return NULL;
+    size_t old_pages = __builtin_wasm_memory_grow(0, pages);
+    if (old_pages == SIZE_MAX)
+        return NULL;
+    char *first = (char *)(uintptr_t)(old_pages * ALLOY_PAGE_SIZE);
+    heap->end = first + pages * ALLOY_PAGE_SIZE;
+    return first;
+}
+
+static const alloy_heap_ops wasm_ops = {"wasm", wasm_grow};
+
+alloy_heap *alloy_wasm_heap_init(alloy_wasm_heap *h, bool sole_allocator)
+{
+    if (!h)
+        return NULL;
+    char *memory_end = (char *)(uintptr_t)(__builtin_wasm_memory_size(0) * ALLOY_PAGE_SIZE);
+    char *base = (char *)(((uintptr_t)&__heap_base + 15) & ~(uintptr_t)15);
+    if (!sole_allocator || base > memory_end)
+        base = memory_end;
+    size_t initial_bytes = (size_t)((uintptr_t)memory_end - (uintptr_t)base) & ~(size_t)15;
+
+    h->heap.ops = &wasm_ops;
+    h->heap.start = base;
+    h->heap.end = memory_end;
+    h->heap.initial = initial_bytes ? base : NULL;
+    h->heap.initial_bytes = initial_bytes;
+    return &h->heap;
+}

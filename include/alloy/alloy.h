@@ -1,0 +1,104 @@
+/* alloy/alloy.h - the allocator interface and its front end.
+ *
+ * An allocator is a handle (alloy_allocator) over a const table of functions
+ * (alloy_strategy). Every strategy instance begins with the handle, lives in memory
+ * its creator provides, and takes its memory from a heap provider (alloy/heap.h).
+ *
+ * Programs call the front-end functions below, never the table: the front end checks
+ * every argument and keeps the shared statistics, so a strategy only ever sees
+ * clean requests: 1 <= size <= ALLOY_MAX_SIZE and a power-of-two alignment of at
+ * most ALLOY_MAX_ALIGN.
+ *
+ * Frees are sized: the caller passes back the size and alignment it asked for, as
+ * with Rust's GlobalAlloc or Zig's Allocator, so blocks carry no header. Passing a
+ * different size or alignment, or a pointer the instance never gave out, is
+ * undefined. Instances are not thread-safe.
+ */
+#ifndef ALLOY_ALLOY_H
+#define ALLOY_ALLOY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "alloy/config.h"
+#include "alloy/heap.h"
+#include "alloy/stats.h"
+
+/* The largest alignment alloy honours: one page. */
+#define ALLOY_MAX_ALIGN ((size_t)65536)
+/* The largest size alloy accepts: larger requests fail as out of memory, so that no
+ * strategy's rounding can overflow. */
+#define ALLOY_MAX_SIZE (SIZE_MAX - 2 * ALLOY_PAGE_SIZE)
+
+typedef struct alloy_allocator alloy_allocator;
+
+/* What a strategy implements. The front end guarantees for every call:
+ * self != NULL; 1 <= size <= ALLOY_MAX_SIZE; align is a power of two <= ALLOY_MAX_ALIGN;
+ * ptr is a live block that this instance handed out with exactly (size, align). */
+typedef struct alloy_strategy {
+    const char *name;
+    /* A block of `size` bytes aligned to `align`, or NULL. */
+    void *(*alloc)(alloy_allocator *self, size_t size, size_t align);
+    /* Make the block `new_size` bytes long without moving it; false leaves it as it was. */
+    bool (*resize)(alloy_allocator *self, void *ptr, size_t size, size_t align, size_t new_size);
+    /* Give the block back. */
+    void (*free)(alloy_allocator *self, void *ptr, size_t size, size_t align);
+    /* Fill in the strategy's own part of *out. */
+    void (*stats)(const alloy_allocator *self, alloy_statistics *out);
+    /* Verify every internal invariant; false when one is broken. */
+    bool (*check)(const alloy_allocator *self);
+} alloy_strategy;
+
+/* The handle: the first member of every strategy instance. */
+struct alloy_allocator {
+    const alloy_strategy *strategy;
+    alloy_metrics metrics; /* kept by the front end; strategies add heap_bytes */
+};
+
+/* Allocate `size` bytes aligned to `align` (a power of two, 1 .. 65536).
+ * Returns NULL, and counts it, when: a is NULL or align is bad (invalid_requests);
+ * size > ALLOY_MAX_SIZE or memory runs out (failed_allocs). size 0 returns NULL and
+ * counts nothing: there is nothing to allocate, and alloy_free takes NULL back.
+ * After a NULL every block already allocated is intact and the instance is usable. */
+void *alloy_alloc(alloy_allocator *a, size_t size, size_t align);
+
+/* Free a block from alloy_alloc/alloy_realloc of this instance, passing the size and
+ * alignment it was asked for with. ptr NULL is ignored (whatever the size). A NULL a,
+ * size 0 with a non-NULL ptr, or a bad align is ignored and counted as invalid. */
+void alloy_free(alloy_allocator *a, void *ptr, size_t size, size_t align);
+
+/* Change a block's size without moving it: true when the block is now new_size bytes
+ * long (contents up to the smaller size kept), false when it could not be done here
+ * (the block is then unchanged). False also for NULL a or ptr, size or new_size 0,
+ * new_size > ALLOY_MAX_SIZE, or a bad align (the last ones counted as invalid). */
+bool alloy_resize(alloy_allocator *a, void *ptr, size_t size, size_t align, size_t new_size);
+
+/* Resize in place if possible, else move: allocate new_size bytes with the same
+ * alignment, copy min(size, new_size) bytes, free the old block. Returns the block,
+ * or NULL with the old block untouched and still owned by the caller when memory runs
+ * out or new_size > ALLOY_MAX_SIZE. ptr NULL acts as alloy_alloc(a, new_size, align).
+ * new_size 0 frees the block and returns NULL. A NULL a or bad align returns NULL and
+ * changes nothing. */
+void *alloy_realloc(alloy_allocator *a, void *ptr, size_t size, size_t align, size_t new_size);
+
+/* Fill *out with the instance's statistics. Either NULL: nothing happens. */
+void alloy_stats(const alloy_allocator *a, alloy_statistics *out);
+
+/* Start a new trip: trip high waters become the current bytes in use (and, with the
+ * audit table, the current block counts), so afterwards they report the peak since
+ * this call. NULL is ignored. */
+void alloy_reset_trip(alloy_allocator *a);
+
+/* Verify the instance: its statistics are consistent and the strategy's own
+ * invariants hold (free space accounted exactly, links well formed). Cost is linear
+ * in the instance's free blocks. NULL answers false. */
+bool alloy_check(const alloy_allocator *a);
+
+/* The strategy's name ("bumpfree", ...); "" for NULL. */
+const char *alloy_name(const alloy_allocator *a);
+
+/* Initialise the handle at the front of a strategy instance. For strategy authors. */
+void alloy_allocator_init(alloy_allocator *a, const alloy_strategy *strategy);
+
+#endif

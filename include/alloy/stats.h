@@ -1,0 +1,80 @@
+/* alloy/stats.h - the statistics every allocator instance keeps.
+ *
+ * The shared figures (alloy_metrics) are kept by the front end (alloy.c) for every
+ * strategy alike; each strategy adds its own figures beside them in alloy_statistics.
+ * Byte counts are the sizes callers asked for, not what strategies rounded them to.
+ * Every counter is 64-bit, also on wasm32 where size_t is 32-bit.
+ */
+#ifndef ALLOY_STATS_H
+#define ALLOY_STATS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "alloy/config.h"
+
+#if ALLOY_AUDIT_SIZES
+/* One row of the per-size audit table: live blocks of one size class.
+ * Class k holds requests of 2^(k-1)+1 .. 2^k bytes (class 0 holds size 1). */
+typedef struct alloy_size_audit {
+    uint64_t live;            /* blocks of this class alive now */
+    uint64_t high_water;      /* most blocks of this class alive at once */
+    uint64_t trip_high_water; /* the same since the last alloy_reset_trip */
+} alloy_size_audit;
+
+#define ALLOY_AUDIT_CLASSES (sizeof(size_t) * 8 + 1)
+#endif
+
+typedef struct alloy_metrics {
+    uint64_t bytes_in_use;     /* sum of the sizes of live blocks */
+    uint64_t high_water;       /* most bytes_in_use ever */
+    uint64_t trip_high_water;  /* most bytes_in_use since the last reset_trip */
+    uint64_t allocs;           /* blocks handed out (alloy_alloc, alloy_realloc of NULL) */
+    uint64_t frees;            /* blocks given back (alloy_free, alloy_realloc to 0) */
+    uint64_t reallocs;         /* blocks resized, in place or moved: allocs - frees stays
+                                  the number of live blocks */
+    uint64_t failed_allocs;    /* allocations and growths refused for lack of memory */
+    uint64_t invalid_requests; /* calls rejected for bad arguments (bad alignment, ...) */
+    uint64_t largest_request;  /* largest size ever asked for, served or not */
+    uint64_t heap_bytes;       /* bytes obtained from the heap provider */
+#if ALLOY_AUDIT_SIZES
+    alloy_size_audit audit[ALLOY_AUDIT_CLASSES];
+#endif
+} alloy_metrics;
+
+/* Figures of the bump + unordered free list strategy. */
+typedef struct alloy_bumpfree_stats {
+    uint64_t free_blocks;    /* blocks on the free list */
+    uint64_t free_bytes;     /* bytes on the free list */
+    uint64_t bump_bytes;     /* bytes left between the bump pointer and the area's end */
+    uint64_t bump_areas;     /* bump areas started (1 + growths that were not contiguous) */
+    uint64_t live_bytes;     /* bytes held by live blocks after rounding */
+} alloy_bumpfree_stats;
+
+/* What alloy_stats() reports: the shared figures, then the figures of the
+ * instance's strategy (the others are zero). */
+typedef struct alloy_statistics {
+    const char *strategy;          /* the strategy's name, e.g. "bumpfree" */
+    alloy_metrics shared;
+    alloy_bumpfree_stats bumpfree;
+} alloy_statistics;
+
+/* The metrics operations below are what the front end and the strategies use;
+ * programs read metrics through alloy_stats() and reset them with alloy_reset_trip().
+ * None of them accepts NULL. */
+
+/* A block of `size` bytes was handed out. */
+void alloy_metrics_allocated(alloy_metrics *m, size_t size);
+/* A block of `size` bytes was given back. */
+void alloy_metrics_freed(alloy_metrics *m, size_t size);
+/* A live block changed size from old_size to new_size (in place or moved). */
+void alloy_metrics_resized(alloy_metrics *m, size_t old_size, size_t new_size);
+/* A request of `size` bytes could not be served for lack of memory. */
+void alloy_metrics_failed(alloy_metrics *m, size_t size);
+/* Start a new trip: trip high waters become the current figures. */
+void alloy_metrics_reset_trip(alloy_metrics *m);
+/* The invariants that hold between the figures (high waters above current values, ...). */
+bool alloy_metrics_consistent(const alloy_metrics *m);
+
+#endif
