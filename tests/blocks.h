@@ -1,0 +1,31 @@
+/* What tests know about the blocks they hold: where, how big, which pattern. */
+#ifndef ALLOY_TEST_BLOCKS_H
+#define ALLOY_TEST_BLOCKS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct live_block {
+    unsigned char *p; /* NULL: the slot is empty */
+    size_t size;
+    size_t align;
+    uint32_t tag;     /* seeds the fill pattern */
+} live_block;
+
+/* Fill the block with a pattern derived from its tag. */
+void block_fill(const live_block *b);
+/* Whether the first `size` bytes still hold the pattern. */
+bool block_intact(const live_block *b, size_t size);
+/* Whether no two of the n blocks (empty slots skipped) share a byte. */
+bool blocks_disjoint(const live_block *blocks, size_t n);
+
+/* A small, seedable generator (splitmix64). */
+typedef struct test_rng {
+    uint64_t state;
+} test_rng;
+uint64_t rng_next(test_rng *r);
+/* Uniform in [lo, hi]. */
+size_t rng_range(test_rng *r, size_t lo, size_t hi);
+
+#endif

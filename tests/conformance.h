@@ -1,0 +1,31 @@
+/* The conformance suite: properties every strategy must have on every heap provider.
+ * Written once; tests/conformance_criterion.c runs it natively, tests/wasm_runner.c
+ * under Node. */
+#ifndef ALLOY_TEST_CONFORMANCE_H
+#define ALLOY_TEST_CONFORMANCE_H
+
+#include "fixture.h"
+
+/* X(name, needs_bounded_heap) for every case. */
+#define CONFORMANCE_CASES(X)            \
+    X(contents_survive, false)          \
+    X(no_overlap, false)                \
+    X(every_alignment, false)           \
+    X(realloc_keeps_contents, false)    \
+    X(resize_in_place, false)           \
+    X(exhaustion, true)                 \
+    X(stats_match_shadow, false)        \
+    X(trip_high_water, false)           \
+    X(instances_share_heap, false)      \
+    X(coexists_with_malloc, false)      \
+    X(memory_is_reused, false)          \
+    X(bad_input, false)                 \
+    X(random_ops, false)
+
+#define CONFORMANCE_DECLARE(name, bounded) void conformance_##name(const fixture_kind *kind);
+CONFORMANCE_CASES(CONFORMANCE_DECLARE)
+
+/* Operations of random_ops per strategy x heap (ALLOY_RANDOM_OPS overrides). */
+#define RANDOM_OPS_DEFAULT 1000000L
+
+#endif

@@ -1,0 +1,25 @@
+/* The build-time default strategy and heap (meson options strategy and heap). */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "alloy/default.h"
+
+Test(default, is_what_meson_configured)
+{
+    static alloy_default_heap heap_storage;
+    static alloy_default_strategy storage;
+    alloy_heap *heap = alloy_default_heap_init(&heap_storage);
+    cr_assert(heap);
+    cr_assert_str_eq(alloy_heap_name(heap), ALLOY_DEFAULT_HEAP);
+    alloy_allocator *a = alloy_default_init(&storage, heap);
+    cr_assert(a);
+    cr_assert_str_eq(alloy_name(a), ALLOY_DEFAULT_STRATEGY);
+    char *p = alloy_alloc(a, 1000, 64);
+    cr_assert(p && (uintptr_t)p % 64 == 0);
+    memset(p, 1, 1000);
+    alloy_free(a, p, 1000, 64);
+    cr_assert(alloy_check(a));
+    cr_assert_null(alloy_default_heap_init(NULL));
+    cr_assert_null(alloy_default_init(NULL, heap));
+    cr_assert_null(alloy_default_init(&storage, NULL));
+}

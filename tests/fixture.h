@@ -1,0 +1,52 @@
+/* Test fixtures: every strategy on every heap provider of the target, built the same
+ * way for Criterion (native) and for the framework-free wasm runner. */
+#ifndef ALLOY_TEST_FIXTURE_H
+#define ALLOY_TEST_FIXTURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "alloy/alloy.h"
+#include "alloy/bumpfree.h"
+
+typedef struct fixture_kind {
+    const char *strategy; /* "bumpfree" */
+    const char *heap;     /* "mmap", "static" or "wasm" */
+} fixture_kind;
+
+/* The kinds this target has, and how many. */
+extern const fixture_kind fixture_kinds[];
+extern const size_t fixture_kind_count;
+
+#define FIXTURE_INSTANCES 3
+
+typedef struct fixture {
+    const fixture_kind *kind;
+    alloy_heap *heap;
+    union {
+        alloy_static_heap static_heap;
+#if defined(__wasm__)
+        alloy_wasm_heap wasm_heap;
+#else
+        alloy_mmap_heap mmap_heap;
+#endif
+    } provider;
+    unsigned char *array; /* the static heap's array, as malloc returned it */
+    union {
+        alloy_bumpfree bumpfree;
+    } instances[FIXTURE_INSTANCES];
+    size_t instance_count;
+} fixture;
+
+/* Build the provider of `kind`, limited to about `heap_bytes` (static and mmap; the wasm
+ * provider is limited only by wasm memory), and its first instance. The static array
+ * is deliberately misaligned. False when the provider cannot start. */
+bool fixture_open(fixture *f, const fixture_kind *kind, size_t heap_bytes);
+/* Instance i (0 <= i < FIXTURE_INSTANCES) on the fixture's provider, made on first use. */
+alloy_allocator *fixture_instance(fixture *f, size_t i);
+/* Whether the provider can run out of memory within reasonable test time. */
+bool fixture_heap_is_bounded(const fixture *f);
+/* Release the provider. */
+void fixture_close(fixture *f);
+
+#endif

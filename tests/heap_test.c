@@ -1,0 +1,97 @@
+/* The heap providers on their own: page sizes and alignment, the one-time claim of
+ * the initial space, clean failure at the limit. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "alloy/heap.h"
+
+#define PAGE ALLOY_PAGE_SIZE
+
+static _Alignas(65536) unsigned char array[5 * PAGE];
+
+Test(static_heap, any_alignment_and_size)
+{
+    for (size_t skew = 0; skew < 40; skew += 3) {
+        for (size_t bytes = 0; bytes < 4 * PAGE + 100; bytes += PAGE / 3 + skew) {
+            alloy_static_heap h;
+            alloy_heap *heap = alloy_static_heap_init(&h, array + skew, bytes);
+            cr_assert(heap);
+            char *lo = (char *)array + skew, *hi = lo + bytes;
+            uintptr_t usable_lo = ((uintptr_t)lo + 15) & ~(uintptr_t)15, usable_hi = (uintptr_t)hi & ~(uintptr_t)15;
+            size_t usable = usable_hi > usable_lo ? usable_hi - usable_lo : 0;
+            size_t initial_bytes;
+            char *initial = alloy_heap_claim_initial(heap, &initial_bytes);
+            cr_assert_eq(initial_bytes, usable % PAGE, "the initial space is what whole pages leave");
+            cr_assert_eq((uintptr_t)heap->start, usable_lo);
+            if (initial)
+                cr_assert_eq(initial, heap->start);
+            /* pages follow the initial space without a gap, and stay inside the array */
+            char *expect = heap->start + initial_bytes;
+            size_t pages = 0;
+            for (char *p; (p = alloy_heap_grow(heap, 1)); pages++, expect += PAGE) {
+                cr_assert_eq(p, expect);
+                cr_assert(p + PAGE <= hi);
+                memset(p, 0xab, PAGE);
+            }
+            cr_assert_eq(pages, usable / PAGE);
+        }
+    }
+}
+
+Test(static_heap, initial_space_is_claimed_once)
+{
+    alloy_static_heap h;
+    alloy_heap *heap = alloy_static_heap_init(&h, array + 5, 2 * PAGE + 1000);
+    size_t bytes;
+    cr_assert(alloy_heap_claim_initial(heap, &bytes));
+    cr_assert_gt(bytes, 900);
+    cr_assert_null(alloy_heap_claim_initial(heap, &bytes));
+    cr_assert_eq(bytes, 0);
+}
+
+Test(static_heap, refuses_cleanly)
+{
+    alloy_static_heap h;
+    alloy_heap *heap = alloy_static_heap_init(&h, array, 3 * PAGE);
+    cr_assert_null(alloy_heap_grow(heap, 0));
+    cr_assert_null(alloy_heap_grow(heap, 4));
+    cr_assert_null(alloy_heap_grow(heap, SIZE_MAX));
+    cr_assert_eq(alloy_heap_grow(heap, 2), (char *)array);
+    cr_assert_null(alloy_heap_grow(heap, 2), "one page left");
+    cr_assert_eq(alloy_heap_grow(heap, 1), (char *)array + 2 * PAGE, "a refusal changed nothing");
+    cr_assert_null(alloy_heap_grow(heap, 1));
+    cr_assert_null(alloy_static_heap_init(NULL, array, 1));
+    cr_assert_null(alloy_static_heap_init(&h, NULL, 1));
+    cr_assert_str_eq(alloy_heap_name(heap), "static");
+}
+
+Test(mmap_heap, pages_in_order_up_to_the_maximum)
+{
+    alloy_mmap_heap h;
+    alloy_heap *heap = alloy_mmap_heap_init(&h, 10 * PAGE - 1); /* rounds up to 10 pages */
+    cr_assert(heap);
+    size_t bytes;
+    cr_assert_null(alloy_heap_claim_initial(heap, &bytes));
+    cr_assert_eq(heap->start, heap->end);
+    char *first = alloy_heap_grow(heap, 3);
+    cr_assert(first);
+    cr_assert_eq((uintptr_t)first % PAGE, 0);
+    memset(first, 1, 3 * PAGE);
+    cr_assert_eq(alloy_heap_grow(heap, 7), first + 3 * PAGE);
+    memset(first + 3 * PAGE, 2, 7 * PAGE);
+    cr_assert_null(alloy_heap_grow(heap, 1));
+    cr_assert_null(alloy_heap_grow(heap, SIZE_MAX / PAGE));
+    cr_assert_eq(heap->end, first + 10 * PAGE);
+    cr_assert_str_eq(alloy_heap_name(heap), "mmap");
+    alloy_mmap_heap_destroy(&h);
+    alloy_mmap_heap_destroy(&h); /* harmless */
+    alloy_mmap_heap_destroy(NULL);
+}
+
+Test(mmap_heap, bad_arguments)
+{
+    alloy_mmap_heap h;
+    cr_assert_null(alloy_mmap_heap_init(NULL, PAGE));
+    cr_assert_null(alloy_mmap_heap_init(&h, 0));
+    cr_assert_null(alloy_mmap_heap_init(&h, SIZE_MAX));
+}
