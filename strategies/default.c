@@ -16,7 +16,9 @@ alloy_heap *alloy_default_heap_init(alloy_default_heap *storage)
 
 alloy_allocator *alloy_default_init(alloy_default_strategy *storage, alloy_heap *heap)
 {
-#if ALLOY_DEFAULT_STRATEGY_BUMPFREE
+#if ALLOY_DEFAULT_STRATEGY_REGION
+    return alloy_region_init(storage, heap);
+#else
     return alloy_bumpfree_init(storage, heap);
 #endif
 }

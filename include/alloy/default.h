@@ -10,8 +10,11 @@
 
 #include "alloy/alloy.h"
 #include "alloy/bumpfree.h"
+#include "alloy/region.h"
 
-#if ALLOY_DEFAULT_STRATEGY_BUMPFREE
+#if ALLOY_DEFAULT_STRATEGY_REGION
+typedef alloy_region alloy_default_strategy;
+#elif ALLOY_DEFAULT_STRATEGY_BUMPFREE
 typedef alloy_bumpfree alloy_default_strategy;
 #else
 #error "alloy/config.h names no default strategy"

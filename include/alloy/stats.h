@@ -52,12 +52,27 @@ typedef struct alloy_bumpfree_stats {
     uint64_t live_bytes;     /* bytes held by live blocks after rounding */
 } alloy_bumpfree_stats;
 
+/* Figures of the region/page-link strategy, as alloc_cat's AllocatorStats. Words are
+ * 4 bytes. Region figures are summed over all regions. */
+typedef struct alloy_region_stats {
+    uint64_t regions;                     /* regions (bump areas of at most 2 MiB) */
+    uint64_t total_words;                 /* their size, headers included */
+    uint64_t allocated_words;             /* held by live small blocks */
+    uint64_t unused_words;                /* above the bump pointer of the current region */
+    uint64_t fragment_words;              /* free, below the bump pointers */
+    uint64_t fragments;                   /* free blocks below the bump pointers */
+    uint64_t total_large_pages;           /* 64 KiB pages in runs for large blocks */
+    uint64_t unused_large_pages;          /* pages of free runs */
+    uint64_t allocated_large_pages_words; /* words in use in runs that are in use */
+} alloy_region_stats;
+
 /* What alloy_stats() reports: the shared figures, then the figures of the
  * instance's strategy (the others are zero). */
 typedef struct alloy_statistics {
     const char *strategy;          /* the strategy's name, e.g. "bumpfree" */
     alloy_metrics shared;
     alloy_bumpfree_stats bumpfree;
+    alloy_region_stats region;
 } alloy_statistics;
 
 /* The metrics operations below are what the front end and the strategies use;
