@@ -5,10 +5,13 @@
 
 const fixture_kind fixture_kinds[] = {
 #if defined(__wasm__)
+    {"region", "wasm"},
     {"bumpfree", "wasm"},
 #else
+    {"region", "mmap"},
     {"bumpfree", "mmap"},
 #endif
+    {"region", "static"},
     {"bumpfree", "static"},
 };
 const size_t fixture_kind_count = sizeof fixture_kinds / sizeof fixture_kinds[0];
@@ -42,7 +45,9 @@ alloy_allocator *fixture_instance(fixture *f, size_t i)
     while (f->instance_count <= i) {
         void *storage = &f->instances[f->instance_count];
         alloy_allocator *a = NULL;
-        if (strcmp(f->kind->strategy, "bumpfree") == 0)
+        if (strcmp(f->kind->strategy, "region") == 0)
+            a = alloy_region_init(storage, f->heap);
+        else if (strcmp(f->kind->strategy, "bumpfree") == 0)
             a = alloy_bumpfree_init(storage, f->heap);
         if (!a)
             return NULL;

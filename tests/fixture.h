@@ -8,9 +8,10 @@
 
 #include "alloy/alloy.h"
 #include "alloy/bumpfree.h"
+#include "alloy/region.h"
 
 typedef struct fixture_kind {
-    const char *strategy; /* "bumpfree" */
+    const char *strategy; /* "region" or "bumpfree" */
     const char *heap;     /* "mmap", "static" or "wasm" */
 } fixture_kind;
 
@@ -34,6 +35,7 @@ typedef struct fixture {
     unsigned char *array; /* the static heap's array, as malloc returned it */
     union {
         alloy_bumpfree bumpfree;
+        alloy_region region;
     } instances[FIXTURE_INSTANCES];
     size_t instance_count;
 } fixture;
