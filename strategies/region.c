@@ -2,36 +2,35 @@
  * design, with its region internals designed here.
  *
  * Small blocks (up to 32 KiB)
- *   A region is a bump area of at most 2 MiB with a 16-byte header:
+ *   A region is a bump area of at most 2 MiB. It begins with a 16-byte header (next
+ *   region, bump offset, size) and ends with its free map, one bit per 16-byte unit
+ *   of the region (1/128 of it: 512 bytes for a 64 KiB region), set on the first and
+ *   the last unit of every free block:
  *
- *     | header | live | free | live | pad | live |      bump room      |
- *     ^start                                     ^start+bump           ^start+end
+ *     | header | live | free | live | pad | live |    bump room    | free map |
+ *     ^start                                     ^start+bump                    ^start+size
  *
- *   The header holds the next region, the bump offset and the end offset. Regions
- *   form a list headed by the current region, the only one that bumps: when a region
- *   cannot serve a request it grows by pages if the heap's next pages are adjacent and
- *   it stays within 2 MiB; otherwise a new region starts on new pages and what is left
- *   of the old bump room goes on the free lists. The first region takes the heap's
- *   initial space when that is at least 1 KiB.
+ *   Regions form a list headed by the current region, the only one that bumps: when
+ *   it cannot serve a request it grows by pages if the heap's next pages are adjacent
+ *   and it stays within 2 MiB (the free map moves to the new end), otherwise a new
+ *   region starts on new pages and the old bump room becomes a free block. The first
+ *   region takes the heap's initial space when that is at least 1 KiB.
  *
- *   Block sizes are counted in 8-byte units (statistics report 4-byte words). A free
- *   block holds { next, units } as two 32-bit numbers: next is the offset, in units,
- *   of the next free block from the instance's origin (the heap's start), so that
- *   the layout is the same on wasm32 and x86_64. Blocks carry no header: frees are
- *   sized. Requests aligned to 16 or more are rounded to 16 bytes so that they leave
- *   no 8-byte gaps between them.
+ *   Blocks are whole 16-byte units; live blocks carry no header (frees are sized). A
+ *   free block holds { next, prev, units } at its start and its units again in its
+ *   last 4 bytes. next and prev are offsets, in units, from the instance's origin (the
+ *   heap's start), so the layout is the same on wasm32 and x86_64.
  *
- *   Free blocks sit on 64 segregated lists with a bitmap of the non-empty ones: sizes
- *   1..16 units one class each, then four classes per power of two, the last class
- *   holding every block of 57,344 units and more. alloc looks at the head of the
- *   request's own class, then takes the head of the first non-empty larger class
- *   (which always fits), then bumps, splitting off what a block has to spare in front
- *   (alignment) and behind. free pushes the block on its class, or lowers the bump
- *   pointer when the block ends there. Free space is merged lazily: when a request
- *   would otherwise grow the heap and blocks were freed since the last merge, all
- *   free blocks are sorted by address (a merge sort of the list), touching ones are
- *   joined, a block that ends at the bump pointer returns to the bump room, and the
- *   lists are rebuilt in address order.
+ *   Free blocks sit on 64 segregated, doubly linked lists with a bitmap of the
+ *   non-empty ones: sizes 1..16 units one class each, then four classes per power of
+ *   two, the last holding every block of 28,672 units and more. alloc looks at the
+ *   head of the request's own class, then takes the head of the first non-empty
+ *   larger class (which always fits), then bumps; what a block has to spare in front
+ *   (alignment) and behind goes back as free blocks. free coalesces at once: a set bit
+ *   on the unit after the block can only be the start of a free block, a set bit on
+ *   the unit before it only the end of one (whose last 4 bytes then give its start),
+ *   so the map answers both questions in O(1); a block
+ *   that ends at the current region's bump pointer returns to the bump room.
  *
  * Large blocks (over 32 KiB)
  *   A large block takes a run of whole 64 KiB pages. The last bytes of every run hold
@@ -44,18 +43,18 @@
  *   it in memory (in either order).
  *
  * Costs
- *   small alloc and free: O(1), except the lazy merge, O(f log f) for f free blocks,
- *   paid only where the heap would otherwise grow. small resize: O(1) at the bump
- *   pointer or when shrinking, O(f) to grow into the free block that follows.
- *   large alloc, free and resize: O(runs). check: O(f x regions + runs^2).
- *   Bookkeeping: 16 bytes per region, 16 bytes (8 on wasm32) per run, 8-byte minimum
- *   block. Single-threaded.
+ *   small alloc, free and resize: O(1), and O(regions) for free to find its region
+ *   (the current one is tried first). Region
+ *   growth moves the free map: O(region / 128). large alloc, free and resize:
+ *   O(runs). check: O(free blocks x regions + region bytes / 128 + runs^2).
+ *   Bookkeeping: 16 bytes and 1/128 of every region, 16 bytes (8 on wasm32) per run,
+ *   16-byte minimum block. Single-threaded.
  */
 #include <string.h>
 
 #include "alloy/region.h"
 
-#define UNIT ((size_t)8)
+#define UNIT ((size_t)16)
 #define AREA_HEADER ((size_t)16)
 #define MIN_INITIAL ((size_t)1024)
 #define NIL ((uint32_t)0)
@@ -67,26 +66,44 @@
 typedef struct alloy_region_area {
     struct alloy_region_area *next;
     uint32_t bump; /* bytes from the area's start */
-    uint32_t end;  /* bytes from the area's start */
+    uint32_t size; /* bytes from the area's start to its end, free map included */
 } area;
 
 _Static_assert(sizeof(area) <= AREA_HEADER, "a region header must fit its 16 bytes");
 
 typedef struct free_block {
-    uint32_t next;
+    uint32_t next, prev; /* NIL ends the list; prev NIL: first in its class */
     uint32_t units;
 } free_block;
+
+_Static_assert(sizeof(free_block) + sizeof(uint32_t) <= UNIT, "a free block's record and footer fit a unit");
 
 static alloy_region *region_of(alloy_allocator *a)
 {
     return (alloy_region *)a;
 }
 
-/* --- small blocks: addresses, classes, lists --------------------------------------- */
+/* --- small blocks: geometry -------------------------------------------------------- */
 
 static char *area_start(const area *ar)
 {
     return (char *)ar;
+}
+
+static size_t map_bytes(size_t size)
+{
+    return (size / UNIT + 31) / 32 * 4;
+}
+
+static uint32_t *free_map(const area *ar)
+{
+    return (uint32_t *)(void *)(area_start(ar) + ar->size - map_bytes(ar->size));
+}
+
+/* Where the bump room ends: the free map. */
+static size_t room_end(const area *ar)
+{
+    return ar->size - map_bytes(ar->size);
 }
 
 static uintptr_t bump_address(const area *ar)
@@ -96,7 +113,7 @@ static uintptr_t bump_address(const area *ar)
 
 static free_block *block_at(const alloy_region *r, uint32_t offset)
 {
-    return (free_block *)(r->origin + (size_t)offset * UNIT);
+    return (free_block *)(void *)(r->origin + (size_t)offset * UNIT);
 }
 
 static uint32_t offset_of(const alloy_region *r, uintptr_t address)
@@ -109,12 +126,14 @@ static uintptr_t address_of(const alloy_region *r, uint32_t offset)
     return (uintptr_t)r->origin + (size_t)offset * UNIT;
 }
 
-static uint32_t units_for(size_t size, size_t align)
+static uint32_t *footer_of(const alloy_region *r, uint32_t offset, uint32_t units)
 {
-    size_t units = (size + UNIT - 1) / UNIT;
-    if (align >= 2 * UNIT)
-        units = (units + 1) & ~(size_t)1;
-    return (uint32_t)units;
+    return (uint32_t *)(void *)(address_of(r, offset + units) - sizeof(uint32_t));
+}
+
+static uint32_t units_for(size_t size)
+{
+    return (uint32_t)((size + UNIT - 1) / UNIT);
 }
 
 static unsigned class_of(uint32_t units)
@@ -126,38 +145,94 @@ static unsigned class_of(uint32_t units)
     return c < ALLOY_REGION_CLASSES - 1 ? c : ALLOY_REGION_CLASSES - 1;
 }
 
-static void push_free(alloy_region *r, uint32_t offset, uint32_t units)
+/* The region holding [p, p + bytes), current region first. */
+static area *area_of(const alloy_region *r, uintptr_t p)
+{
+    for (area *ar = r->current; ar; ar = ar->next)
+        if (p >= (uintptr_t)ar && p < (uintptr_t)ar + ar->size)
+            return ar;
+    return NULL;
+}
+
+/* --- small blocks: the free map ---------------------------------------------------- */
+
+static size_t unit_index(const area *ar, uintptr_t address)
+{
+    return (address - (uintptr_t)ar) / UNIT;
+}
+
+static bool unit_free(const area *ar, size_t unit)
+{
+    return (free_map(ar)[unit / 32] >> (unit % 32)) & 1;
+}
+
+static void mark(const area *ar, size_t unit)
+{
+    free_map(ar)[unit / 32] |= (uint32_t)1 << (unit % 32);
+}
+
+static void unmark(const area *ar, size_t unit)
+{
+    free_map(ar)[unit / 32] &= ~((uint32_t)1 << (unit % 32));
+}
+
+/* --- small blocks: free lists ------------------------------------------------------ */
+
+static void list_insert(alloy_region *r, uint32_t offset, uint32_t units)
 {
     unsigned c = class_of(units);
     free_block *b = block_at(r, offset);
     b->units = units;
+    *footer_of(r, offset, units) = units;
+    b->prev = NIL;
     b->next = r->class_heads[c];
+    if (b->next != NIL)
+        block_at(r, b->next)->prev = offset;
     r->class_heads[c] = offset;
     r->class_bitmap |= (uint64_t)1 << c;
     r->free_blocks++;
     r->free_units += units;
 }
 
-static void unlink_free(alloy_region *r, unsigned c, uint32_t *link)
+static void list_remove(alloy_region *r, uint32_t offset)
 {
-    free_block *b = block_at(r, *link);
-    *link = b->next;
+    free_block *b = block_at(r, offset);
+    unsigned c = class_of(b->units);
+    if (b->prev != NIL)
+        block_at(r, b->prev)->next = b->next;
+    else
+        r->class_heads[c] = b->next;
+    if (b->next != NIL)
+        block_at(r, b->next)->prev = b->prev;
     if (r->class_heads[c] == NIL)
         r->class_bitmap &= ~((uint64_t)1 << c);
     r->free_blocks--;
     r->free_units -= b->units;
 }
 
-/* Hand out `units` at `offset + pad` from a free block of `have` units that is no
- * longer on a list; the front and back it does not need go back on the lists. */
-static void *carve(alloy_region *r, uint32_t offset, uint32_t have, uint32_t pad, uint32_t units)
+/* Make [offset, offset + units) of region `ar` a free block. */
+static void add_free(alloy_region *r, area *ar, uint32_t offset, uint32_t units)
 {
+    size_t first = unit_index(ar, address_of(r, offset));
+    mark(ar, first);
+    mark(ar, first + units - 1);
+    list_insert(r, offset, units);
+}
+
+/* Hand out `units` at `offset + pad` of a free block of `have` units, already off its
+ * list; the front and back it does not need stay free. */
+static void *carve(alloy_region *r, area *ar, uint32_t offset, uint32_t have, uint32_t pad, uint32_t units)
+{
+    size_t first = unit_index(ar, address_of(r, offset)), rest = have - pad - units;
+    uintptr_t p = address_of(r, offset + pad);
+    unmark(ar, first);
+    unmark(ar, first + have - 1);
     if (pad)
-        push_free(r, offset, pad);
-    if (have > pad + units)
-        push_free(r, offset + pad + units, have - pad - units);
+        add_free(r, ar, offset, pad);
+    if (rest)
+        add_free(r, ar, offset + pad + units, (uint32_t)rest);
     r->live_units += units;
-    return (void *)address_of(r, offset + pad);
+    return (void *)p;
 }
 
 static uint32_t pad_units(const alloy_region *r, uint32_t offset, size_t align)
@@ -165,131 +240,42 @@ static uint32_t pad_units(const alloy_region *r, uint32_t offset, size_t align)
     return (uint32_t)((-address_of(r, offset) & (align - 1)) / UNIT);
 }
 
+static void *take_free(alloy_region *r, unsigned c, size_t align, uint32_t units)
+{
+    uint32_t offset = r->class_heads[c];
+    uint32_t have = block_at(r, offset)->units, pad = pad_units(r, offset, align);
+    if (pad > have || have - pad < units)
+        return NULL;
+    list_remove(r, offset);
+    return carve(r, area_of(r, address_of(r, offset)), offset, have, pad, units);
+}
+
 static void *from_free_lists(alloy_region *r, uint32_t units, size_t align)
 {
     unsigned c = class_of(units);
     if (r->class_bitmap & ((uint64_t)1 << c)) {
-        uint32_t offset = r->class_heads[c];
-        uint32_t have = block_at(r, offset)->units, pad = pad_units(r, offset, align);
-        if (pad <= have && have - pad >= units) {
-            unlink_free(r, c, &r->class_heads[c]);
-            return carve(r, offset, have, pad, units);
-        }
+        void *p = take_free(r, c, align, units);
+        if (p)
+            return p;
     }
     /* every block of a class above the worst case's fits */
     uint32_t worst = units + (uint32_t)((align > UNIT ? align : UNIT) / UNIT) - 1;
     uint64_t larger = r->class_bitmap & (~(uint64_t)0 << 1 << class_of(worst));
-    if (!larger)
-        return NULL;
-    c = (unsigned)__builtin_ctzll(larger);
-    uint32_t offset = r->class_heads[c];
-    uint32_t have = block_at(r, offset)->units;
-    unlink_free(r, c, &r->class_heads[c]);
-    return carve(r, offset, have, pad_units(r, offset, align), units);
+    return larger ? take_free(r, (unsigned)__builtin_ctzll(larger), align, units) : NULL;
 }
 
 static void *from_bump(alloy_region *r, uint32_t units, size_t align)
 {
     area *ar = r->current;
     size_t pad = (size_t)(-bump_address(ar) & (align - 1));
-    size_t room = ar->end - ar->bump;
+    size_t room = room_end(ar) - ar->bump;
     if (pad > room || room - pad < units * UNIT)
         return NULL;
     if (pad)
-        push_free(r, offset_of(r, bump_address(ar)), (uint32_t)(pad / UNIT));
+        add_free(r, ar, offset_of(r, bump_address(ar)), (uint32_t)(pad / UNIT));
     ar->bump += (uint32_t)(pad + units * UNIT);
     r->live_units += units;
     return (void *)(bump_address(ar) - units * UNIT);
-}
-
-/* --- small blocks: lazy merging ---------------------------------------------------- */
-
-/* Sort a list of free blocks by address: a bottom-up merge sort of the linked list. */
-static uint32_t sort_by_address(alloy_region *r, uint32_t list)
-{
-    for (size_t width = 1;; width *= 2) {
-        uint32_t p = list, head = NIL, tail = NIL;
-        size_t merges = 0;
-        while (p != NIL) {
-            merges++;
-            uint32_t q = p;
-            size_t p_left = 0, q_left = width;
-            while (p_left < width && q != NIL) {
-                p_left++;
-                q = block_at(r, q)->next;
-            }
-            while (p_left > 0 || (q_left > 0 && q != NIL)) {
-                uint32_t next;
-                if (p_left == 0 || (q_left > 0 && q != NIL && q < p)) {
-                    next = q;
-                    q = block_at(r, q)->next;
-                    q_left--;
-                } else {
-                    next = p;
-                    p = block_at(r, p)->next;
-                    p_left--;
-                }
-                if (tail == NIL)
-                    head = next;
-                else
-                    block_at(r, tail)->next = next;
-                tail = next;
-            }
-            p = q;
-        }
-        if (tail != NIL)
-            block_at(r, tail)->next = NIL;
-        if (merges <= 1)
-            return head;
-        list = head;
-    }
-}
-
-static void merge_free_space(alloy_region *r)
-{
-    /* take every free block off its list, into one list */
-    uint32_t all = NIL;
-    for (uint64_t bits = r->class_bitmap; bits; bits &= bits - 1) {
-        unsigned c = (unsigned)__builtin_ctzll(bits);
-        uint32_t last = r->class_heads[c];
-        while (block_at(r, last)->next != NIL)
-            last = block_at(r, last)->next;
-        block_at(r, last)->next = all;
-        all = r->class_heads[c];
-        r->class_heads[c] = NIL;
-    }
-    r->class_bitmap = 0;
-    r->free_blocks = 0;
-    r->free_units = 0;
-    r->frees_since_merge = 0;
-
-    /* join touching blocks and give them back in address order */
-    uint32_t tails[ALLOY_REGION_CLASSES] = {0};
-    uint32_t b = sort_by_address(r, all);
-    while (b != NIL) {
-        free_block *block = block_at(r, b);
-        uint32_t next = block->next;
-        while (next != NIL && next == b + block->units) {
-            block->units += block_at(r, next)->units;
-            next = block_at(r, next)->next;
-        }
-        area *ar = r->current;
-        if (address_of(r, b + block->units) == bump_address(ar)) {
-            ar->bump -= block->units * (uint32_t)UNIT; /* back to the bump room */
-        } else {
-            unsigned c = class_of(block->units);
-            block->next = NIL;
-            if (tails[c] == NIL)
-                r->class_heads[c] = b;
-            else
-                block_at(r, tails[c])->next = b;
-            tails[c] = b;
-            r->class_bitmap |= (uint64_t)1 << c;
-            r->free_blocks++;
-            r->free_units += block->units;
-        }
-        b = next;
-    }
 }
 
 /* --- small blocks: regions --------------------------------------------------------- */
@@ -299,20 +285,31 @@ static bool fits_offsets(const alloy_region *r, const char *start, size_t bytes)
     return (uint64_t)((uintptr_t)start - (uintptr_t)r->origin) + bytes <= MAX_SPAN;
 }
 
-/* Start a region on [start, start + bytes); it becomes the current one. The old
- * current region's bump room goes on the free lists. */
+/* Start a region on [start, start + bytes); it becomes the current one, and the old
+ * current region's bump room becomes a free block. */
 static void start_region(alloy_region *r, char *start, size_t bytes)
 {
     area *old = r->current;
-    if (old && old->bump != old->end) {
-        push_free(r, offset_of(r, bump_address(old)), (old->end - old->bump) / (uint32_t)UNIT);
-        old->bump = old->end;
+    if (old && old->bump != room_end(old)) {
+        add_free(r, old, offset_of(r, bump_address(old)), (uint32_t)((room_end(old) - old->bump) / UNIT));
+        old->bump = (uint32_t)room_end(old);
     }
-    area *ar = (area *)start;
+    area *ar = (area *)(void *)start;
     ar->next = old;
     ar->bump = (uint32_t)AREA_HEADER;
-    ar->end = (uint32_t)bytes;
+    ar->size = (uint32_t)bytes;
+    memset(free_map(ar), 0, map_bytes(bytes));
     r->current = ar;
+}
+
+/* Grow the current region by `pages` adjacent pages, moving its free map to the end. */
+static void extend_region(area *ar, size_t pages)
+{
+    uint32_t *old_map = free_map(ar);
+    size_t old_bytes = map_bytes(ar->size);
+    ar->size += (uint32_t)(pages * PAGE);
+    memmove(free_map(ar), old_map, old_bytes);
+    memset((char *)free_map(ar) + old_bytes, 0, map_bytes(ar->size) - old_bytes);
 }
 
 static void *grow_heap(alloy_region *r, size_t pages)
@@ -337,8 +334,8 @@ static bool first_region(alloy_region *r)
     if (space && bytes >= MIN_INITIAL && fits_offsets(r, space, bytes)) {
         r->base.metrics.heap_bytes += bytes;
         while (bytes >= MIN_INITIAL) {
-            size_t take = bytes < ALLOY_REGION_MAX_BYTES ? bytes : ALLOY_REGION_MAX_BYTES;
-            start_region(r, space, take & ~(UNIT - 1));
+            size_t take = (bytes < ALLOY_REGION_MAX_BYTES ? bytes : ALLOY_REGION_MAX_BYTES) & ~(UNIT - 1);
+            start_region(r, space, take);
             space += take;
             bytes -= take;
         }
@@ -350,25 +347,39 @@ static bool first_region(alloy_region *r)
     return page != NULL;
 }
 
+/* Pages that give the current region `need` more bytes of room, or 0 when it cannot
+ * grow in place (not at the heap's end, or past 2 MiB). */
+static size_t extension_pages(const alloy_region *r, size_t need)
+{
+    const area *ar = r->current;
+    if (area_start(ar) + ar->size != r->heap->end)
+        return 0;
+    size_t room = room_end(ar) - ar->bump;
+    for (size_t pages = pages_for(need > room ? need - room : 1);; pages++) {
+        size_t size = ar->size + pages * PAGE;
+        if (size > ALLOY_REGION_MAX_BYTES)
+            return 0;
+        if (size - map_bytes(size) - ar->bump >= need)
+            return pages;
+    }
+}
+
 /* Make room for `need` bytes (worst-case alignment included) in the current region:
- * extend it when the heap's next pages are adjacent and it stays within 2 MiB,
- * otherwise start a new region. False when the heap refuses. */
+ * extend it when it can, otherwise start a new region. False when the heap refuses. */
 static bool add_space(alloy_region *r, size_t need)
 {
     area *ar = r->current;
-    size_t room = ar->end - ar->bump;
-    size_t pages = pages_for(need - (need < room ? need : room));
-    char *end = area_start(ar) + ar->end;
-    bool extend = end == r->heap->end && ar->end + pages * PAGE <= ALLOY_REGION_MAX_BYTES;
+    size_t pages = extension_pages(r, need);
+    bool extend = pages != 0;
     if (!extend)
-        pages = pages_for(AREA_HEADER + need);
+        pages = pages_for(AREA_HEADER + need + map_bytes(ALLOY_REGION_MAX_BYTES));
     if (!fits_offsets(r, r->heap->end, pages * PAGE))
         return false;
     char *got = grow_heap(r, pages);
     if (!got)
         return false;
-    if (extend && got == end)
-        ar->end += (uint32_t)(pages * PAGE);
+    if (extend && got == area_start(ar) + ar->size)
+        extend_region(ar, pages);
     else
         start_region(r, got, pages * PAGE); /* someone else took the adjacent pages */
     return true;
@@ -376,58 +387,57 @@ static bool add_space(alloy_region *r, size_t need)
 
 static void *alloc_small(alloy_region *r, size_t size, size_t align)
 {
-    uint32_t units = units_for(size, align);
+    uint32_t units = units_for(size);
     for (;;) {
         void *p = from_free_lists(r, units, align);
         if (!p)
             p = from_bump(r, units, align);
         if (p)
             return p;
-        if (r->frees_since_merge) {
-            merge_free_space(r);
-            continue;
-        }
         if (!add_space(r, units * UNIT + (align > UNIT ? align - UNIT : 0)))
             return NULL;
     }
 }
 
+/* Give back [p, p + units * UNIT), merging it with the free blocks it touches, or
+ * with the bump room. */
+static void free_units(alloy_region *r, uintptr_t p, uint32_t units)
+{
+    area *ar = area_of(r, p);
+    if (!ar)
+        return;
+    uint32_t start = offset_of(r, p), count = units;
+    size_t first = unit_index(ar, p), after = first + units;
+    if (after * UNIT < ar->bump && unit_free(ar, after)) { /* the start of a free block */
+        uint32_t next = start + units;
+        count += block_at(r, next)->units;
+        list_remove(r, next);
+        unmark(ar, after);
+        unmark(ar, after + count - units - 1);
+    }
+    if (first > AREA_HEADER / UNIT && unit_free(ar, first - 1)) { /* the end of one */
+        uint32_t before = *(const uint32_t *)(p - sizeof(uint32_t));
+        start -= before;
+        count += before;
+        list_remove(r, start);
+        unmark(ar, first - 1);
+        unmark(ar, first - before);
+    }
+    if (ar == r->current && address_of(r, start + count) == bump_address(ar))
+        ar->bump -= count * (uint32_t)UNIT;
+    else
+        add_free(r, ar, start, count);
+}
+
 static void free_small(alloy_region *r, void *ptr, uint32_t units)
 {
-    area *ar = r->current;
-    uintptr_t p = (uintptr_t)ptr;
     r->live_units -= units;
-    if (p + units * UNIT == bump_address(ar)) {
-        ar->bump -= units * (uint32_t)UNIT;
-        return;
-    }
-    push_free(r, offset_of(r, p), units);
-    r->frees_since_merge++;
+    free_units(r, (uintptr_t)ptr, units);
 }
 
-/* Grow a small block in place into the free block right behind it. O(free blocks). */
-static bool grow_into_free_block(alloy_region *r, uintptr_t end, uint32_t extra)
+static bool resize_small(alloy_region *r, void *ptr, size_t size, size_t new_size)
 {
-    uint32_t wanted = offset_of(r, end);
-    for (uint64_t bits = r->class_bitmap; bits; bits &= bits - 1) {
-        unsigned c = (unsigned)__builtin_ctzll(bits);
-        for (uint32_t *link = &r->class_heads[c]; *link != NIL; link = &block_at(r, *link)->next) {
-            if (*link != wanted)
-                continue;
-            uint32_t have = block_at(r, wanted)->units;
-            if (have < extra)
-                return false;
-            unlink_free(r, c, link);
-            carve(r, wanted, have, 0, extra);
-            return true;
-        }
-    }
-    return false;
-}
-
-static bool resize_small(alloy_region *r, void *ptr, size_t size, size_t align, size_t new_size)
-{
-    uint32_t units = units_for(size, align), new_units = units_for(new_size, align);
+    uint32_t units = units_for(size), new_units = units_for(new_size);
     uintptr_t p = (uintptr_t)ptr, end = p + units * UNIT;
     if (new_units <= units) {
         if (new_units < units) /* the tail goes back */
@@ -435,15 +445,24 @@ static bool resize_small(alloy_region *r, void *ptr, size_t size, size_t align, 
         return true;
     }
     uint32_t extra = new_units - units;
-    area *ar = r->current;
-    if (end != bump_address(ar))
-        return grow_into_free_block(r, end, extra);
-    size_t room = ar->end - ar->bump;
-    if (room < extra * UNIT) {
+    area *ar = area_of(r, p);
+    if (!ar)
+        return false;
+    size_t after = unit_index(ar, end);
+    if (end < bump_address(ar) && unit_free(ar, after)) {
+        /* into the free block behind it */
+        uint32_t next = offset_of(r, end), have = block_at(r, next)->units;
+        if (have < extra)
+            return false;
+        list_remove(r, next);
+        carve(r, ar, next, have, 0, extra);
+        return true;
+    }
+    if (ar != r->current || end != bump_address(ar))
+        return false;
+    if (room_end(ar) - ar->bump < extra * UNIT) {
         /* only an extension of this region can help; a new one would be elsewhere */
-        size_t pages = pages_for(extra * UNIT - room);
-        if (area_start(ar) + ar->end != r->heap->end || ar->end + pages * PAGE > ALLOY_REGION_MAX_BYTES ||
-            !add_space(r, extra * UNIT) || r->current != ar)
+        if (!extension_pages(r, extra * UNIT) || !add_space(r, extra * UNIT) || r->current != ar)
             return false;
     }
     ar->bump += extra * (uint32_t)UNIT;
@@ -668,7 +687,7 @@ static void region_free(alloy_allocator *a, void *ptr, size_t size, size_t align
 {
     alloy_region *r = region_of(a);
     if (size <= ALLOY_REGION_SMALL_MAX)
-        free_small(r, ptr, units_for(size, align));
+        free_small(r, ptr, units_for(size));
     else
         free_large(r, ptr, align);
 }
@@ -679,7 +698,7 @@ static bool region_resize(alloy_allocator *a, void *ptr, size_t size, size_t ali
     bool small = size <= ALLOY_REGION_SMALL_MAX;
     if (small != (new_size <= ALLOY_REGION_SMALL_MAX))
         return false; /* the block would change kinds: realloc moves it */
-    return small ? resize_small(r, ptr, size, align, new_size) : resize_large(r, ptr, size, align, new_size);
+    return small ? resize_small(r, ptr, size, new_size) : resize_large(r, ptr, size, align, new_size);
 }
 
 static void region_stats(const alloy_allocator *a, alloy_statistics *out)
@@ -688,12 +707,12 @@ static void region_stats(const alloy_allocator *a, alloy_statistics *out)
     alloy_region_stats *s = &out->region;
     for (const area *ar = r->current; ar; ar = ar->next) {
         s->regions++;
-        s->total_words += ar->end / 4;
+        s->total_words += ar->size / 4;
     }
     if (r->current)
-        s->unused_words = (r->current->end - r->current->bump) / 4;
-    s->allocated_words = (uint64_t)r->live_units * 2;
-    s->fragment_words = (uint64_t)r->free_units * 2;
+        s->unused_words = (room_end(r->current) - r->current->bump) / 4;
+    s->allocated_words = (uint64_t)r->live_units * (UNIT / 4);
+    s->fragment_words = (uint64_t)r->free_units * (UNIT / 4);
     s->fragments = r->free_blocks;
     for (const alloy_page_link *run = &r->large; run->pages; run = trailer(run)) {
         s->total_large_pages += run->page_count;
@@ -706,44 +725,61 @@ static void region_stats(const alloy_allocator *a, alloy_statistics *out)
 
 /* --- check ------------------------------------------------------------------------- */
 
-static const area *area_holding(const alloy_region *r, uintptr_t p, size_t bytes)
-{
-    for (const area *ar = r->current; ar; ar = ar->next)
-        if (p >= (uintptr_t)ar + AREA_HEADER && p <= bump_address(ar) && bytes <= bump_address(ar) - p)
-            return ar;
-    return NULL;
-}
-
 static bool heap_holds(const alloy_region *r, const char *p, size_t bytes)
 {
     uintptr_t lo = (uintptr_t)r->heap->start, hi = (uintptr_t)r->heap->end, q = (uintptr_t)p;
     return q >= lo && q <= hi && bytes <= hi - q;
 }
 
+/* A free block on a list: inside its region below the bump pointer, marked free in
+ * the map, footer intact, touching neither another free block nor the current bump
+ * room. */
+static bool free_block_sound(const alloy_region *r, uint32_t b, unsigned c)
+{
+    const free_block *block = block_at(r, b);
+    uintptr_t p = address_of(r, b);
+    const area *ar = area_of(r, p);
+    if (!ar || block->units == 0 || class_of(block->units) != c || *footer_of(r, b, block->units) != block->units)
+        return false;
+    size_t first = unit_index(ar, p), after = first + block->units;
+    if (first < AREA_HEADER / UNIT || after * UNIT > ar->bump || unit_free(ar, first - 1) ||
+        (after * UNIT == ar->bump && ar == r->current) || (after * UNIT < ar->bump && unit_free(ar, after)))
+        return false;
+    if (!unit_free(ar, first) || !unit_free(ar, after - 1))
+        return false;
+    for (size_t u = first + 1; u + 1 < after; u++)
+        if (unit_free(ar, u))
+            return false;
+    return block->next == NIL || block_at(r, block->next)->prev == b;
+}
+
 static bool regions_sound(const alloy_region *r)
 {
-    uint64_t used_units = 0;
+    uint64_t used_units = 0, marked_units = 0;
     for (const area *ar = r->current; ar; ar = ar->next) {
-        if ((uintptr_t)ar % UNIT || ar->bump < AREA_HEADER || ar->bump > ar->end ||
-            ar->end > ALLOY_REGION_MAX_BYTES || ar->bump % UNIT || !heap_holds(r, (const char *)ar, ar->end))
+        if ((uintptr_t)ar % UNIT || ar->bump < AREA_HEADER || ar->bump > room_end(ar) ||
+            ar->size > ALLOY_REGION_MAX_BYTES || ar->bump % UNIT || !heap_holds(r, (const char *)ar, ar->size))
             return false;
         used_units += (ar->bump - AREA_HEADER) / UNIT;
+        for (size_t u = 0; u < ar->size / UNIT; u++)
+            marked_units += unit_free(ar, u);
     }
-    uint64_t blocks = 0, units = 0;
+    uint64_t blocks = 0, units = 0, boundaries = 0;
     for (unsigned c = 0; c < ALLOY_REGION_CLASSES; c++) {
         bool listed = r->class_heads[c] != NIL;
-        if (listed != ((r->class_bitmap >> c) & 1))
+        if (listed != ((r->class_bitmap >> c) & 1) || (listed && block_at(r, r->class_heads[c])->prev != NIL))
             return false;
         for (uint32_t b = r->class_heads[c]; b != NIL; b = block_at(r, b)->next) {
-            const free_block *block = block_at(r, b);
-            if (++blocks > r->free_blocks || block->units == 0 || class_of(block->units) != c ||
-                !area_holding(r, address_of(r, b), block->units * UNIT))
+            if (++blocks > r->free_blocks || !free_block_sound(r, b, c))
                 return false;
-            units += block->units;
+            units += block_at(r, b)->units;
+            boundaries += block_at(r, b)->units == 1 ? 1 : 2;
         }
     }
-    /* every byte below the bump pointers is in a live block or a free one, once */
-    return blocks == r->free_blocks && units == r->free_units && used_units == units + r->live_units;
+    /* every byte below the bump pointers is in a live block or a free one, once, and
+     * the map marks exactly the ends of the free ones */
+    return blocks == r->free_blocks && units == r->free_units && marked_units == boundaries &&
+           used_units == units + r->live_units;
 }
 
 static bool runs_sound(const alloy_region *r)

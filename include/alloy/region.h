@@ -29,14 +29,13 @@ struct alloy_region_area;
 typedef struct alloy_region {
     alloy_allocator base;
     alloy_heap *heap;
-    char *origin;                          /* free blocks are found by 8-byte offsets from here */
+    char *origin;                          /* free blocks are found by 16-byte offsets from here */
     struct alloy_region_area *current;     /* the region that bumps; heads the list of regions */
     uint64_t class_bitmap;                 /* bit c: class c has free blocks */
     uint32_t class_heads[ALLOY_REGION_CLASSES];
     uint32_t free_blocks;
-    uint32_t free_units;                   /* 8-byte units on the free lists */
-    uint32_t live_units;                   /* 8-byte units in live small blocks */
-    uint32_t frees_since_merge;            /* frees since free space was last merged */
+    uint32_t free_units;                   /* 16-byte units on the free lists */
+    uint32_t live_units;                   /* 16-byte units in live small blocks */
     alloy_page_link large;                 /* describes the first run of pages */
 } alloy_region;
 
