@@ -47,6 +47,27 @@ bool blocks_disjoint(const live_block *blocks, size_t n)
     return ok;
 }
 
+void shadow_peak(alloy_metrics *expect, size_t request)
+{
+    if (expect->bytes_in_use > expect->high_water)
+        expect->high_water = expect->bytes_in_use;
+    if (expect->bytes_in_use > expect->trip_high_water)
+        expect->trip_high_water = expect->bytes_in_use;
+    if (request > expect->largest_request)
+        expect->largest_request = request;
+}
+
+bool shadow_matches(const alloy_allocator *a, const alloy_metrics *expect)
+{
+    alloy_statistics s;
+    alloy_stats(a, &s);
+    const alloy_metrics *m = &s.shared;
+    return m->bytes_in_use == expect->bytes_in_use && m->high_water == expect->high_water &&
+           m->trip_high_water == expect->trip_high_water && m->allocs == expect->allocs &&
+           m->frees == expect->frees && m->reallocs == expect->reallocs &&
+           m->failed_allocs == expect->failed_allocs && m->largest_request == expect->largest_request;
+}
+
 uint64_t rng_next(test_rng *r)
 {
     uint64_t z = (r->state += 0x9e3779b97f4a7c15u);

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "alloy/alloy.h"
+
 typedef struct live_block {
     unsigned char *p; /* NULL: the slot is empty */
     size_t size;
@@ -19,6 +21,12 @@ void block_fill(const live_block *b);
 bool block_intact(const live_block *b, size_t size);
 /* Whether no two of the n blocks (empty slots skipped) share a byte. */
 bool blocks_disjoint(const live_block *blocks, size_t n);
+
+/* The shadow count of the shared statistics: after a block of `request` bytes was
+ * served (or refused), raise the expected peaks. */
+void shadow_peak(alloy_metrics *expect, size_t request);
+/* Whether the instance's shared statistics equal the shadow count. */
+bool shadow_matches(const alloy_allocator *a, const alloy_metrics *expect);
 
 /* A small, seedable generator (splitmix64). */
 typedef struct test_rng {

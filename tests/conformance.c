@@ -256,30 +256,6 @@ void conformance_exhaustion(const fixture_kind *kind)
     fixture_close(&f);
 }
 
-/* Shadow counts of the shared statistics. */
-typedef struct shadow {
-    alloy_metrics m;
-} shadow;
-
-static bool stats_equal(const alloy_allocator *a, const shadow *sh)
-{
-    alloy_metrics m = stats_of(a).shared;
-    return m.bytes_in_use == sh->m.bytes_in_use && m.high_water == sh->m.high_water &&
-           m.trip_high_water == sh->m.trip_high_water && m.allocs == sh->m.allocs &&
-           m.frees == sh->m.frees && m.reallocs == sh->m.reallocs &&
-           m.failed_allocs == sh->m.failed_allocs && m.largest_request == sh->m.largest_request;
-}
-
-static void shadow_peak(shadow *sh, size_t request)
-{
-    if (sh->m.bytes_in_use > sh->m.high_water)
-        sh->m.high_water = sh->m.bytes_in_use;
-    if (sh->m.bytes_in_use > sh->m.trip_high_water)
-        sh->m.trip_high_water = sh->m.bytes_in_use;
-    if (request > sh->m.largest_request)
-        sh->m.largest_request = request;
-}
-
 void conformance_stats_match_shadow(const fixture_kind *kind)
 {
     note_fixture(kind);
@@ -287,40 +263,40 @@ void conformance_stats_match_shadow(const fixture_kind *kind)
     CHECK(fixture_open(&f, kind, 4 * MiB));
     alloy_allocator *a = fixture_instance(&f, 0);
     live_block b[SLOTS] = {{0}};
-    shadow sh = {{0}};
+    alloy_metrics expect = {0};
     test_rng r = {4};
     for (int op = 0; op < 40000; op++) {
         live_block *slot = &b[rng_range(&r, 0, SLOTS - 1)];
         size_t size = rng_range(&r, 1, op % 50 == 0 ? 200000 : 2000);
         if (op % 997 == 0) {
             alloy_reset_trip(a);
-            sh.m.trip_high_water = sh.m.bytes_in_use;
+            expect.trip_high_water = expect.bytes_in_use;
         } else if (!slot->p) {
             if (take(a, slot, size, 16, (uint32_t)op)) {
-                sh.m.allocs++;
-                sh.m.bytes_in_use += size;
+                expect.allocs++;
+                expect.bytes_in_use += size;
             } else {
-                sh.m.failed_allocs++;
+                expect.failed_allocs++;
             }
-            shadow_peak(&sh, size);
+            shadow_peak(&expect, size);
         } else if (rng_range(&r, 0, 1)) {
             void *p = alloy_realloc(a, slot->p, slot->size, slot->align, size);
             if (p) {
                 slot->p = p;
-                sh.m.reallocs++;
-                sh.m.bytes_in_use = sh.m.bytes_in_use - slot->size + size;
+                expect.reallocs++;
+                expect.bytes_in_use = expect.bytes_in_use - slot->size + size;
                 slot->size = size;
                 block_fill(slot);
             } else {
-                sh.m.failed_allocs++;
+                expect.failed_allocs++;
             }
-            shadow_peak(&sh, size);
+            shadow_peak(&expect, size);
         } else {
-            sh.m.frees++;
-            sh.m.bytes_in_use -= slot->size;
+            expect.frees++;
+            expect.bytes_in_use -= slot->size;
             CHECK(give_back(a, slot));
         }
-        CHECK(stats_equal(a, &sh));
+        CHECK(shadow_matches(a, &expect));
         if (op % 256 == 0)
             CHECK(alloy_check(a));
     }

@@ -46,27 +46,6 @@ typedef struct model {
     alloy_metrics expect;
 } model;
 
-static void expect_peak(model *m, size_t request)
-{
-    if (m->expect.bytes_in_use > m->expect.high_water)
-        m->expect.high_water = m->expect.bytes_in_use;
-    if (m->expect.bytes_in_use > m->expect.trip_high_water)
-        m->expect.trip_high_water = m->expect.bytes_in_use;
-    if (request > m->expect.largest_request)
-        m->expect.largest_request = request;
-}
-
-static bool matches(const alloy_allocator *a, const model *m)
-{
-    alloy_statistics s;
-    alloy_stats(a, &s);
-    const alloy_metrics *x = &s.shared, *y = &m->expect;
-    return x->bytes_in_use == y->bytes_in_use && x->high_water == y->high_water &&
-           x->trip_high_water == y->trip_high_water && x->allocs == y->allocs && x->frees == y->frees &&
-           x->reallocs == y->reallocs && x->failed_allocs == y->failed_allocs &&
-           x->largest_request == y->largest_request;
-}
-
 static bool whole_model_holds(const alloy_allocator *a, const model *m)
 {
     for (size_t i = 0; i < SLOTS; i++) {
@@ -108,7 +87,7 @@ void conformance_random_ops(const fixture_kind *kind)
             } else {
                 m.expect.failed_allocs++;
             }
-            expect_peak(&m, size);
+            shadow_peak(&m.expect, size);
         } else if (action < 4) {
             CHECK(block_intact(b, b->size));
             alloy_free(a, b->p, b->size, b->align);
@@ -135,14 +114,14 @@ void conformance_random_ops(const fixture_kind *kind)
                 b->size = size;
                 b->tag = (uint32_t)op;
                 block_fill(b);
-                expect_peak(&m, size);
+                shadow_peak(&m.expect, size);
             } else if (!in_place) {
                 m.expect.failed_allocs++;
-                expect_peak(&m, size);
+                shadow_peak(&m.expect, size);
                 CHECK(block_intact(b, b->size)); /* a failed realloc leaves the block alone */
             }
         }
-        CHECK(matches(a, &m));
+        CHECK(shadow_matches(a, &m.expect));
         if (op % 4096 == 0)
             CHECK(whole_model_holds(a, &m));
     }
