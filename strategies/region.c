@@ -3,7 +3,7 @@
  *
  * Small blocks (up to 32 KiB)
  *   A region is a bump area of at most 2 MiB. It begins with a 16-byte header (next
- *   region, bump offset, size) and ends with its free map, one bit per 16-byte unit
+ *   region, bump offset, size, free map offset) and ends with its free map, one bit per 16-byte unit
  *   of the region (1/128 of it: 512 bytes for a 64 KiB region), set on the first and
  *   the last unit of every free block:
  *
@@ -64,10 +64,13 @@
 #define MAX_SPAN ((uint64_t)UINT32_MAX * UNIT)
 
 typedef struct alloy_region_area {
-    struct alloy_region_area *next;
+    uint32_t next; /* the next region, in units from the origin; NO_AREA: none */
     uint32_t bump; /* bytes from the area's start */
     uint32_t size; /* bytes from the area's start to its end, free map included */
+    uint32_t map;  /* bytes from the area's start to its free map */
 } area;
+
+#define NO_AREA UINT32_MAX
 
 _Static_assert(sizeof(area) <= AREA_HEADER, "a region header must fit its 16 bytes");
 
@@ -97,13 +100,13 @@ static size_t map_bytes(size_t size)
 
 static uint32_t *free_map(const area *ar)
 {
-    return (uint32_t *)(void *)(area_start(ar) + ar->size - map_bytes(ar->size));
+    return (uint32_t *)(void *)(area_start(ar) + ar->map);
 }
 
 /* Where the bump room ends: the free map. */
 static size_t room_end(const area *ar)
 {
-    return ar->size - map_bytes(ar->size);
+    return ar->map;
 }
 
 static uintptr_t bump_address(const area *ar)
@@ -145,10 +148,15 @@ static unsigned class_of(uint32_t units)
     return c < ALLOY_REGION_CLASSES - 1 ? c : ALLOY_REGION_CLASSES - 1;
 }
 
-/* The region holding [p, p + bytes), current region first. */
+static area *next_area(const alloy_region *r, const area *ar)
+{
+    return ar->next == NO_AREA ? NULL : (area *)(void *)(r->origin + (size_t)ar->next * UNIT);
+}
+
+/* The region holding p, current region first. */
 static area *area_of(const alloy_region *r, uintptr_t p)
 {
-    for (area *ar = r->current; ar; ar = ar->next)
+    for (area *ar = r->current; ar; ar = next_area(r, ar))
         if (p >= (uintptr_t)ar && p < (uintptr_t)ar + ar->size)
             return ar;
     return NULL;
@@ -295,9 +303,10 @@ static void start_region(alloy_region *r, char *start, size_t bytes)
         old->bump = (uint32_t)room_end(old);
     }
     area *ar = (area *)(void *)start;
-    ar->next = old;
+    ar->next = old ? offset_of(r, (uintptr_t)old) : NO_AREA;
     ar->bump = (uint32_t)AREA_HEADER;
     ar->size = (uint32_t)bytes;
+    ar->map = (uint32_t)(bytes - map_bytes(bytes));
     memset(free_map(ar), 0, map_bytes(bytes));
     r->current = ar;
 }
@@ -308,6 +317,7 @@ static void extend_region(area *ar, size_t pages)
     uint32_t *old_map = free_map(ar);
     size_t old_bytes = map_bytes(ar->size);
     ar->size += (uint32_t)(pages * PAGE);
+    ar->map = (uint32_t)(ar->size - map_bytes(ar->size));
     memmove(free_map(ar), old_map, old_bytes);
     memset((char *)free_map(ar) + old_bytes, 0, map_bytes(ar->size) - old_bytes);
 }
@@ -705,7 +715,7 @@ static void region_stats(const alloy_allocator *a, alloy_statistics *out)
 {
     const alloy_region *r = (const alloy_region *)a;
     alloy_region_stats *s = &out->region;
-    for (const area *ar = r->current; ar; ar = ar->next) {
+    for (const area *ar = r->current; ar; ar = next_area(r, ar)) {
         s->regions++;
         s->total_words += ar->size / 4;
     }
@@ -756,8 +766,9 @@ static bool free_block_sound(const alloy_region *r, uint32_t b, unsigned c)
 static bool regions_sound(const alloy_region *r)
 {
     uint64_t used_units = 0, marked_units = 0;
-    for (const area *ar = r->current; ar; ar = ar->next) {
+    for (const area *ar = r->current; ar; ar = next_area(r, ar)) {
         if ((uintptr_t)ar % UNIT || ar->bump < AREA_HEADER || ar->bump > room_end(ar) ||
+            ar->map != ar->size - map_bytes(ar->size) ||
             ar->size > ALLOY_REGION_MAX_BYTES || ar->bump % UNIT || !heap_holds(r, (const char *)ar, ar->size))
             return false;
         used_units += (ar->bump - AREA_HEADER) / UNIT;
