@@ -1,0 +1,157 @@
+/* A real program with alloy as its malloc (the alloy_malloc layer linked in): stdio
+ * with buffered files, strdup, qsort, printf of large strings, a growing array
+ * through realloc. It checks its own results and ends with
+ * "alloy-tests: N passed, N failed". On wasm32-wasi tests/no_dlmalloc.py then checks
+ * the link map: wasi-libc's dlmalloc must not be in the module. */
+#define _POSIX_C_SOURCE 200809L /* strdup, posix_memalign */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloy/malloc.h"
+
+#ifndef STRATEGY
+#define STRATEGY ALLOY_DEFAULT_STRATEGY
+#endif
+
+size_t malloc_usable_size(void *p);
+
+static unsigned passed, failed;
+
+static void expect(int ok, const char *what)
+{
+    printf("[%s] dropin::%s\n", ok ? " ok " : "FAIL", what);
+    ok ? passed++ : failed++;
+}
+
+static int by_value(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+int main(void)
+{
+    /* a growing array, one element at a time */
+    int *numbers = NULL;
+    size_t count = 0;
+    uintptr_t first_block = 0;
+    for (int i = 0; i < 100000; i++) {
+        int *more = realloc(numbers, (count + 1) * sizeof *numbers);
+        if (!more)
+            break;
+        if (!numbers)
+            first_block = (uintptr_t)more;
+        numbers = more;
+        numbers[count++] = (int)((i * 7919u) % 100003u);
+    }
+    expect(count == 100000, "realloc grows an array to 100,000 elements");
+    qsort(numbers, count, sizeof *numbers, by_value);
+    int sorted = 1;
+    for (size_t i = 1; i < count; i++)
+        sorted &= numbers[i - 1] <= numbers[i];
+    expect(sorted, "qsort sorts it");
+    free(numbers);
+
+    /* strings */
+    char *copies[256];
+    for (int i = 0; i < 256; i++) {
+        char text[64];
+        snprintf(text, sizeof text, "string number %d", i);
+        copies[i] = strdup(text);
+    }
+    int same = 1;
+    for (int i = 0; i < 256; i++) {
+        char text[64];
+        snprintf(text, sizeof text, "string number %d", i);
+        same &= copies[i] && strcmp(copies[i], text) == 0;
+        free(copies[i]);
+    }
+    expect(same, "strdup copies survive");
+
+    /* printf of a large string (into a file: Node's WASI may cut writes to a pipe) */
+    size_t big = 200000;
+    char *line = malloc(big + 1);
+    memset(line, 'x', big);
+    line[big] = 0;
+    FILE *out = fopen("dropin-big-" STRATEGY ".txt", "w+");
+    int printed = out ? fprintf(out, "%s\n", line) : -1;
+    long length = out && fseek(out, 0, SEEK_END) == 0 ? ftell(out) : -1;
+    if (out)
+        fclose(out);
+    remove("dropin-big-" STRATEGY ".txt");
+    expect(printed == (int)big + 1 && length == (long)big + 1, "printf of a 200 KB string");
+    char *formatted = malloc(big + 64);
+    expect(formatted && snprintf(formatted, big + 64, "<%s>", line) == (int)big + 2, "snprintf of it");
+    free(formatted);
+    free(line);
+
+    /* a buffered file, written and read back */
+    FILE *f = fopen("dropin-" STRATEGY ".txt", "w");
+    expect(f != NULL, "fopen for writing");
+    if (f) {
+        char *buffer = malloc(4096);
+        setvbuf(f, buffer, _IOFBF, 4096);
+        for (int i = 0; i < 5000; i++)
+            fprintf(f, "line %d of the file\n", i);
+        fclose(f);
+        free(buffer);
+        f = fopen("dropin-" STRATEGY ".txt", "r");
+        char text[64];
+        int lines = 0, right = 1;
+        while (f && fgets(text, sizeof text, f)) {
+            char want[64];
+            snprintf(want, sizeof want, "line %d of the file\n", lines++);
+            right &= strcmp(text, want) == 0;
+        }
+        if (f)
+            fclose(f);
+        remove("dropin-" STRATEGY ".txt");
+        expect(lines == 5000 && right, "the file reads back");
+    }
+
+    /* the rest of the family */
+    int *zeros = calloc(1000, sizeof(int));
+    int all_zero = zeros != NULL;
+    for (int i = 0; zeros && i < 1000; i++)
+        all_zero &= zeros[i] == 0;
+    expect(all_zero, "calloc zeroes");
+    free(zeros);
+    /* volatile: compilers see the overflow, or drop an unused allocation and its test */
+    volatile size_t huge = SIZE_MAX / 2;
+    void *volatile refused = calloc(huge, 4);
+    expect(refused == NULL, "calloc refuses an overflowing product");
+    void *aligned = aligned_alloc(4096, 100);
+    expect(aligned && (uintptr_t)aligned % 4096 == 0, "aligned_alloc(4096)");
+    free(aligned);
+    void *pm = NULL;
+    expect(posix_memalign(&pm, 256, 1000) == 0 && (uintptr_t)pm % 256 == 0, "posix_memalign(256)");
+    expect(posix_memalign(&pm, 3, 1000) != 0, "posix_memalign refuses alignment 3");
+    free(pm);
+    void *p = malloc(777);
+    expect(p && (uintptr_t)p % 16 == 0 && malloc_usable_size(p) >= 777, "16-byte alignment, usable size");
+    expect(realloc(p, 0) == NULL, "realloc to 0 frees");
+    void *zero = malloc(0);
+    expect(zero != NULL, "malloc(0) is a unique block");
+    free(zero);
+    free(NULL);
+
+    /* and it was alloy all along */
+    alloy_allocator *a = alloy_malloc_instance();
+    alloy_statistics s;
+    alloy_stats(a, &s);
+    expect(strcmp(s.strategy, STRATEGY) == 0 && s.shared.allocs > 256 && s.shared.reallocs >= 99999,
+           "alloy served every allocation");
+    expect(alloy_check(a), "the instance checks out");
+#if !defined(__wasm__)
+    (void)first_block;
+#else
+    /* alloy is the sole allocator, so its heap starts at __heap_base */
+    extern unsigned char __heap_base;
+    uintptr_t base = (uintptr_t)&__heap_base;
+    expect(first_block >= base && first_block < base + 70000, "the first block lies at __heap_base");
+#endif
+    printf("alloy-tests: %u passed, %u failed\n", passed, failed);
+    return failed != 0;
+}
