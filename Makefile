@@ -11,7 +11,7 @@ OPTIONS := $(BUILD)/options
 PACKAGES := meson ninja-build python3 pkg-config clang lld llvm wasi-libc \
             libclang-rt-14-dev-wasm32 libcriterion-dev nodejs
 
-.PHONY: all test deps configure build clean
+.PHONY: all test size deps configure build clean
 
 all: build
 
@@ -51,6 +51,10 @@ test: build
 	-meson test -C $(WASM) --print-errorlogs
 	-meson test -C $(OPTIONS) --print-errorlogs stats_test default_test readme_example
 	@python3 tests/summary.py $(NATIVE) $(WASM) $(OPTIONS)
+
+# wasm Code-section bytes of minimal modules per strategy, against dlmalloc
+size: build
+	@meson compile -C $(WASM) size | grep -v '^\[\|^INFO\|^ninja'
 
 clean:
 	rm -rf $(BUILD)
