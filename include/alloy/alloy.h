@@ -70,8 +70,9 @@ void alloy_free(alloy_allocator *a, void *ptr, size_t size, size_t align);
 
 /* Change a block's size without moving it: true when the block is now new_size bytes
  * long (contents up to the smaller size kept), false when it could not be done here
- * (the block is then unchanged). False also for NULL a or ptr, size or new_size 0,
- * new_size > ALLOY_MAX_SIZE, or a bad align (the last ones counted as invalid). */
+ * (the block is then unchanged; nothing is counted). False also for a NULL a or ptr;
+ * for size or new_size 0, size > ALLOY_MAX_SIZE or a bad align (counted as invalid);
+ * and for new_size > ALLOY_MAX_SIZE (counted as a failed allocation). */
 bool alloy_resize(alloy_allocator *a, void *ptr, size_t size, size_t align, size_t new_size);
 
 /* Resize in place if possible, else move: allocate new_size bytes with the same
@@ -98,7 +99,8 @@ bool alloy_check(const alloy_allocator *a);
 /* The strategy's name ("bumpfree", ...); "" for NULL. */
 const char *alloy_name(const alloy_allocator *a);
 
-/* Initialise the handle at the front of a strategy instance. For strategy authors. */
+/* Initialise the handle at the front of a strategy instance: zeroed statistics and
+ * the given table. For strategy authors; neither argument may be NULL. */
 void alloy_allocator_init(alloy_allocator *a, const alloy_strategy *strategy);
 
 #endif
