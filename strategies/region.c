@@ -93,9 +93,11 @@ static char *area_start(const area *ar)
     return (char *)ar;
 }
 
+/* One bit per unit, rounded up to whole units so that the map and the bump room's
+ * end stay unit-aligned whatever the region's size. */
 static size_t map_bytes(size_t size)
 {
-    return (size / UNIT + 31) / 32 * 4;
+    return (size / UNIT + UNIT * 8 - 1) / (UNIT * 8) * UNIT;
 }
 
 static uint32_t *free_map(const area *ar)

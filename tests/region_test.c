@@ -494,3 +494,35 @@ Test(region_space, initial_space_of_a_kibibyte_or_more_is_used)
     alloy_stats(a, &s);
     cr_assert_eq(s.shared.heap_bytes, PAGE);
 }
+
+Test(region_space, an_initial_space_of_any_size_is_used_to_its_end)
+{
+    /* 5,008 bytes is no multiple of the free map's granularity: the map must still
+     * leave the bump room unit-aligned, so that what is left when the region is
+     * retired is whole units (it used to be 8 bytes, freed as a block of 0 units) */
+    static _Alignas(16) unsigned char array[2 * PAGE + 5008];
+    alloy_static_heap heap;
+    alloy_region r;
+    alloy_allocator *a = alloy_region_init(&r, alloy_static_heap_init(&heap, array, sizeof array));
+    enum { N = 400 };
+    live_block blocks[N] = {{0}};
+    blocks[0] = (live_block){alloy_alloc(a, 16, 16), 16, 16, 0};
+    cr_assert(alloy_heap_grow(&heap.heap, 1), "someone else takes the page behind the region");
+    for (size_t i = 1; i < N; i++) {
+        blocks[i] = (live_block){alloy_alloc(a, 16, 16), 16, 16, (uint32_t)i};
+        cr_assert(blocks[i].p);
+        cr_assert(alloy_check(a), "after block %zu", i);
+    }
+    alloy_statistics s;
+    alloy_stats(a, &s);
+    cr_assert_eq(s.region.regions, 2, "the initial space filled up and a page took over");
+    cr_assert(blocks[N - 1].p >= (void *)(array + 5008 + PAGE));
+    for (size_t i = 0; i < N; i++)
+        block_fill(&blocks[i]);
+    cr_assert(blocks_disjoint(blocks, N));
+    for (size_t i = 0; i < N; i++) {
+        cr_assert(block_intact(&blocks[i], 16));
+        alloy_free(a, blocks[i].p, 16, 16);
+    }
+    cr_assert(alloy_check(a));
+}
