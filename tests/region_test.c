@@ -516,7 +516,7 @@ Test(region_space, an_initial_space_of_any_size_is_used_to_its_end)
     alloy_statistics s;
     alloy_stats(a, &s);
     cr_assert_eq(s.region.regions, 2, "the initial space filled up and a page took over");
-    cr_assert(blocks[N - 1].p >= (void *)(array + 5008 + PAGE));
+    cr_assert(blocks[N - 1].p >= array + 5008 + PAGE);
     for (size_t i = 0; i < N; i++)
         block_fill(&blocks[i]);
     cr_assert(blocks_disjoint(blocks, N));
