@@ -5,7 +5,8 @@
   code_size.py check BUDGET MODULE... fail when a module is more than 2% over the
                                       figure recorded in BUDGET
 
-Module file names are size_<allocator>_<set>; the figures are clang -Oz's. With
+Module file names are size_<allocator>_<set>[_nostats] (_nostats: built with
+ALLOY_STATS 0); the figures are clang -Oz's. With
 binaryen's wasm-opt installed, the table also shows the size after wasm-opt -Oz."""
 import os
 import shutil
@@ -58,7 +59,7 @@ def table(paths):
     sizes = {name_of(p): (code_bytes(p), optimized_bytes(p)) for p in paths}
     print(f"{'module':<28} {'clang -Oz':>10} {'vs dlmalloc':>12} {'+ wasm-opt -Oz':>15}")
     for name, (raw, opt) in sorted(sizes.items()):
-        peer = sizes.get("dlmalloc_" + name.split("_", 1)[1], (None,))[0]
+        peer = sizes.get("dlmalloc_" + name.split("_", 1)[1].removesuffix("_nostats"), (None,))[0]
         ratio = f"{raw / peer:.2f}x" if peer else ""
         print(f"{name:<28} {raw:>10} {ratio:>12} {opt if opt is not None else '-':>15}")
 

@@ -5,6 +5,13 @@
 
 #include "alloy/alloy.h"
 
+/* The upkeep of the shared statistics, compiled out with ALLOY_STATS 0. */
+#if ALLOY_STATS
+#define COUNT(update) (update)
+#else
+#define COUNT(update) ((void)0)
+#endif
+
 static bool align_ok(size_t align)
 {
     return align != 0 && (align & (align - 1)) == 0 && align <= ALLOY_MAX_ALIGN;
@@ -27,16 +34,16 @@ void *alloy_alloc(alloy_allocator *a, size_t size, size_t align)
     if (!a)
         return NULL;
     if (!align_ok(align)) {
-        a->metrics.invalid_requests++;
+        COUNT(a->metrics.invalid_requests++);
         return NULL;
     }
     if (size == 0)
         return NULL;
     void *p = size <= ALLOY_MAX_SIZE ? a->strategy->alloc(a, size, align) : NULL;
     if (p)
-        alloy_metrics_allocated(&a->metrics, size);
+        COUNT(alloy_metrics_allocated(&a->metrics, size));
     else
-        alloy_metrics_failed(&a->metrics, size);
+        COUNT(alloy_metrics_failed(&a->metrics, size));
     return p;
 }
 
@@ -47,11 +54,11 @@ void alloy_free(alloy_allocator *a, void *ptr, size_t size, size_t align)
     if (!a)
         return;
     if (!block_ok(size, align)) {
-        a->metrics.invalid_requests++;
+        COUNT(a->metrics.invalid_requests++);
         return;
     }
     a->strategy->free(a, ptr, size, align);
-    alloy_metrics_freed(&a->metrics, size);
+    COUNT(alloy_metrics_freed(&a->metrics, size));
 }
 
 bool alloy_resize(alloy_allocator *a, void *ptr, size_t size, size_t align, size_t new_size)
@@ -59,16 +66,16 @@ bool alloy_resize(alloy_allocator *a, void *ptr, size_t size, size_t align, size
     if (!a || !ptr)
         return false;
     if (!block_ok(size, align) || new_size == 0) {
-        a->metrics.invalid_requests++;
+        COUNT(a->metrics.invalid_requests++);
         return false;
     }
     if (new_size > ALLOY_MAX_SIZE) {
-        alloy_metrics_failed(&a->metrics, new_size);
+        COUNT(alloy_metrics_failed(&a->metrics, new_size));
         return false;
     }
     if (!a->strategy->resize(a, ptr, size, align, new_size))
         return false;
-    alloy_metrics_resized(&a->metrics, size, new_size);
+    COUNT(alloy_metrics_resized(&a->metrics, size, new_size));
     return true;
 }
 
@@ -88,12 +95,12 @@ void *alloy_realloc(alloy_allocator *a, void *ptr, size_t size, size_t align, si
         return NULL;
     void *moved = a->strategy->alloc(a, new_size, align);
     if (!moved) {
-        alloy_metrics_failed(&a->metrics, new_size);
+        COUNT(alloy_metrics_failed(&a->metrics, new_size));
         return NULL;
     }
     memcpy(moved, ptr, size < new_size ? size : new_size);
     a->strategy->free(a, ptr, size, align);
-    alloy_metrics_resized(&a->metrics, size, new_size);
+    COUNT(alloy_metrics_resized(&a->metrics, size, new_size));
     return moved;
 }
 
@@ -110,12 +117,12 @@ void alloy_stats(const alloy_allocator *a, alloy_statistics *out)
 void alloy_reset_trip(alloy_allocator *a)
 {
     if (a)
-        alloy_metrics_reset_trip(&a->metrics);
+        COUNT(alloy_metrics_reset_trip(&a->metrics));
 }
 
 bool alloy_check(const alloy_allocator *a)
 {
-    return a && alloy_metrics_consistent(&a->metrics) && a->strategy->check(a);
+    return a && (!ALLOY_STATS || alloy_metrics_consistent(&a->metrics)) && a->strategy->check(a);
 }
 
 const char *alloy_name(const alloy_allocator *a)

@@ -14,6 +14,14 @@
 
 #include "alloy/config.h"
 
+/* ALLOY_STATS 1 (meson option stats, the default): the front end keeps the shared
+ * statistics below. 0: it does not, which saves code and time; alloy_stats() then
+ * reports them as zeros, except heap_bytes, and the strategies' own figures remain.
+ * A translation unit may define it before including alloy headers to override. */
+#ifndef ALLOY_STATS
+#define ALLOY_STATS ALLOY_STATS_DEFAULT
+#endif
+
 #if ALLOY_AUDIT_SIZES
 /* One row of the per-size audit table: live blocks of one size class.
  * Class k holds requests of 2^(k-1)+1 .. 2^k bytes (class 0 holds size 1). */
