@@ -71,7 +71,7 @@ static void push_free(alloy_bumpfree *bf, uintptr_t p, size_t size)
  * False when the heap refuses. */
 static bool grow_area(alloy_bumpfree *bf, size_t need)
 {
-    size_t pages = need / ALLOY_PAGE_SIZE + (need % ALLOY_PAGE_SIZE != 0);
+    size_t pages = alloy_heap_pages_for(need);
     uintptr_t pages_start = (uintptr_t)alloy_heap_grow(bf->heap, pages);
     if (!pages_start)
         return false;
@@ -174,26 +174,20 @@ static void bumpfree_stats(const alloy_allocator *a, alloy_statistics *out)
     s->live_bytes = a->metrics.heap_bytes - s->free_bytes - s->bump_bytes;
 }
 
-static bool within_heap(const alloy_bumpfree *bf, uintptr_t p, size_t size)
-{
-    uintptr_t lo = (uintptr_t)bf->heap->start, hi = (uintptr_t)bf->heap->end;
-    return p >= lo && p <= hi && size <= hi - p;
-}
-
 static bool bumpfree_check(const alloy_allocator *a)
 {
     const alloy_bumpfree *bf = (const alloy_bumpfree *)a;
     size_t bump_bytes = bf->end - bf->top;
     if (pad_for(bf->top, GRAIN) || pad_for(bf->end, GRAIN) || bf->top > bf->end)
         return false;
-    if (bf->end != 0 && !within_heap(bf, bf->top, bump_bytes))
+    if (bf->end != 0 && !alloy_heap_holds(bf->heap, (void *)bf->top, bump_bytes))
         return false;
     size_t count = 0, bytes = 0;
     for (const block *b = bf->free_list; b; b = b->next) {
         uintptr_t p = (uintptr_t)b;
         if (++count > bf->free_blocks) /* also stops a cycle */
             return false;
-        if (pad_for(p, GRAIN) || b->size < GRAIN || b->size % GRAIN || !within_heap(bf, p, b->size))
+        if (pad_for(p, GRAIN) || b->size < GRAIN || b->size % GRAIN || !alloy_heap_holds(bf->heap, b, b->size))
             return false;
         if (p < bf->end && p + b->size > bf->top)
             return false; /* overlaps the bump room */

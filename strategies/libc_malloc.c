@@ -62,11 +62,8 @@ void *calloc(size_t n, size_t size)
 
 void *realloc(void *p, size_t size)
 {
-    if (p && size == 0) {
-        free(p);
-        return NULL;
-    }
-    return or_enomem(alloy_malloc_realloc(alloy_malloc_instance(), p, size));
+    void *moved = alloy_malloc_realloc(alloy_malloc_instance(), p, size);
+    return p && size == 0 ? moved : or_enomem(moved); /* freeing is no failure */
 }
 
 void *aligned_alloc(size_t align, size_t size)

@@ -3,9 +3,9 @@
  *
  * Small blocks (up to 32 KiB)
  *   A region is a bump area of at most 2 MiB. It begins with a 16-byte header (next
- *   region, bump offset, size, free map offset) and ends with its free map, one bit per 16-byte unit
- *   of the region (1/128 of it: 512 bytes for a 64 KiB region), set on the first and
- *   the last unit of every free block:
+ *   region, bump offset, size, free map offset) and ends with its free map, one bit
+ *   per 16-byte unit of the region (1/128 of it: 512 bytes for a 64 KiB region), set
+ *   on the first and the last unit of every free block:
  *
  *     | header | live | free | live | pad | live |    bump room    | free map |
  *     ^start                                     ^start+bump                    ^start+size
@@ -29,8 +29,8 @@
  *   (alignment) and behind goes back as free blocks. free coalesces at once: a set bit
  *   on the unit after the block can only be the start of a free block, a set bit on
  *   the unit before it only the end of one (whose last 4 bytes then give its start),
- *   so the map answers both questions in O(1); a block
- *   that ends at the current region's bump pointer returns to the bump room.
+ *   so the map answers both questions in O(1); a block that ends at the current
+ *   region's bump pointer returns to the bump room.
  *
  * Large blocks (over 32 KiB)
  *   A large block takes a run of whole 64 KiB pages. The last bytes of every run hold
@@ -44,9 +44,8 @@
  *
  * Costs
  *   small alloc, free and resize: O(1), and O(regions) for free to find its region
- *   (the current one is tried first). Region
- *   growth moves the free map: O(region / 128). large alloc, free and resize:
- *   O(runs). check: O(free blocks x regions + region bytes / 128 + runs^2).
+ *   (the current one is tried first). Region growth moves the free map:
+ *   O(region / 128). large alloc, free and resize: O(runs). check: O(free blocks x regions + region bytes / 128 + runs^2).
  *   Bookkeeping: 16 bytes and 1/128 of every region, 16 bytes (8 on wasm32) per run,
  *   16-byte minimum block. Single-threaded.
  */
@@ -152,7 +151,7 @@ static unsigned class_of(uint32_t units)
 
 static area *next_area(const alloy_region *r, const area *ar)
 {
-    return ar->next == NO_AREA ? NULL : (area *)(void *)(r->origin + (size_t)ar->next * UNIT);
+    return ar->next == NO_AREA ? NULL : (area *)address_of(r, ar->next);
 }
 
 /* The region holding p, current region first. */
@@ -332,11 +331,6 @@ static void *grow_heap(alloy_region *r, size_t pages)
     return p;
 }
 
-static size_t pages_for(size_t bytes)
-{
-    return bytes / PAGE + (bytes % PAGE != 0);
-}
-
 /* The first region: on the heap's initial space if it is big enough (several
  * regions if it is larger than one may be), else on a new page. */
 static bool first_region(alloy_region *r)
@@ -367,7 +361,7 @@ static size_t extension_pages(const alloy_region *r, size_t need)
     if (area_start(ar) + ar->size != r->heap->end)
         return 0;
     size_t room = room_end(ar) - ar->bump;
-    for (size_t pages = pages_for(need > room ? need - room : 1);; pages++) {
+    for (size_t pages = alloy_heap_pages_for(need > room ? need - room : 1);; pages++) {
         size_t size = ar->size + pages * PAGE;
         if (size > ALLOY_REGION_MAX_BYTES)
             return 0;
@@ -384,7 +378,7 @@ static bool add_space(alloy_region *r, size_t need)
     size_t pages = extension_pages(r, need);
     bool extend = pages != 0;
     if (!extend)
-        pages = pages_for(AREA_HEADER + need + map_bytes(ALLOY_REGION_MAX_BYTES));
+        pages = alloy_heap_pages_for(AREA_HEADER + need + map_bytes(ALLOY_REGION_MAX_BYTES));
     if (!fits_offsets(r, r->heap->end, pages * PAGE))
         return false;
     char *got = grow_heap(r, pages);
@@ -737,12 +731,6 @@ static void region_stats(const alloy_allocator *a, alloy_statistics *out)
 
 /* --- check ------------------------------------------------------------------------- */
 
-static bool heap_holds(const alloy_region *r, const char *p, size_t bytes)
-{
-    uintptr_t lo = (uintptr_t)r->heap->start, hi = (uintptr_t)r->heap->end, q = (uintptr_t)p;
-    return q >= lo && q <= hi && bytes <= hi - q;
-}
-
 /* A free block on a list: inside its region below the bump pointer, marked free in
  * the map, footer intact, touching neither another free block nor the current bump
  * room. */
@@ -771,7 +759,7 @@ static bool regions_sound(const alloy_region *r)
     for (const area *ar = r->current; ar; ar = next_area(r, ar)) {
         if ((uintptr_t)ar % UNIT || ar->bump < AREA_HEADER || ar->bump > room_end(ar) ||
             ar->map != ar->size - map_bytes(ar->size) ||
-            ar->size > ALLOY_REGION_MAX_BYTES || ar->bump % UNIT || !heap_holds(r, (const char *)ar, ar->size))
+            ar->size > ALLOY_REGION_MAX_BYTES || ar->bump % UNIT || !alloy_heap_holds(r->heap, ar, ar->size))
             return false;
         used_units += (ar->bump - AREA_HEADER) / UNIT;
         for (size_t u = 0; u < ar->size / UNIT; u++)
@@ -800,7 +788,7 @@ static bool runs_sound(const alloy_region *r)
     size_t runs = 0;
     for (const alloy_page_link *run = &r->large; run->pages; run = trailer(run)) {
         if (++runs > (size_t)(r->heap->end - r->heap->start) / PAGE || run->page_count == 0 ||
-            !heap_holds(r, run->pages, (size_t)run->page_count * PAGE) ||
+            !alloy_heap_holds(r->heap, run->pages, (size_t)run->page_count * PAGE) ||
             (run_in_use(run) && run->unused_words >= PAGE / 4))
             return false;
         const alloy_page_link *next = trailer(run);

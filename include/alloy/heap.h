@@ -49,6 +49,22 @@ void *alloy_heap_grow(alloy_heap *heap, size_t pages);
  * and providers without one, return NULL with *bytes = 0. Neither argument may be NULL. */
 void *alloy_heap_claim_initial(alloy_heap *heap, size_t *bytes);
 
+/* The number of whole pages that hold `bytes` (0 for 0). Inline: it costs a strategy
+ * no call. */
+static inline size_t alloy_heap_pages_for(size_t bytes)
+{
+    return bytes / ALLOY_PAGE_SIZE + (bytes % ALLOY_PAGE_SIZE != 0);
+}
+
+/* Whether [p, p + bytes) lies within what the provider has handed out or found
+ * (start .. end). False for a range that wraps or reaches past the end; `heap` must
+ * not be NULL. For strategies' integrity checks. */
+static inline bool alloy_heap_holds(const alloy_heap *heap, const void *p, size_t bytes)
+{
+    uintptr_t lo = (uintptr_t)heap->start, hi = (uintptr_t)heap->end, q = (uintptr_t)p;
+    return q >= lo && q <= hi && bytes <= hi - q;
+}
+
 /* The name of the provider ("wasm", "mmap", "static"). `heap` must not be NULL. */
 const char *alloy_heap_name(const alloy_heap *heap);
 
