@@ -9,7 +9,7 @@ WASM := $(BUILD)/wasm
 # a native build with the other options switched, so that each choice is tested
 OPTIONS := $(BUILD)/options
 PACKAGES := meson ninja-build python3 pkg-config clang lld llvm wasi-libc \
-            libclang-rt-14-dev-wasm32 libcriterion-dev nodejs
+            libclang-rt-14-dev-wasm32 libcriterion-dev nodejs binaryen
 
 .PHONY: all test size deps configure build clean
 

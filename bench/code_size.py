@@ -3,10 +3,12 @@
 
   code_size.py table MODULE...        print the table, with ratios to dlmalloc
   code_size.py check BUDGET MODULE... fail when a module is more than 2% over the
-                                      figure recorded in BUDGET
+                                      figure recorded in BUDGET, or when statistics
+                                      cost more than 600 bytes
 
-Module file names are size_<allocator>_<set>[_nostats] (_nostats: built with
-ALLOY_STATS 0); the figures are clang -Oz's. With
+Module file names are size_<allocator>_<set>[_nostats|_dispatch] (_nostats:
+built with ALLOY_STATS 0; _dispatch: malloc calls the strategy through the
+instance's table); the recorded figures are clang -Oz's. With
 binaryen's wasm-opt installed, the table also shows the size after wasm-opt -Oz."""
 import os
 import shutil
@@ -55,13 +57,45 @@ def name_of(path):
     return os.path.basename(path).removeprefix("size_").removesuffix(".wasm")
 
 
+# The issue's size targets: (module, bytes after wasm-opt -Oz, or clang's without it).
+TARGETS = [("bumpfree_malloc_free_nostats", 600), ("region_full_nostats", 2500)]
+STATS_COST_LIMIT = 600
+
+
+def peer_of(name):
+    """The dlmalloc module that exports the same functions as `name`."""
+    for s in ("full", "malloc_free"):
+        if f"_{s}" in name:
+            return "dlmalloc_" + s
+    return None
+
+
 def table(paths):
     sizes = {name_of(p): (code_bytes(p), optimized_bytes(p)) for p in paths}
-    print(f"{'module':<28} {'clang -Oz':>10} {'vs dlmalloc':>12} {'+ wasm-opt -Oz':>15}")
+    print(f"{'module':<30} {'clang -Oz':>10} {'vs dlmalloc':>12} {'+ wasm-opt -Oz':>15} {'vs dlmalloc':>12}")
     for name, (raw, opt) in sorted(sizes.items()):
-        peer = sizes.get("dlmalloc_" + name.split("_", 1)[1].removesuffix("_nostats"), (None,))[0]
-        ratio = f"{raw / peer:.2f}x" if peer else ""
-        print(f"{name:<28} {raw:>10} {ratio:>12} {opt if opt is not None else '-':>15}")
+        peer = sizes.get(peer_of(name)) if not name.startswith("dlmalloc") else None
+        ratio = f"{raw / peer[0]:.2f}x" if peer else ""
+        opt_ratio = f"{opt / peer[1]:.2f}x" if peer and opt is not None else ""
+        print(f"{name:<30} {raw:>10} {ratio:>12} {opt if opt is not None else '-':>15} {opt_ratio:>12}")
+
+    def final(name):
+        raw, opt = sizes[name]
+        return opt if opt is not None else raw
+
+    print("\nextra bytes (after wasm-opt when installed):")
+    for name in sorted(sizes):
+        if name.endswith("_dispatch"):
+            direct = name.removesuffix("_dispatch")
+            print(f"  calls through the instance's table, {direct}: {final(name) - final(direct):+d}")
+    for name in sorted(sizes):
+        if name + "_nostats" in sizes:
+            print(f"  statistics, {name}: {final(name) - final(name + '_nostats'):+d} (limit {STATS_COST_LIMIT})")
+    print("\ntargets:")
+    for name, limit in TARGETS:
+        if name in sizes:
+            size = final(name)
+            print(f"  {name}: {size} bytes, target {limit}: {'met' if size <= limit else 'missed'}")
 
 
 def check(budget_path, paths):
@@ -84,6 +118,13 @@ def check(budget_path, paths):
         else:
             print(f"[ ok ] code_size::{name}: {size} bytes (recorded {limit})")
             passed += 1
+    sizes = {name_of(p): code_bytes(p) for p in paths}
+    for name in sorted(sizes):
+        if name + "_nostats" in sizes:
+            cost = sizes[name] - sizes[name + "_nostats"]
+            ok = 0 <= cost <= STATS_COST_LIMIT
+            print(f"[{' ok ' if ok else 'FAIL'}] code_size::{name}_stats_cost: {cost} bytes (limit {STATS_COST_LIMIT})")
+            passed, failed = passed + ok, failed + (not ok)
     print(f"alloy-tests: {passed} passed, {failed} failed")
     return failed == 0
 

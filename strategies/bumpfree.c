@@ -28,7 +28,7 @@
  */
 #include <stdint.h>
 
-#include "alloy/bumpfree.h"
+#include "direct.h"
 
 #define GRAIN ((size_t)16)
 
@@ -104,7 +104,7 @@ static void *bump(alloy_bumpfree *bf, size_t size, size_t align)
     }
 }
 
-static void *bumpfree_alloc(alloy_allocator *a, size_t size, size_t align)
+void *alloy_bumpfree_alloc(alloy_allocator *a, size_t size, size_t align)
 {
     alloy_bumpfree *bf = bumpfree_of(a);
     size = round_size(size);
@@ -129,7 +129,7 @@ static void *bumpfree_alloc(alloy_allocator *a, size_t size, size_t align)
     return bump(bf, size, align);
 }
 
-static void bumpfree_free(alloy_allocator *a, void *ptr, size_t size, size_t align)
+void alloy_bumpfree_free(alloy_allocator *a, void *ptr, size_t size, size_t align)
 {
     (void)align;
     alloy_bumpfree *bf = bumpfree_of(a);
@@ -141,7 +141,7 @@ static void bumpfree_free(alloy_allocator *a, void *ptr, size_t size, size_t ali
         push_free(bf, p, size);
 }
 
-static bool bumpfree_resize(alloy_allocator *a, void *ptr, size_t size, size_t align, size_t new_size)
+bool alloy_bumpfree_resize(alloy_allocator *a, void *ptr, size_t size, size_t align, size_t new_size)
 {
     (void)align;
     alloy_bumpfree *bf = bumpfree_of(a);
@@ -197,15 +197,13 @@ static bool bumpfree_check(const alloy_allocator *a)
            (uint64_t)bytes + bump_bytes <= a->metrics.heap_bytes;
 }
 
-static const alloy_strategy bumpfree_strategy = {
-    "bumpfree", bumpfree_alloc, bumpfree_resize, bumpfree_free, bumpfree_stats, bumpfree_check,
+const alloy_strategy alloy_bumpfree_strategy = {
+    "bumpfree", alloy_bumpfree_alloc, alloy_bumpfree_resize, alloy_bumpfree_free, bumpfree_stats, bumpfree_check,
 };
 
-alloy_allocator *alloy_bumpfree_init(alloy_bumpfree *bf, alloy_heap *heap)
+void alloy_bumpfree_setup(alloy_bumpfree *bf, alloy_heap *heap)
 {
-    if (!bf || !heap)
-        return NULL;
-    alloy_allocator_init(&bf->base, &bumpfree_strategy);
+    alloy_allocator_init(&bf->base, NULL);
     bf->heap = heap;
     bf->free_list = NULL;
     bf->free_blocks = 0;
@@ -215,5 +213,13 @@ alloy_allocator *alloy_bumpfree_init(alloy_bumpfree *bf, alloy_heap *heap)
     bf->end = bf->top + initial_bytes;
     bf->bump_areas = bf->top != 0;
     bf->base.metrics.heap_bytes = initial_bytes;
+}
+
+alloy_allocator *alloy_bumpfree_init(alloy_bumpfree *bf, alloy_heap *heap)
+{
+    if (!bf || !heap)
+        return NULL;
+    alloy_bumpfree_setup(bf, heap);
+    bf->base.strategy = &alloy_bumpfree_strategy;
     return &bf->base;
 }

@@ -10,32 +10,62 @@
 
 #include "alloy/default.h"
 #include "alloy/malloc.h"
+#include "direct.h"
+#include "malloc_header.h"
 
-#if defined(ALLOY_MALLOC_USE_REGION)
-typedef alloy_region malloc_strategy;
-#define malloc_strategy_init alloy_region_init
-#elif defined(ALLOY_MALLOC_USE_BUMPFREE)
-typedef alloy_bumpfree malloc_strategy;
-#define malloc_strategy_init alloy_bumpfree_init
+#if defined(ALLOY_MALLOC_USE_REGION) || (!defined(ALLOY_MALLOC_USE_BUMPFREE) && ALLOY_DEFAULT_STRATEGY_REGION)
+typedef alloy_region malloc_strategy; /* and CHOSEN(op) names its operations */
+#define CHOSEN(name) alloy_region_##name
 #else
-typedef alloy_default_strategy malloc_strategy;
-#define malloc_strategy_init alloy_default_init
+typedef alloy_bumpfree malloc_strategy;
+#define CHOSEN(name) alloy_bumpfree_##name
 #endif
+
+/* The operations malloc and friends call. The compiler sees this table whole, so
+ * every call through it becomes a direct call, and the linker keeps only the
+ * operations a program uses (-DALLOY_MALLOC_DISPATCH measures the difference: the
+ * instance's own table, through which every operation stays linked). The instance
+ * gets its real table when alloy_malloc_instance hands it out. */
+#if defined(ALLOY_MALLOC_DISPATCH)
+#define TABLE(a) ((a)->strategy)
+#else
+static const alloy_strategy direct = {
+    .alloc = CHOSEN(alloc), .resize = CHOSEN(resize), .free = CHOSEN(free),
+};
+#define TABLE(a) (&direct)
+#endif
+
+static struct {
+    malloc_strategy strategy;
+    alloy_default_heap heap;
+    bool ready;
+} the;
+
+static alloy_allocator *instance(void)
+{
+    if (!the.ready) {
+#if ALLOY_DEFAULT_HEAP_WASM
+        alloy_heap *heap = alloy_wasm_heap_init(&the.heap, true);
+#else
+        alloy_heap *heap = alloy_default_heap_init(&the.heap);
+#endif
+        if (!heap)
+            return NULL;
+        CHOSEN(setup)(&the.strategy, heap);
+#if defined(ALLOY_MALLOC_DISPATCH)
+        the.strategy.base.strategy = &CHOSEN(strategy);
+#endif
+        the.ready = true;
+    }
+    return &the.strategy.base;
+}
 
 alloy_allocator *alloy_malloc_instance(void)
 {
-    static malloc_strategy storage;
-    static alloy_default_heap heap_storage;
-    static alloy_allocator *instance;
-    if (!instance) {
-#if ALLOY_DEFAULT_HEAP_WASM
-        alloy_heap *heap = alloy_wasm_heap_init(&heap_storage, true);
-#else
-        alloy_heap *heap = alloy_default_heap_init(&heap_storage);
-#endif
-        instance = malloc_strategy_init(&storage, heap);
-    }
-    return instance;
+    alloy_allocator *a = instance();
+    if (a)
+        a->strategy = &CHOSEN(strategy);
+    return a;
 }
 
 static void *or_enomem(void *p)
@@ -45,41 +75,60 @@ static void *or_enomem(void *p)
     return p;
 }
 
+/* align is a power of two from 1 to ALLOY_MAX_ALIGN. */
+static void *allocate(size_t align, size_t size)
+{
+    alloy_allocator *a = instance();
+    return or_enomem(a ? header_alloc(a, TABLE(a), align, size) : NULL);
+}
+
 void *malloc(size_t size)
 {
-    return or_enomem(alloy_malloc(alloy_malloc_instance(), size));
+    return allocate(HEADER, size);
 }
 
 void free(void *p)
 {
-    alloy_malloc_free(alloy_malloc_instance(), p);
+    alloy_allocator *a = &the.strategy.base; /* made by whoever allocated p */
+    if (p)
+        header_free(a, TABLE(a), p);
 }
 
 void *calloc(size_t n, size_t size)
 {
-    return or_enomem(alloy_malloc_calloc(alloy_malloc_instance(), n, size));
+    if (size && n > SIZE_MAX / size) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    void *p = allocate(HEADER, n * size);
+    if (p)
+        memset(p, 0, n * size);
+    return p;
 }
 
 void *realloc(void *p, size_t size)
 {
-    void *moved = alloy_malloc_realloc(alloy_malloc_instance(), p, size);
-    return p && size == 0 ? moved : or_enomem(moved); /* freeing is no failure */
+    if (!p)
+        return allocate(HEADER, size);
+    alloy_allocator *a = &the.strategy.base;
+    void *moved = header_realloc(a, TABLE(a), p, size);
+    return size == 0 ? moved : or_enomem(moved); /* freeing is no failure */
 }
 
 void *aligned_alloc(size_t align, size_t size)
 {
-    if (align == 0 || (align & (align - 1)) || align > ALLOY_MAX_ALIGN) {
+    if (!frontend_align_ok(align)) {
         errno = EINVAL;
         return NULL;
     }
-    return or_enomem(alloy_malloc_aligned(alloy_malloc_instance(), align, size));
+    return allocate(align, size);
 }
 
 int posix_memalign(void **out, size_t align, size_t size)
 {
-    if (align < sizeof(void *) || (align & (align - 1)) || align > ALLOY_MAX_ALIGN)
+    if (align < sizeof(void *) || !frontend_align_ok(align))
         return EINVAL;
-    void *p = alloy_malloc_aligned(alloy_malloc_instance(), align, size);
+    void *p = allocate(align, size);
     if (!p)
         return ENOMEM;
     *out = p;
@@ -88,7 +137,7 @@ int posix_memalign(void **out, size_t align, size_t size)
 
 size_t malloc_usable_size(void *p)
 {
-    return alloy_malloc_usable_size(p);
+    return header_usable_size(p);
 }
 
 #if defined(__wasi__)

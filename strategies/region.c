@@ -51,7 +51,7 @@
  */
 #include <string.h>
 
-#include "alloy/region.h"
+#include "direct.h"
 
 #define UNIT ((size_t)16)
 #define AREA_HEADER ((size_t)16)
@@ -681,7 +681,7 @@ static bool resize_large(alloy_region *r, void *ptr, size_t size, size_t align, 
 
 /* --- the strategy table ------------------------------------------------------------ */
 
-static void *region_alloc(alloy_allocator *a, size_t size, size_t align)
+void *alloy_region_alloc(alloy_allocator *a, size_t size, size_t align)
 {
     alloy_region *r = region_of(a);
     if (!r->current && !first_region(r))
@@ -689,7 +689,7 @@ static void *region_alloc(alloy_allocator *a, size_t size, size_t align)
     return size <= ALLOY_REGION_SMALL_MAX ? alloc_small(r, size, align) : alloc_large(r, size, align);
 }
 
-static void region_free(alloy_allocator *a, void *ptr, size_t size, size_t align)
+void alloy_region_free(alloy_allocator *a, void *ptr, size_t size, size_t align)
 {
     alloy_region *r = region_of(a);
     if (size <= ALLOY_REGION_SMALL_MAX)
@@ -698,7 +698,7 @@ static void region_free(alloy_allocator *a, void *ptr, size_t size, size_t align
         free_large(r, ptr, align);
 }
 
-static bool region_resize(alloy_allocator *a, void *ptr, size_t size, size_t align, size_t new_size)
+bool alloy_region_resize(alloy_allocator *a, void *ptr, size_t size, size_t align, size_t new_size)
 {
     alloy_region *r = region_of(a);
     bool small = size <= ALLOY_REGION_SMALL_MAX;
@@ -808,17 +808,22 @@ static bool region_check(const alloy_allocator *a)
     return regions_sound(r) && runs_sound(r);
 }
 
-static const alloy_strategy region_strategy = {
-    "region", region_alloc, region_resize, region_free, region_stats, region_check,
+const alloy_strategy alloy_region_strategy = {
+    "region", alloy_region_alloc, alloy_region_resize, alloy_region_free, region_stats, region_check,
 };
+
+void alloy_region_setup(alloy_region *r, alloy_heap *heap)
+{
+    memset(r, 0, sizeof *r);
+    r->heap = heap;
+    r->origin = heap->start;
+}
 
 alloy_allocator *alloy_region_init(alloy_region *r, alloy_heap *heap)
 {
     if (!r || !heap)
         return NULL;
-    memset(r, 0, sizeof *r);
-    alloy_allocator_init(&r->base, &region_strategy);
-    r->heap = heap;
-    r->origin = heap->start;
+    alloy_region_setup(r, heap);
+    r->base.strategy = &alloy_region_strategy;
     return &r->base;
 }

@@ -2,8 +2,11 @@
  * with buffered files, strdup, qsort, printf of large strings, a growing array
  * through realloc. It checks its own results and ends with
  * "alloy-tests: N passed, N failed". On wasm32-wasi tests/no_dlmalloc.py then checks
- * the link map: wasi-libc's dlmalloc must not be in the module. */
+ * the link map: wasi-libc's dlmalloc must not be in the module. Built with
+ * -fno-builtin-malloc: clang 14 assumes that malloc leaves errno alone and would
+ * answer the errno check below from what the program stored before the call. */
 #define _POSIX_C_SOURCE 200809L /* strdup, posix_memalign */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,6 +125,14 @@ int main(void)
     volatile size_t huge = SIZE_MAX / 2;
     void *volatile refused = calloc(huge, 4);
     expect(refused == NULL, "calloc refuses an overflowing product");
+    /* errno: what libc sets, the program reads (on wasm both go through the TLS model
+     * alloy is compiled with), and what alloy sets, the program reads too */
+    errno = 0;
+    FILE *missing = fopen("no-such-dir/no-such-file", "r");
+    expect(missing == NULL && errno == ENOENT, "errno set by libc reads back");
+    errno = 0;
+    void *volatile too_big = malloc(huge * 2 + 1);
+    expect(too_big == NULL && errno == ENOMEM, "a refused malloc sets errno to ENOMEM");
     void *aligned = aligned_alloc(4096, 100);
     expect(aligned && (uintptr_t)aligned % 4096 == 0, "aligned_alloc(4096)");
     free(aligned);

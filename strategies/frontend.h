@@ -1,0 +1,98 @@
+/* The front end's checks and bookkeeping around a strategy's operations, written
+ * once for both ways of reaching a strategy: through an instance's table
+ * (frontend.c, every alloy_* call) and through a table the compiler can see
+ * (libc_malloc.c, where a constant table turns every call into a direct one and
+ * lets the linker drop the operations a program never uses). Internal: not
+ * installed. Contracts are in alloy/alloy.h. */
+#ifndef ALLOY_FRONTEND_H
+#define ALLOY_FRONTEND_H
+
+#include <string.h>
+
+#include "alloy/alloy.h"
+
+/* The upkeep of the shared statistics, compiled out with ALLOY_STATS 0. */
+#if ALLOY_STATS
+#define COUNT(update) (update)
+#else
+#define COUNT(update) ((void)0)
+#endif
+
+static inline bool frontend_align_ok(size_t align)
+{
+    return align != 0 && (align & (align - 1)) == 0 && align <= ALLOY_MAX_ALIGN;
+}
+
+/* A (size, align) pair that alloy_alloc could have served. */
+static inline bool frontend_block_ok(size_t size, size_t align)
+{
+    return size != 0 && size <= ALLOY_MAX_SIZE && frontend_align_ok(align);
+}
+
+/* `a` is not NULL in all of these; `s` is its strategy. */
+
+static inline void *frontend_alloc(alloy_allocator *a, const alloy_strategy *s, size_t size, size_t align)
+{
+    if (!frontend_align_ok(align)) {
+        COUNT(a->metrics.invalid_requests++);
+        return NULL;
+    }
+    if (size == 0)
+        return NULL;
+    void *p = size <= ALLOY_MAX_SIZE ? s->alloc(a, size, align) : NULL;
+    if (p)
+        COUNT(alloy_metrics_allocated(&a->metrics, size));
+    else
+        COUNT(alloy_metrics_failed(&a->metrics, size));
+    return p;
+}
+
+static inline void frontend_free(alloy_allocator *a, const alloy_strategy *s, void *ptr, size_t size, size_t align)
+{
+    if (!frontend_block_ok(size, align)) {
+        COUNT(a->metrics.invalid_requests++);
+        return;
+    }
+    s->free(a, ptr, size, align);
+    COUNT(alloy_metrics_freed(&a->metrics, size));
+}
+
+static inline bool frontend_resize(alloy_allocator *a, const alloy_strategy *s, void *ptr, size_t size, size_t align,
+                                   size_t new_size)
+{
+    if (!frontend_block_ok(size, align) || new_size == 0) {
+        COUNT(a->metrics.invalid_requests++);
+        return false;
+    }
+    if (new_size > ALLOY_MAX_SIZE) {
+        COUNT(alloy_metrics_failed(&a->metrics, new_size));
+        return false;
+    }
+    if (!s->resize(a, ptr, size, align, new_size))
+        return false;
+    COUNT(alloy_metrics_resized(&a->metrics, size, new_size));
+    return true;
+}
+
+/* ptr is not NULL and new_size not 0: the caller has taken those cases. */
+static inline void *frontend_realloc(alloy_allocator *a, const alloy_strategy *s, void *ptr, size_t size,
+                                     size_t align, size_t new_size)
+{
+    if (frontend_resize(a, s, ptr, size, align, new_size))
+        return ptr;
+    /* frontend_resize has vetted the arguments; only a refusal to grow in place, or
+     * an impossible new_size (already counted), leads here. */
+    if (!frontend_block_ok(size, align) || new_size > ALLOY_MAX_SIZE)
+        return NULL;
+    void *moved = s->alloc(a, new_size, align);
+    if (!moved) {
+        COUNT(alloy_metrics_failed(&a->metrics, new_size));
+        return NULL;
+    }
+    memcpy(moved, ptr, size < new_size ? size : new_size);
+    s->free(a, ptr, size, align);
+    COUNT(alloy_metrics_resized(&a->metrics, size, new_size));
+    return moved;
+}
+
+#endif
