@@ -12,7 +12,9 @@
  *                          TSan reports the front end's unlocked update of the handle's
  *                          own statistics (see alloy/locked.h)
  *
- * ALLOY_SEED and ALLOY_LOCKED_OPS (operations per thread) override the defaults. */
+ * ALLOY_SEED and ALLOY_LOCKED_OPS (operations per thread) override the defaults;
+ * ALLOY_LOCKED_LARGE=1 gives region large blocks too (left out by default, see
+ * locked_test.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +32,7 @@ int main(int argc, char **argv)
     stress_path path = argc > 1 && strcmp(argv[1], "handle") == 0 ? THROUGH_HANDLE : THROUGH_ENTER;
     uint64_t seed = env_number("ALLOY_SEED", 7);
     unsigned ops = (unsigned)env_number("ALLOY_LOCKED_OPS", 5000);
+    bool region_large = env_number("ALLOY_LOCKED_LARGE", 0) != 0;
     static const struct {
         const char *strategy;
         unsigned threads;
@@ -37,7 +40,7 @@ int main(int argc, char **argv)
     } runs[] = {{"region", 4, false}, {"bumpfree", 4, true}, {"region", 8, false}};
     unsigned passed = 0, failed = 0;
     for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
-        stress_config c = {runs[i].strategy, path, runs[i].threads, ops, runs[i].large, seed};
+        stress_config c = {runs[i].strategy, path, runs[i].threads, ops, runs[i].large || region_large, seed};
         char why[256] = "";
         bool ok = locked_stress(&c, why, sizeof why);
         printf("%s: %s, %u threads x %u ops, %s, ALLOY_SEED=%llu%s%s\n", ok ? "ok" : "FAILED",
