@@ -24,8 +24,8 @@
  *   is held for the inner call only: alloy_realloc through the handle takes it up to
  *   three times (resize, then alloc and free) and copies the contents unlocked, since
  *   both blocks are the caller's. alloy_check holds it for the whole inner check
- *   (linear in the inner instance's free blocks). Size: 48 bytes plus the mutex
- *   (40 on x86_64 glibc).
+ *   (linear in the inner instance's free blocks). Size: the handle, a pointer and the
+ *   mutex: 136 bytes on x86_64 glibc (the handle's statistics are 80 of them).
  */
 #include "alloy/locked.h"
 
