@@ -1,0 +1,84 @@
+/* alloy/locked.h - one instance shared by several threads (native only).
+ *
+ * Strategies and heap providers are single-threaded and stay so: they keep no lock
+ * and pay for none. To share one instance between threads, wrap it: an alloy_locked
+ * holds a pthread mutex and the instance it guards (the "inner" instance, of any
+ * strategy, on any provider), and every call that reaches the inner instance
+ * through the wrapper holds that mutex for the inner call and nothing else.
+ *
+ * Two ways in:
+ *
+ *   - alloy_locked_enter / alloy_locked_leave: enter takes the mutex and hands back
+ *     the inner instance, on which the thread calls alloy_alloc, alloy_free,
+ *     alloy_realloc, alloy_stats, alloy_reset_trip, alloy_check, ... as it likes;
+ *     leave gives the mutex back. Everything, the shared statistics included, is
+ *     then touched by one thread at a time. This is the way to share an instance
+ *     between threads.
+ *
+ *         alloy_allocator *a = alloy_locked_enter(&shared);
+ *         void *p = alloy_alloc(a, 100, 8);
+ *         alloy_locked_leave(&shared);
+ *
+ *   - The handle alloy_locked_init returns is an alloy_allocator too: alloy_alloc,
+ *     alloy_free, alloy_resize, alloy_realloc, alloy_stats and alloy_check on it lock,
+ *     call the same function on the inner instance, and unlock, so the inner
+ *     instance's state and statistics are only ever touched under the mutex.
+ *     alloy_stats and alloy_check report the inner instance (its strategy's name,
+ *     its statistics). alloy_realloc through the handle that has to move the block
+ *     reaches the inner instance as an alloc and a free (the front end's realloc is
+ *     made of table calls), so the inner figures count it as such: bytes in use stay
+ *     exact, and the high water includes the moment both blocks exist.
+ *
+ *     But the front end (strategies/frontend.c) also counts every call in the
+ *     handle's own alloy_metrics, after the strategy call and so outside the mutex:
+ *     concurrent calls through the handle race on those figures (which alloy_stats
+ *     does not report) unless alloy is built with -Dstats=false. So, until the front
+ *     end can leave a wrapper's figures to the wrapper: use the handle from one
+ *     thread at a time (or from several only in a stats=false build), and
+ *     enter/leave otherwise. alloy_check on the handle checks the handle's own
+ *     figures as well, so free each block the way it was allocated (through the
+ *     handle, or through enter/leave); alloy_reset_trip on the handle resets only
+ *     the handle's own figures: reset the inner instance's trip through enter/leave.
+ *
+ * While a wrapper is in use, nobody may call the inner instance except through it.
+ * The wrapper keeps no global state; any number of wrappers may exist.
+ */
+#ifndef ALLOY_LOCKED_H
+#define ALLOY_LOCKED_H
+
+#include "alloy/alloy.h"
+
+#if !defined(__wasm__)
+#include <pthread.h>
+
+/* One wrapper. Its members are private; the struct is public so that callers can
+ * place it where they like (static, stack, another allocator's block). */
+typedef struct alloy_locked {
+    alloy_allocator base;
+    alloy_allocator *inner; /* NULL once destroyed */
+    pthread_mutex_t mutex;
+} alloy_locked;
+
+/* Make *l a wrapper serializing every call to `inner`, and return its handle.
+ * Returns NULL when l or inner is NULL or the mutex cannot be initialised
+ * (pthread_mutex_init failed); *l (when not NULL) is then marked destroyed, so that
+ * alloy_locked_destroy on it is harmless. The inner instance is not touched. */
+alloy_allocator *alloy_locked_init(alloy_locked *l, alloy_allocator *inner);
+
+/* Destroy the wrapper's mutex. No thread may be using the wrapper, or be inside
+ * enter/leave, at that moment. The inner instance and its blocks stay as they were,
+ * usable single-threaded. NULL, a wrapper whose init failed and destroying twice are
+ * harmless. */
+void alloy_locked_destroy(alloy_locked *l);
+
+/* Take the mutex and return the inner instance, for the calling thread alone until it
+ * calls alloy_locked_leave. Not recursive: a thread that enters twice without leaving
+ * deadlocks. NULL (and no mutex held) when l is NULL, destroyed, or locking fails. */
+alloy_allocator *alloy_locked_enter(alloy_locked *l);
+
+/* Give back the mutex taken by a successful alloy_locked_enter of the same thread. */
+void alloy_locked_leave(alloy_locked *l);
+
+#endif /* !__wasm__ */
+
+#endif
