@@ -39,13 +39,15 @@
  *   the instance holds the link that describes the first run. alloc takes the first
  *   free run that is big enough, splitting off the pages it does not need as a free
  *   run behind it, or grows the heap and puts the new run first. free marks the run
- *   free and merges it with its neighbours in the list when they are free and touch
- *   it in memory (in either order).
+ *   free. After every change the list keeps one promise: no two neighbours in it are
+ *   free runs that touch in memory (in either order) - they are merged, wherever a
+ *   change left them (a freed run, a split-off rest, a run dropped from between two
+ *   others, unaligned new pages kept as a free run).
  *
  * Costs
  *   small alloc, free and resize: O(1), and O(regions) for free to find its region
  *   (the current one is tried first). Region growth moves the free map:
- *   O(region / 128). large alloc, free and resize: O(runs). check: O(free blocks x regions + region bytes / 128 + runs^2).
+ *   O(region / 128). large alloc, free and resize: O(runs), and O(runs x merges) when runs merge. check: O(free blocks x regions + region bytes / 128 + runs^2).
  *   Bookkeeping: 16 bytes and 1/128 of every region, 16 bytes (8 on wasm32) per run,
  *   16-byte minimum block. Single-threaded.
  */
@@ -556,6 +558,21 @@ static void push_run(alloy_region *r, char *pages, size_t count)
     *first = new_run;
 }
 
+/* Restore the list's promise that no two neighbours in it are free runs that touch:
+ * merge them wherever they are. A merge makes a run larger, so it may now touch the
+ * run before it: go round until a pass merges nothing. Each merge removes a run, so
+ * that is at most one pass more than there are merges. */
+static void merge_free_runs(alloy_region *r)
+{
+    bool merged;
+    do {
+        merged = false;
+        for (alloy_page_link *run = &r->large; run->pages; run = trailer(run))
+            while (merge_with_next(run))
+                merged = true;
+    } while (merged);
+}
+
 static void *alloc_large(alloy_region *r, size_t size, size_t align)
 {
     size_t words = (size + 3) / 4;
@@ -584,52 +601,44 @@ static void *alloc_large(alloy_region *r, size_t size, size_t align)
             return pages + pad;
         }
         /* pages not aligned enough (a static heap): keep them as a free run */
+        merge_free_runs(r);
         need = run_pages_for_words(words + (align - 1) / 4 + 1);
     }
 }
 
-/* The link that describes the run holding the block at ptr, and the one before it. */
-static alloy_page_link *find_run(alloy_region *r, void *ptr, size_t align, alloy_page_link **before)
+/* The link that describes the run holding the block at ptr. */
+static alloy_page_link *find_run(alloy_region *r, void *ptr, size_t align)
 {
-    alloy_page_link *prev = NULL;
-    for (alloy_page_link *run = &r->large; run->pages; prev = run, run = trailer(run)) {
-        if (run_in_use(run) && run->pages + large_pad(run->pages, align) == ptr) {
-            if (before)
-                *before = prev;
+    for (alloy_page_link *run = &r->large; run->pages; run = trailer(run))
+        if (run_in_use(run) && run->pages + large_pad(run->pages, align) == ptr)
             return run;
-        }
-    }
     return NULL;
 }
 
 static void free_large(alloy_region *r, void *ptr, size_t align)
 {
-    alloy_page_link *prev, *run = find_run(r, ptr, align, &prev);
+    alloy_page_link *run = find_run(r, ptr, align);
     if (!run)
         return;
     run->unused_words = ALLOY_PAGES_FREE;
-    while (merge_with_next(run))
-        ;
-    if (prev)
-        while (merge_with_next(prev))
-            ;
+    merge_free_runs(r);
 }
 
 static bool resize_large(alloy_region *r, void *ptr, size_t size, size_t align, size_t new_size)
 {
-    alloy_page_link *run = find_run(r, ptr, align, NULL);
+    alloy_page_link *run = find_run(r, ptr, align);
     if (!run)
         return false;
     size_t pad_words = large_pad(run->pages, align) / 4, words = (new_size + 3) / 4 + pad_words;
     size_t need = run_pages_for_words(words);
     (void)size;
     if (need <= run->page_count) {
-        if (need < run->page_count) {
+        bool split = need < run->page_count;
+        if (split)
             split_run(run, need);
-            while (merge_with_next(trailer(run)))
-                ;
-        }
         set_used(run, words);
+        if (split)
+            merge_free_runs(r); /* the free rest may touch the run after it */
         return true;
     }
     if (need > UINT16_MAX)
@@ -656,10 +665,11 @@ static bool resize_large(alloy_region *r, void *ptr, size_t size, size_t align, 
             else
                 *other = rest;
         }
-        run = find_run(r, ptr, align, NULL); /* dropping a run may have moved our link */
+        run = find_run(r, ptr, align); /* dropping a run may have moved our link */
         run->page_count = (uint16_t)need;
         *trailer(run) = follows;
         set_used(run, words);
+        merge_free_runs(r); /* dropping a run made two others neighbours */
         return true;
     }
     /* or onto the end of the heap */
@@ -670,6 +680,7 @@ static bool resize_large(alloy_region *r, void *ptr, size_t size, size_t align, 
         return false;
     if (got != end) {
         push_run(r, got, more); /* elsewhere: keep the pages as a free run */
+        merge_free_runs(r);
         return false;
     }
     alloy_page_link follows = *trailer(run);
