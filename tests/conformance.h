@@ -6,7 +6,9 @@
 
 #include "fixture.h"
 
-/* X(name, needs_bounded_heap) for every case. */
+/* X(name, needs_bounded_heap) for every case. The out-of-memory and edge cases
+ * (tests/conformance_oom.c) bound every heap themselves, the wasm provider's too, so
+ * they run on every fixture. */
 #define CONFORMANCE_CASES(X)            \
     X(contents_survive, false)          \
     X(no_overlap, false)                \
@@ -20,6 +22,15 @@
     X(coexists_with_malloc, false)      \
     X(memory_is_reused, false)          \
     X(bad_input, false)                 \
+    X(oom_matrix, false)                \
+    X(growth_refused, false)            \
+    X(growth_refused_filling, false)    \
+    X(edge_sizes, false)                \
+    X(edge_alignments, false)           \
+    X(edge_zero_and_null, false)        \
+    X(malloc_edges, false)              \
+    X(malloc_oom, false)                \
+    X(bug_region_free_large_merge, false) \
     X(random_ops, false)
 
 #define CONFORMANCE_DECLARE(name, bounded) void conformance_##name(const fixture_kind *kind);

@@ -19,7 +19,7 @@ const size_t fixture_kind_count = sizeof fixture_kinds / sizeof fixture_kinds[0]
 /* Misalign the static array: providers must cope with any alignment. */
 #define ARRAY_SKEW 3
 
-bool fixture_open(fixture *f, const fixture_kind *kind, size_t heap_bytes)
+static bool open_provider(fixture *f, const fixture_kind *kind, size_t heap_bytes)
 {
     memset(f, 0, sizeof *f);
     f->kind = kind;
@@ -35,6 +35,21 @@ bool fixture_open(fixture *f, const fixture_kind *kind, size_t heap_bytes)
     else if (strcmp(kind->heap, "mmap") == 0)
         f->heap = alloy_mmap_heap_init(&f->provider.mmap_heap, heap_bytes);
 #endif
+    return f->heap != NULL;
+}
+
+bool fixture_open(fixture *f, const fixture_kind *kind, size_t heap_bytes)
+{
+    return open_provider(f, kind, heap_bytes) && fixture_instance(f, 0);
+}
+
+bool fixture_open_refusing(fixture *f, const fixture_kind *kind, size_t heap_bytes, refusing_policy policy)
+{
+    if (!open_provider(f, kind, heap_bytes))
+        return false;
+    if (strcmp(kind->heap, "wasm") == 0 && policy.page_budget == 0)
+        policy.page_budget = heap_bytes / ALLOY_PAGE_SIZE;
+    f->heap = refusing_heap_init(&f->refusing, f->heap, policy);
     return f->heap && fixture_instance(f, 0);
 }
 

@@ -9,6 +9,7 @@
 #include "alloy/alloy.h"
 #include "alloy/bumpfree.h"
 #include "alloy/region.h"
+#include "refusing_heap.h"
 
 typedef struct fixture_kind {
     const char *strategy; /* "region" or "bumpfree" */
@@ -33,6 +34,7 @@ typedef struct fixture {
 #endif
     } provider;
     unsigned char *array; /* the static heap's array, as malloc returned it */
+    refusing_heap refusing; /* with fixture_open_refusing: wraps the provider */
     union {
         alloy_bumpfree bumpfree;
         alloy_region region;
@@ -44,6 +46,11 @@ typedef struct fixture {
  * provider is limited only by wasm memory), and its first instance. The static array
  * is deliberately misaligned. False when the provider cannot start. */
 bool fixture_open(fixture *f, const fixture_kind *kind, size_t heap_bytes);
+/* Like fixture_open, but every instance takes its memory through a refusing_heap
+ * (f->refusing) that wraps the provider and applies `policy`. The heap is bounded on
+ * every provider: a wasm provider, which is not, gets a page budget of heap_bytes
+ * (rounded down to pages) unless the policy sets one. */
+bool fixture_open_refusing(fixture *f, const fixture_kind *kind, size_t heap_bytes, refusing_policy policy);
 /* Instance i (0 <= i < FIXTURE_INSTANCES) on the fixture's provider, made on first use. */
 alloy_allocator *fixture_instance(fixture *f, size_t i);
 /* Whether the provider can run out of memory within reasonable test time. */
