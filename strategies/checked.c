@@ -28,13 +28,20 @@
  *           two of them (16 at least), at most 3/4 full; linear probing from the top
  *           bits of ptr times 2^64/phi. Removal shifts later members of the probe run
  *           back, so there are no tombstones. It doubles when full (the new one is
- *           allocated before the old one is freed) and is freed when the last block
- *           goes, so a wrapper with no live blocks holds nothing of the inner
- *           instance's.
+ *           allocated before the old one is freed) and never shrinks: it stays the
+ *           size the peak of live blocks needed, so that a program cycling through
+ *           the same blocks does not reallocate it (and, on strategies that never
+ *           merge free blocks, fragment the heap with old tables) until
+ *           alloy_checked_release gives it back.
  *
  * Costs
  *   alloc: the inner alloc, filling the whole outer block, a table insert (O(1)
- *   expected; O(live) when it doubles, amortized O(1)). free: a lookup, reading the
+ *   expected; O(live) when it doubles, amortized O(1)). The table grows
+ *   before the block is allocated (so that on bump strategies the block, not the
+ *   table, ends at the bump pointer and can grow in place); a table that cannot grow
+ *   fails the allocation with nothing taken. A table grown for a block that then
+ *   does not fit stays, for the next allocation; one made for the first block is
+ *   given back. free: a lookup, reading the
  *   guards, filling the outer block, the inner free. resize: a lookup, the guards,
  *   the inner resize. check: O(table slots + guard bytes) and the inner check.
  *   Memory: max(16, align) + 16 bytes per block, and 4/3 .. 8/3 table slots (3 words)
@@ -313,7 +320,7 @@ static void *checked_alloc(alloy_allocator *a, size_t size, size_t align)
     unsigned char *outer = alloy_alloc(c->inner, outer_size(size, align), align);
     if (!outer) {
         if (c->live_blocks == 0)
-            release_table(c); /* make_room may just have made it */
+            release_table(c); /* made for this block: a first failure leaves nothing */
         return NULL;
     }
     unsigned char *ptr = outer + front;
@@ -345,8 +352,6 @@ static void checked_free(alloy_allocator *a, void *ptr, size_t size, size_t alig
     unsigned char *outer = outer_of(e.ptr, align);
     memset(outer, ALLOY_CHECKED_FREED_BYTE, outer_size(size, align));
     alloy_free(c->inner, outer, outer_size(size, align), align);
-    if (c->live_blocks == 0)
-        release_table(c);
 }
 
 static bool checked_resize(alloy_allocator *a, void *ptr, size_t size, size_t align, size_t new_size)
@@ -483,4 +488,13 @@ alloy_allocator *alloy_checked_init(alloy_checked *c, alloy_allocator *inner)
     c->inner = inner;
     alloy_checked_set_handler(c, NULL, NULL);
     return &c->base;
+}
+
+bool alloy_checked_release(alloy_checked *c)
+{
+    if (!c || c->live_blocks)
+        return false;
+    if (c->table)
+        release_table(c);
+    return true;
 }

@@ -76,7 +76,7 @@ typedef struct alloy_checked_block {
 typedef struct alloy_checked {
     alloy_allocator base;
     alloy_allocator *inner;
-    alloy_checked_block *table; /* live blocks, open addressing; NULL while none is live */
+    alloy_checked_block *table; /* live blocks, open addressing; NULL until the first */
     size_t table_slots;         /* a power of two, or 0 */
     unsigned table_shift;       /* 64 - log2(table_slots): the hash keeps the top bits */
     size_t live_blocks;
@@ -92,10 +92,19 @@ typedef struct alloy_checked {
  * handle. Returns NULL when c or inner is NULL, or inner is c itself. The wrapper
  * takes every byte it uses from inner - blocks with their guards, and its table -
  * and nothing until the first allocation. Program code should use only the wrapper
- * for blocks it hands out; inner remains usable directly for other blocks. The
- * instance needs no destruction: once every block is freed, it holds nothing of
- * inner's. */
+ * for blocks it hands out; inner remains usable directly for other blocks.
+ * alloy_alloc on the wrapper returns NULL when inner cannot serve the block with
+ * its guards, or the wrapper's table cannot grow; no block is then taken from inner
+ * (a table grown for the block may stay, for the next allocation). Sizes within
+ * max(16, align) + 16 bytes of ALLOY_MAX_SIZE are refused the same way. The instance needs no destruction; its table stays (at the size the most
+ * blocks ever live at once needed) until alloy_checked_release. */
 alloy_allocator *alloy_checked_init(alloy_checked *c, alloy_allocator *inner);
+
+/* When no block is live: give the table back to the inner instance, so that the
+ * wrapper holds nothing of it, and return true. False, changing nothing, when blocks
+ * are live (those are leaks, if the program is done) or c is NULL. The instance stays
+ * usable; the next allocation makes a new table. */
+bool alloy_checked_release(alloy_checked *c);
 
 /* Send reports to `handler`, called with `context`. handler NULL restores the default,
  * alloy_checked_abort_handler. c NULL is ignored. */
