@@ -96,15 +96,16 @@ static size_t home_slot(const alloy_checked *c, uintptr_t ptr)
 /* The slot holding ptr, or table_slots when it is not live. */
 static size_t find_slot(const alloy_checked *c, uintptr_t ptr)
 {
-    if (!c->table)
-        return 0;
     size_t mask = c->table_slots - 1;
-    for (size_t i = home_slot(c, ptr);; i = (i + 1) & mask) {
+    size_t i = c->table ? home_slot(c, ptr) : 0;
+    /* at most every slot once: a table that a stray write filled cannot hang it */
+    for (size_t probes = 0; probes < c->table_slots; probes++, i = (i + 1) & mask) {
         if (c->table[i].ptr == ptr)
             return i;
         if (c->table[i].ptr == 0)
-            return c->table_slots;
+            break;
     }
+    return c->table_slots;
 }
 
 /* Put a block that is not in the table into it; there is room. */
@@ -278,9 +279,14 @@ static size_t named_block(alloy_checked *c, const char *operation, void *ptr, si
     return c->table_slots;
 }
 
-/* The front end counts every free it passes on (alloy_metrics_freed, after the
- * strategy returns). A free the wrapper refuses must leave the figures as they were,
- * so it takes back beforehand exactly what the front end is about to do. */
+/* The front end counts every free it passes on, once the strategy returns: as a
+ * free (alloy_free: frees + 1, bytes in use - size) or, when alloy_realloc moves a
+ * block, as a resize (bytes in use - size + new_size; its new block is not counted
+ * as an allocation). A refused free leaves the block live, so the wrapper balances
+ * it beforehand in a way right for both: bytes in use + size, and allocs + 1 - after
+ * alloy_free a phantom allocation that pairs with the counted free, after
+ * alloy_realloc the new block's. Bytes in use, allocs - frees (the live blocks) and
+ * the audit table then stay exact. */
 #if ALLOY_STATS && ALLOY_AUDIT_SIZES
 /* As stats/metrics.c: class k holds sizes 2^(k-1)+1 .. 2^k. */
 static size_t audit_class(size_t size)
@@ -292,11 +298,11 @@ static size_t audit_class(size_t size)
 }
 #endif
 
-static void uncount_refused_free(alloy_checked *c, size_t size)
+static void balance_refused_free(alloy_checked *c, size_t size)
 {
 #if ALLOY_STATS
     alloy_metrics *m = &c->base.metrics;
-    m->frees--;
+    m->allocs++;
     m->bytes_in_use += size;
 #if ALLOY_AUDIT_SIZES
     m->audit[audit_class(size)].live++;
@@ -338,7 +344,7 @@ static void checked_free(alloy_allocator *a, void *ptr, size_t size, size_t alig
     alloy_checked *c = checked_of(a);
     size_t slot = named_block(c, "free", ptr, size, align);
     if (slot == c->table_slots) {
-        uncount_refused_free(c, size);
+        balance_refused_free(c, size);
         return;
     }
     entry e = c->table[slot];

@@ -57,12 +57,22 @@ typedef struct alloy_checked_report {
 } alloy_checked_report;
 
 /* A handler gets every report with the context it was installed with. When it
- * returns, the call that was reported does nothing harmful: a bad free is ignored
- * (and not counted as a free), a bad resize returns false, check returns false.
+ * returns, the call that was reported does nothing harmful: a bad free is ignored,
+ * a bad resize returns false, check returns false. (The front end counts the ignored
+ * free; the wrapper balances it with a count of one allocation, so that bytes in use
+ * and allocs - frees stay those of the live blocks.)
  * A free of a live block whose guards are damaged still frees it (after the report);
  * a resize of one returns false and leaves the block, and the evidence, as it was.
  * check reports every damaged guard it finds. A handler must not call the instance
- * that reports; it may abort, exit or longjmp out. */
+ * that reports; it may abort, exit or longjmp out.
+ *
+ * alloy_realloc of a block named wrongly: the resize in place is reported and
+ * refused, and then the front end moves the block as it does for any refusal - it
+ * allocates new_size bytes, copies min(size, new_size) bytes from ptr and frees ptr,
+ * which is reported again and ignored. The program gets a new block, the old one
+ * stays live and the figures stay consistent; but the copy reads memory at ptr,
+ * which for a pointer never given out may not be readable, and past the block for a
+ * size larger than its own. (The wrapper cannot stop the front end there.) */
 typedef void (*alloy_checked_handler)(void *context, const alloy_checked_report *report);
 
 /* One instance. Its members are private; the struct is public so that callers can
