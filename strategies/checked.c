@@ -34,18 +34,21 @@
  *           merge free blocks, fragment the heap with old tables) until
  *           alloy_checked_release gives it back.
  *
+ * Out of memory
+ *   The table grows before the block is allocated (so that on bump strategies the
+ *   block, not the table, ends at the bump pointer and can grow in place). A table
+ *   that cannot grow fails the allocation with nothing taken. When the block then
+ *   does not fit, a grown table stays for the next allocation, unless no block is
+ *   live: then it is given back, and the wrapper holds nothing of the inner instance.
+ *
  * Costs
  *   alloc: the inner alloc, filling the whole outer block, a table insert (O(1)
- *   expected; O(live) when it doubles, amortized O(1)). The table grows
- *   before the block is allocated (so that on bump strategies the block, not the
- *   table, ends at the bump pointer and can grow in place); a table that cannot grow
- *   fails the allocation with nothing taken. A table grown for a block that then
- *   does not fit stays, for the next allocation; one made for the first block is
- *   given back. free: a lookup, reading the
+ *   expected; O(live) when it doubles, amortized O(1)). free: a lookup, reading the
  *   guards, filling the outer block, the inner free. resize: a lookup, the guards,
  *   the inner resize. check: O(table slots + guard bytes) and the inner check.
- *   Memory: max(16, align) + 16 bytes per block, and 4/3 .. 8/3 table slots (3 words)
- *   per live block, twice that while the table doubles. Single-threaded, like every
+ *   Memory: max(16, align) + 16 bytes per block, and 4/3 .. 8/3 table slots (3 words
+ *   each) per block at the peak of live blocks, twice that while the table doubles;
+ *   ALLOY_CHECKED_RECENT_FREES records in the instance. Single-threaded, like every
  *   instance.
  */
 #include <stdio.h>

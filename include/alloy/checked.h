@@ -75,14 +75,15 @@ typedef struct alloy_checked_report {
  * size larger than its own. (The wrapper cannot stop the front end there.) */
 typedef void (*alloy_checked_handler)(void *context, const alloy_checked_report *report);
 
-/* One instance. Its members are private; the struct is public so that callers can
- * place instances where they like (static, stack, another allocator's block). */
+/* A block as the table of live blocks and the ring of recent frees record it. */
 typedef struct alloy_checked_block {
     uintptr_t ptr; /* 0: the slot is empty */
     size_t size;
     size_t align;
 } alloy_checked_block;
 
+/* One instance. Its members are private; the struct is public so that callers can
+ * place instances where they like (static, stack, another allocator's block). */
 typedef struct alloy_checked {
     alloy_allocator base;
     alloy_allocator *inner;
