@@ -14,7 +14,7 @@
 
 static void note_fixture(const fixture_kind *kind)
 {
-    snprintf(test_note, sizeof test_note, "%s on %s", kind->strategy, kind->heap);
+    snprintf(test_note, sizeof test_note, "%s%s on %s", kind->checked ? "checked " : "", kind->strategy, kind->heap);
 }
 
 static bool take(alloy_allocator *a, live_block *b, size_t size, size_t align, uint32_t tag)
@@ -548,7 +548,7 @@ void conformance_bad_input(const fixture_kind *kind)
     alloy_stats(a, NULL);
     alloy_reset_trip(NULL);
     CHECK(strcmp(alloy_name(NULL), "") == 0);
-    CHECK(strcmp(alloy_name(a), kind->strategy) == 0);
+    CHECK(strcmp(alloy_name(a), fixture_strategy_name(kind)) == 0);
 
     CHECK(give_back(a, &b));
     alloy_metrics after = stats_of(a).shared;

@@ -5,14 +5,17 @@
 
 const fixture_kind fixture_kinds[] = {
 #if defined(__wasm__)
-    {"region", "wasm"},
-    {"bumpfree", "wasm"},
+    {"region", "wasm", false},
+    {"bumpfree", "wasm", false},
 #else
-    {"region", "mmap"},
-    {"bumpfree", "mmap"},
+    {"region", "mmap", false},
+    {"bumpfree", "mmap", false},
 #endif
-    {"region", "static"},
-    {"bumpfree", "static"},
+    {"region", "static", false},
+    {"bumpfree", "static", false},
+    /* the checked wrapper on the static heap: bounded, so exhaustion runs in wasm too */
+    {"region", "static", true},
+    {"bumpfree", "static", true},
 };
 const size_t fixture_kind_count = sizeof fixture_kinds / sizeof fixture_kinds[0];
 
@@ -64,11 +67,18 @@ alloy_allocator *fixture_instance(fixture *f, size_t i)
             a = alloy_region_init(storage, f->heap);
         else if (strcmp(f->kind->strategy, "bumpfree") == 0)
             a = alloy_bumpfree_init(storage, f->heap);
+        if (a && f->kind->checked)
+            a = alloy_checked_init(&f->checked[f->instance_count], a);
         if (!a)
             return NULL;
         f->instance_count++;
     }
-    return (alloy_allocator *)&f->instances[i];
+    return f->kind->checked ? &f->checked[i].base : (alloy_allocator *)&f->instances[i];
+}
+
+const char *fixture_strategy_name(const fixture_kind *kind)
+{
+    return kind->checked ? "checked" : kind->strategy;
 }
 
 bool fixture_heap_is_bounded(const fixture *f)

@@ -1,5 +1,6 @@
-/* Test fixtures: every strategy on every heap provider of the target, built the same
- * way for Criterion (native) and for the framework-free wasm runner. */
+/* Test fixtures: every strategy on every heap provider of the target, and the checked
+ * wrapper over each strategy, built the same way for Criterion (native) and for the
+ * framework-free wasm runner. */
 #ifndef ALLOY_TEST_FIXTURE_H
 #define ALLOY_TEST_FIXTURE_H
 
@@ -8,12 +9,14 @@
 
 #include "alloy/alloy.h"
 #include "alloy/bumpfree.h"
+#include "alloy/checked.h"
 #include "alloy/region.h"
 #include "refusing_heap.h"
 
 typedef struct fixture_kind {
     const char *strategy; /* "region" or "bumpfree" */
     const char *heap;     /* "mmap", "static" or "wasm" */
+    bool checked;         /* instances are checked wrappers over the strategy */
 } fixture_kind;
 
 /* The kinds this target has, and how many. */
@@ -39,6 +42,7 @@ typedef struct fixture {
         alloy_bumpfree bumpfree;
         alloy_region region;
     } instances[FIXTURE_INSTANCES];
+    alloy_checked checked[FIXTURE_INSTANCES]; /* over instances[i], when kind->checked */
     size_t instance_count;
 } fixture;
 
@@ -51,10 +55,13 @@ bool fixture_open(fixture *f, const fixture_kind *kind, size_t heap_bytes);
  * every provider: a wasm provider, which is not, gets a page budget of heap_bytes
  * (rounded down to pages) unless the policy sets one. */
 bool fixture_open_refusing(fixture *f, const fixture_kind *kind, size_t heap_bytes, refusing_policy policy);
-/* Instance i (0 <= i < FIXTURE_INSTANCES) on the fixture's provider, made on first use. */
+/* Instance i (0 <= i < FIXTURE_INSTANCES) on the fixture's provider, made on first use:
+ * for a checked kind, the wrapper over its own instance of the strategy. */
 alloy_allocator *fixture_instance(fixture *f, size_t i);
 /* Whether the provider can run out of memory within reasonable test time. */
 bool fixture_heap_is_bounded(const fixture *f);
+/* The name alloy_name() gives the fixture's instances. */
+const char *fixture_strategy_name(const fixture_kind *kind);
 /* Release the provider. */
 void fixture_close(fixture *f);
 

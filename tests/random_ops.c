@@ -60,8 +60,8 @@ void conformance_random_ops(const fixture_kind *kind)
 {
     uint64_t seed = env_number("ALLOY_SEED", DEFAULT_SEED);
     uint64_t ops = env_number("ALLOY_RANDOM_OPS", RANDOM_OPS_DEFAULT);
-    snprintf(test_note, sizeof test_note, "%s on %s, ALLOY_SEED=%llu", kind->strategy, kind->heap,
-             (unsigned long long)seed);
+    snprintf(test_note, sizeof test_note, "%s%s on %s, ALLOY_SEED=%llu", kind->checked ? "checked " : "",
+             kind->strategy, kind->heap, (unsigned long long)seed);
     fixture f;
     CHECK(fixture_open(&f, kind, 64u << 20));
     alloy_allocator *a = fixture_instance(&f, 0);

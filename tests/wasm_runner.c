@@ -39,8 +39,8 @@ int main(int argc, char **argv)
             current_failed = 0;
             test_note[0] = 0;
             cases[c].run(kind);
-            printf("[%s] conformance::%s (%s on %s)\n", current_failed ? "FAIL" : " ok ", cases[c].name,
-                   kind->strategy, kind->heap);
+            printf("[%s] conformance::%s (%s%s on %s)\n", current_failed ? "FAIL" : " ok ", cases[c].name,
+                   kind->checked ? "checked " : "", kind->strategy, kind->heap);
             current_failed ? failed++ : passed++;
         }
     }

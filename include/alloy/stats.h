@@ -74,6 +74,21 @@ typedef struct alloy_region_stats {
     uint64_t allocated_large_pages_words; /* words in use in runs that are in use */
 } alloy_region_stats;
 
+/* Figures of the checked wrapper (alloy/checked.h). Its instance's statistics also
+ * carry the wrapped instance's own strategy figures (bumpfree or region) and its
+ * heap_bytes; the shared figures are those of the calls made on the wrapper. */
+typedef struct alloy_checked_stats {
+    const char *inner_strategy;  /* the wrapped instance's strategy */
+    uint64_t live_blocks;        /* blocks in the live-block table */
+    uint64_t guard_bytes;        /* bytes around live blocks: guards and alignment */
+    uint64_t table_bytes;        /* bytes of the live-block table */
+    uint64_t table_slots;        /* its slots (a power of two, or 0) */
+    uint64_t reports;            /* reports made by free and resize (check changes
+                                    nothing, and counts none) */
+    uint64_t inner_bytes_in_use; /* the wrapped instance's bytes in use: blocks, guards,
+                                    table (and any blocks taken from it directly) */
+} alloy_checked_stats;
+
 /* What alloy_stats() reports: the shared figures, then the figures of the
  * instance's strategy (the others are zero). */
 typedef struct alloy_statistics {
@@ -81,6 +96,7 @@ typedef struct alloy_statistics {
     alloy_metrics shared;
     alloy_bumpfree_stats bumpfree;
     alloy_region_stats region;
+    alloy_checked_stats checked;
 } alloy_statistics;
 
 /* The metrics operations below are what the front end and the strategies use;
