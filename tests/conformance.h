@@ -30,7 +30,7 @@
     X(edge_zero_and_null, false)        \
     X(malloc_edges, false)              \
     X(malloc_oom, false)                \
-    X(bug_region_free_large_merge, false) \
+    X(freed_runs_merge_across_the_list, false) \
     X(random_ops, false)
 
 #define CONFORMANCE_DECLARE(name, bounded) void conformance_##name(const fixture_kind *kind);

@@ -939,21 +939,18 @@ void conformance_malloc_oom(const fixture_kind *kind)
 
 /* --- found by this matrix ----------------------------------------------------------- */
 
-/* KNOWN BUG (region), found by oom_matrix and growth_refused; this case FAILS for the
- * region strategy until strategies/region.c is fixed (not here: another change owns
- * that file). free_large merges the freed run with the run after it in the list, then
- * the run before it (`prev`) with what follows; but once `prev` has grown it may touch
- * the run before *it* in the list, which stays unmerged: alloy_check then fails
- * ("touching free neighbours are always merged" in runs_sound), and the two free runs
- * cannot serve a request that needs both, so the heap grows instead.
+/* A regression test for a region bug that oom_matrix and growth_refused found:
+ * free_large merged the freed run with the run after it in the list, then the run
+ * before it with what followed; but once that one had grown it could touch the run
+ * before *it* in the list, which stayed unmerged (alloy_check failed, and the two
+ * free runs could not serve a request that needed both).
  *
  * Runs: R (3 pages), then S (1 page, after R in memory, first in the list); free R;
  * X (1 page) splits R: X, then R's other 2 pages free behind it in the list; Y
  * (2 pages) takes those. The list is S, X, Y; memory X | Y | S. Free S, X, then Y:
  * X absorbs Y and now ends where S begins, but S precedes X in the list. */
-void conformance_bug_region_free_large_merge(const fixture_kind *kind)
+void conformance_freed_runs_merge_across_the_list(const fixture_kind *kind)
 {
-    note(kind, "KNOWN BUG region free_large leaves touching free runs unmerged");
     static driver d;
     CHECK(open_driver(&d, kind, 4 * MiB, (refusing_policy){0}, 1, 56));
     bool ok;
@@ -968,6 +965,6 @@ void conformance_bug_region_free_large_merge(const fixture_kind *kind)
     CHECK(d_free(&d, x));
     CHECK(alloy_check(d.inst[0].a));
     CHECK(d_free(&d, y));
-    CHECK(alloy_check(d.inst[0].a)); /* region fails here */
+    CHECK(alloy_check(d.inst[0].a)); /* region failed here */
     fixture_close(&d.f);
 }
