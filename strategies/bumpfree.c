@@ -198,7 +198,12 @@ static bool bumpfree_check(const alloy_allocator *a)
 }
 
 const alloy_strategy alloy_bumpfree_strategy = {
-    "bumpfree", alloy_bumpfree_alloc, alloy_bumpfree_resize, alloy_bumpfree_free, bumpfree_stats, bumpfree_check,
+    .name = "bumpfree",
+    .alloc = alloy_bumpfree_alloc,
+    .resize = alloy_bumpfree_resize,
+    .free = alloy_bumpfree_free,
+    .stats = bumpfree_stats,
+    .check = bumpfree_check,
 };
 
 void alloy_bumpfree_setup(alloy_bumpfree *bf, alloy_heap *heap)

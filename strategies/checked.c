@@ -446,7 +446,12 @@ static bool checked_check(const alloy_allocator *a)
 }
 
 static const alloy_strategy checked_strategy = {
-    "checked", checked_alloc, checked_resize, checked_free, checked_stats, checked_check,
+    .name = "checked",
+    .alloc = checked_alloc,
+    .resize = checked_resize,
+    .free = checked_free,
+    .stats = checked_stats,
+    .check = checked_check,
 };
 
 /* --- the public functions ---------------------------------------------------------- */

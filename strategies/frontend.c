@@ -30,6 +30,8 @@ bool alloy_resize(alloy_allocator *a, void *ptr, size_t size, size_t align, size
 
 void *alloy_realloc(alloy_allocator *a, void *ptr, size_t size, size_t align, size_t new_size)
 {
+    if (a && a->strategy->realloc)
+        return a->strategy->realloc(a, ptr, size, align, new_size);
     if (!ptr)
         return alloy_alloc(a, new_size, align);
     if (new_size == 0) {
@@ -51,7 +53,9 @@ void alloy_stats(const alloy_allocator *a, alloy_statistics *out)
 
 void alloy_reset_trip(alloy_allocator *a)
 {
-    if (a)
+    if (a && a->strategy->reset_trip)
+        a->strategy->reset_trip(a);
+    else if (a)
         COUNT(alloy_metrics_reset_trip(&a->metrics));
 }
 

@@ -29,10 +29,13 @@ static inline bool frontend_block_ok(size_t size, size_t align)
     return size != 0 && size <= ALLOY_MAX_SIZE && frontend_align_ok(align);
 }
 
-/* `a` is not NULL in all of these; `s` is its strategy. */
+/* `a` is not NULL in all of these; `s` is its strategy. A wrapper's table (s->realloc
+ * set) gets every call whole. */
 
 static inline void *frontend_alloc(alloy_allocator *a, const alloy_strategy *s, size_t size, size_t align)
 {
+    if (s->realloc)
+        return s->alloc(a, size, align);
     if (!frontend_align_ok(align)) {
         COUNT(a->metrics.invalid_requests++);
         return NULL;
@@ -49,6 +52,10 @@ static inline void *frontend_alloc(alloy_allocator *a, const alloy_strategy *s, 
 
 static inline void frontend_free(alloy_allocator *a, const alloy_strategy *s, void *ptr, size_t size, size_t align)
 {
+    if (s->realloc) {
+        s->free(a, ptr, size, align);
+        return;
+    }
     if (!frontend_block_ok(size, align)) {
         COUNT(a->metrics.invalid_requests++);
         return;
@@ -60,6 +67,8 @@ static inline void frontend_free(alloy_allocator *a, const alloy_strategy *s, vo
 static inline bool frontend_resize(alloy_allocator *a, const alloy_strategy *s, void *ptr, size_t size, size_t align,
                                    size_t new_size)
 {
+    if (s->realloc)
+        return s->resize(a, ptr, size, align, new_size);
     if (!frontend_block_ok(size, align) || new_size == 0) {
         COUNT(a->metrics.invalid_requests++);
         return false;
@@ -78,6 +87,8 @@ static inline bool frontend_resize(alloy_allocator *a, const alloy_strategy *s, 
 static inline void *frontend_realloc(alloy_allocator *a, const alloy_strategy *s, void *ptr, size_t size,
                                      size_t align, size_t new_size)
 {
+    if (s->realloc)
+        return s->realloc(a, ptr, size, align, new_size);
     if (frontend_resize(a, s, ptr, size, align, new_size))
         return ptr;
     /* frontend_resize has vetted the arguments; only a refusal to grow in place, or

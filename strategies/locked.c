@@ -3,14 +3,14 @@
  * alloy/locked.h.
  *
  * What it is
- *   An alloy strategy of its own, whose table does no allocating: each entry takes
- *   the mutex, calls the front end of the inner instance (alloy_alloc(inner, ...),
- *   ...) and gives the mutex back. Going through the inner front end rather than the
- *   inner table means the inner instance keeps its shared statistics exactly as if
- *   it were used directly, only ever under the mutex, and the wrapper reports those.
+ *   A wrapper in the sense of alloy_strategy: its table sets realloc and reset_trip,
+ *   so the front end passes every call on whole and keeps no figures of its own for
+ *   the handle. Each entry takes the mutex, calls the front end of the inner instance
+ *   (alloy_alloc(inner, ...), ...) and gives the mutex back: the inner instance
+ *   checks the arguments and keeps its shared statistics exactly as if it were used
+ *   directly, only ever under the mutex, and the wrapper reports those.
  *   alloy_locked_enter/leave expose the same mutex to callers that want to call the
- *   inner instance themselves (and that is how its statistics stay race-free while
- *   the front end counts the handle's own figures outside the strategy call).
+ *   inner instance themselves.
  *
  * Memory layout
  *   alloy_locked: | handle (alloy_allocator) | inner instance pointer | pthread_mutex_t |
@@ -21,11 +21,10 @@
  *   One uncontended lock and unlock (two atomic operations on glibc) per call, on top
  *   of the inner call; under contention threads queue on the mutex, so the wrapper
  *   scales no better than one thread - it makes sharing safe, not parallel. The lock
- *   is held for the inner call only: alloy_realloc through the handle takes it up to
- *   three times (resize, then alloc and free) and copies the contents unlocked, since
- *   both blocks are the caller's. alloy_check holds it for the whole inner check
+ *   is held for the inner call only (alloy_realloc is one inner call, its copy
+ *   included). alloy_check holds it for the whole inner check
  *   (linear in the inner instance's free blocks). Size: the handle, a pointer and the
- *   mutex: 136 bytes on x86_64 glibc (the handle's statistics are 80 of them).
+ *   mutex: 136 bytes on x86_64 glibc (the handle's unused statistics are 80 of them).
  */
 #include "alloy/locked.h"
 
@@ -88,6 +87,25 @@ static void locked_stats(const alloy_allocator *self, alloy_statistics *out)
     unlock(l);
 }
 
+static void *locked_realloc(alloy_allocator *self, void *ptr, size_t size, size_t align, size_t new_size)
+{
+    alloy_locked *l = locked_of(self);
+    if (!lock(l))
+        return NULL; /* the block stays as it was */
+    void *p = alloy_realloc(l->inner, ptr, size, align, new_size);
+    unlock(l);
+    return p;
+}
+
+static void locked_reset_trip(alloy_allocator *self)
+{
+    alloy_locked *l = locked_of(self);
+    if (!lock(l))
+        return;
+    alloy_reset_trip(l->inner);
+    unlock(l);
+}
+
 static bool locked_check(const alloy_allocator *self)
 {
     alloy_locked *l = locked_of(self);
@@ -99,7 +117,14 @@ static bool locked_check(const alloy_allocator *self)
 }
 
 static const alloy_strategy locked_strategy = {
-    "locked", locked_alloc, locked_resize, locked_free, locked_stats, locked_check,
+    .name = "locked",
+    .alloc = locked_alloc,
+    .resize = locked_resize,
+    .free = locked_free,
+    .stats = locked_stats,
+    .check = locked_check,
+    .realloc = locked_realloc,
+    .reset_trip = locked_reset_trip,
 };
 
 alloy_allocator *alloy_locked_init(alloy_locked *l, alloy_allocator *inner)

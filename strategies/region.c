@@ -820,7 +820,12 @@ static bool region_check(const alloy_allocator *a)
 }
 
 const alloy_strategy alloy_region_strategy = {
-    "region", alloy_region_alloc, alloy_region_resize, alloy_region_free, region_stats, region_check,
+    .name = "region",
+    .alloc = alloy_region_alloc,
+    .resize = alloy_region_resize,
+    .free = alloy_region_free,
+    .stats = region_stats,
+    .check = region_check,
 };
 
 void alloy_region_setup(alloy_region *r, alloy_heap *heap)

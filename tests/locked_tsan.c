@@ -6,15 +6,10 @@
  * reports a race. Prints the "alloy-tests: N passed, N failed" line tests/summary.py
  * counts.
  *
- *   locked_tsan            4 and 8 threads over region, 4 over bumpfree, through
- *                          alloy_locked_enter/leave: must be race-free
- *   locked_tsan handle     the same through the handle (alloy_alloc on the wrapper):
- *                          TSan reports the front end's unlocked update of the handle's
- *                          own statistics (see alloy/locked.h)
- *
- * ALLOY_SEED and ALLOY_LOCKED_OPS (operations per thread) override the defaults;
- * ALLOY_LOCKED_LARGE=1 gives region large blocks too (left out by default, see
- * locked_test.c). */
+ * It runs 4 and 8 threads over region and 4 over bumpfree, through
+ * alloy_locked_enter/leave and through the handle (alloy_alloc on the wrapper):
+ * all must be race-free. ALLOY_SEED and ALLOY_LOCKED_OPS (operations per thread)
+ * override the defaults. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,20 +22,20 @@ static uint64_t env_number(const char *name, uint64_t fallback)
     return text && *text ? strtoull(text, NULL, 0) : fallback;
 }
 
-int main(int argc, char **argv)
+int main(void)
 {
-    stress_path path = argc > 1 && strcmp(argv[1], "handle") == 0 ? THROUGH_HANDLE : THROUGH_ENTER;
     uint64_t seed = env_number("ALLOY_SEED", 7);
     unsigned ops = (unsigned)env_number("ALLOY_LOCKED_OPS", 5000);
-    bool region_large = env_number("ALLOY_LOCKED_LARGE", 0) != 0;
     static const struct {
         const char *strategy;
         unsigned threads;
-        bool large; /* region's large blocks: see locked_test.c */
-    } runs[] = {{"region", 4, false}, {"bumpfree", 4, true}, {"region", 8, false}};
+        stress_path path;
+    } runs[] = {{"region", 4, THROUGH_ENTER}, {"bumpfree", 4, THROUGH_ENTER}, {"region", 8, THROUGH_ENTER},
+                {"region", 4, THROUGH_HANDLE}, {"bumpfree", 4, THROUGH_HANDLE}, {"region", 8, THROUGH_HANDLE}};
     unsigned passed = 0, failed = 0;
     for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
-        stress_config c = {runs[i].strategy, path, runs[i].threads, ops, runs[i].large || region_large, seed};
+        stress_config c = {runs[i].strategy, runs[i].path, runs[i].threads, ops, true, seed};
+        stress_path path = c.path;
         char why[256] = "";
         bool ok = locked_stress(&c, why, sizeof why);
         printf("%s: %s, %u threads x %u ops, %s, ALLOY_SEED=%llu%s%s\n", ok ? "ok" : "FAILED",

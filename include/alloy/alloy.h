@@ -48,6 +48,12 @@ typedef struct alloy_strategy {
     void (*stats)(const alloy_allocator *self, alloy_statistics *out);
     /* Verify every internal invariant; false when one is broken. */
     bool (*check)(const alloy_allocator *self);
+    /* NULL for strategies. A wrapper that is itself a front end over another instance
+     * (alloy/locked.h) sets both: the front end then checks and counts nothing for
+     * its handle and passes every call on whole - the arguments unchecked, realloc
+     * and reset_trip through these two, and stats fills all of *out. */
+    void *(*realloc)(alloy_allocator *self, void *ptr, size_t size, size_t align, size_t new_size);
+    void (*reset_trip)(alloy_allocator *self);
 } alloy_strategy;
 
 /* The handle: the first member of every strategy instance. */

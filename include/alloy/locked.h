@@ -19,26 +19,16 @@
  *         void *p = alloy_alloc(a, 100, 8);
  *         alloy_locked_leave(&shared);
  *
- *   - The handle alloy_locked_init returns is an alloy_allocator too: alloy_alloc,
- *     alloy_free, alloy_resize, alloy_realloc, alloy_stats and alloy_check on it lock,
- *     call the same function on the inner instance, and unlock, so the inner
- *     instance's state and statistics are only ever touched under the mutex.
- *     alloy_stats and alloy_check report the inner instance (its strategy's name,
- *     its statistics). alloy_realloc through the handle that has to move the block
- *     reaches the inner instance as an alloc and a free (the front end's realloc is
- *     made of table calls), so the inner figures count it as such: bytes in use stay
- *     exact, and the high water includes the moment both blocks exist.
+ *   - The handle alloy_locked_init returns is an alloy_allocator too, safe to call
+ *     from any number of threads: alloy_alloc, alloy_free, alloy_resize,
+ *     alloy_realloc, alloy_reset_trip, alloy_stats and alloy_check on it lock, call
+ *     the same function on the inner instance, and unlock. The handle keeps no
+ *     figures of its own: alloy_stats reports the inner instance (its strategy's
+ *     name, its statistics), and argument errors are the inner instance's answers,
+ *     counted there.
  *
- *     But the front end (strategies/frontend.c) also counts every call in the
- *     handle's own alloy_metrics, after the strategy call and so outside the mutex:
- *     concurrent calls through the handle race on those figures (which alloy_stats
- *     does not report) unless alloy is built with -Dstats=false. So, until the front
- *     end can leave a wrapper's figures to the wrapper: use the handle from one
- *     thread at a time (or from several only in a stats=false build), and
- *     enter/leave otherwise. alloy_check on the handle checks the handle's own
- *     figures as well, so free each block the way it was allocated (through the
- *     handle, or through enter/leave); alloy_reset_trip on the handle resets only
- *     the handle's own figures: reset the inner instance's trip through enter/leave.
+ *     Blocks from the handle and from enter/leave are the same blocks: free them
+ *     either way.
  *
  * While a wrapper is in use, nobody may call the inner instance except through it.
  * The wrapper keeps no global state; any number of wrappers may exist.
