@@ -56,6 +56,7 @@
 #include <string.h>
 
 #include "alloy/checked.h"
+#include "poison.h"
 
 #define GUARD ALLOY_CHECKED_GUARD_SIZE
 #define MIN_SLOTS ((size_t)16)
@@ -348,6 +349,7 @@ static void checked_free(alloy_allocator *a, void *ptr, size_t size, size_t alig
     size_t slot = named_block(c, "free", ptr, size, align);
     if (slot == c->table_slots) {
         balance_refused_free(c, size);
+        poison_expose(ptr, size); /* undo what the front end told a checker: no free */
         return;
     }
     entry e = c->table[slot];
@@ -359,6 +361,7 @@ static void checked_free(alloy_allocator *a, void *ptr, size_t size, size_t alig
     c->recent_frees[c->recent_next] = e;
     c->recent_next = (c->recent_next + 1) % ALLOY_CHECKED_RECENT_FREES;
     unsigned char *outer = outer_of(e.ptr, align);
+    poison_expose(outer, outer_size(size, align)); /* the front end hid the block */
     memset(outer, ALLOY_CHECKED_FREED_BYTE, outer_size(size, align));
     alloy_free(c->inner, outer, outer_size(size, align), align);
 }
@@ -382,6 +385,7 @@ static bool checked_resize(alloy_allocator *a, void *ptr, size_t size, size_t al
     unsigned char *block = ptr;
     if (new_size > size)
         memset(block + size, ALLOY_CHECKED_FRESH_BYTE, new_size - size);
+    poison_expose(block + new_size, GUARD); /* a shrink: the front end hid the tail */
     memset(block + new_size, ALLOY_CHECKED_GUARD_BYTE, GUARD);
     c->table[slot].size = new_size;
     return true;

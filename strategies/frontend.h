@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "alloy/alloy.h"
+#include "poison.h"
 
 /* The upkeep of the shared statistics, compiled out with ALLOY_STATS 0. */
 #if ALLOY_STATS
@@ -43,9 +44,10 @@ static inline void *frontend_alloc(alloy_allocator *a, const alloy_strategy *s, 
     if (size == 0)
         return NULL;
     void *p = size <= ALLOY_MAX_SIZE ? s->alloc(a, size, align) : NULL;
-    if (p)
+    if (p) {
+        poison_block_allocated(p, size);
         COUNT(alloy_metrics_allocated(&a->metrics, size));
-    else
+    } else
         COUNT(alloy_metrics_failed(&a->metrics, size));
     return p;
 }
@@ -60,6 +62,7 @@ static inline void frontend_free(alloy_allocator *a, const alloy_strategy *s, vo
         COUNT(a->metrics.invalid_requests++);
         return;
     }
+    poison_block_freed(ptr, size); /* first: the strategy may keep records in it */
     s->free(a, ptr, size, align);
     COUNT(alloy_metrics_freed(&a->metrics, size));
 }
@@ -77,8 +80,19 @@ static inline bool frontend_resize(alloy_allocator *a, const alloy_strategy *s, 
         COUNT(alloy_metrics_failed(&a->metrics, new_size));
         return false;
     }
-    if (!s->resize(a, ptr, size, align, new_size))
+    /* a shrink hides the tail first: the strategy may keep records in it */
+    bool shrink = new_size < size;
+    if (shrink)
+        poison_block_resized(ptr, size, new_size);
+    if (!s->resize(a, ptr, size, align, new_size)) {
+        if (shrink) {
+            poison_block_resized(ptr, new_size, size);
+            poison_expose((char *)ptr + new_size, size - new_size); /* its contents stand */
+        }
         return false;
+    }
+    if (!shrink)
+        poison_block_resized(ptr, size, new_size);
     COUNT(alloy_metrics_resized(&a->metrics, size, new_size));
     return true;
 }
@@ -100,7 +114,9 @@ static inline void *frontend_realloc(alloy_allocator *a, const alloy_strategy *s
         COUNT(alloy_metrics_failed(&a->metrics, new_size));
         return NULL;
     }
+    poison_block_allocated(moved, new_size);
     memcpy(moved, ptr, size < new_size ? size : new_size);
+    poison_block_freed(ptr, size);
     s->free(a, ptr, size, align);
     COUNT(alloy_metrics_resized(&a->metrics, size, new_size));
     return moved;

@@ -1,0 +1,21 @@
+#!/usr/bin/env python3
+"""poison_check.py valgrind|asan PROGRAM CASE STRATEGY TEXT...
+
+Run tests/poison_program.c's CASE on STRATEGY, under valgrind's memcheck or (asan)
+as it is, and pass when the checker reported the bug: the program failed and every
+TEXT appears in what it printed."""
+import subprocess
+import sys
+
+checker, program, case, strategy, *expected = sys.argv[1:]
+command = [program, case, strategy]
+if checker == "valgrind":
+    command = ["valgrind", "--error-exitcode=99", "--leak-check=full", "--errors-for-leak-kinds=definite"] + command
+run = subprocess.run(command, capture_output=True, text=True, timeout=300)
+output = run.stdout + run.stderr
+missing = [text for text in expected if text not in output]
+if run.returncode == 0 or missing:
+    print(output)
+    print(f"FAIL: exit status {run.returncode}; not reported: {missing}")
+    sys.exit(1)
+print(f"{checker} reported {case} on {strategy}")
