@@ -8,10 +8,19 @@ NATIVE := $(BUILD)/native
 WASM := $(BUILD)/wasm
 # a native build with the other options switched, so that each choice is tested
 OPTIONS := $(BUILD)/options
-PACKAGES := meson ninja-build python3 pkg-config clang lld llvm wasi-libc \
-            libclang-rt-14-dev-wasm32 libcriterion-dev nodejs binaryen
+PACKAGES := meson ninja-build python3 pkg-config gcc clang lld llvm wasi-libc \
+            libclang-rt-14-dev-wasm32 libclang-rt-14-dev libcriterion-dev nodejs \
+            binaryen valgrind
+# the checkers' builds (make hardening)
+ASAN := $(BUILD)/asan
+VALGRIND := $(BUILD)/valgrind
+CLANG := $(BUILD)/clang
+TSAN := $(BUILD)/tsan
+FUZZ := $(BUILD)/fuzz
+# UBSan only prints unless told to stop
+export UBSAN_OPTIONS := halt_on_error=1:print_stacktrace=1
 
-.PHONY: all test size deps configure build clean
+.PHONY: all test size hardening deps configure build clean
 
 all: build
 
@@ -55,6 +64,29 @@ test: build
 # wasm Code-section bytes of minimal modules per strategy, against dlmalloc
 size: build
 	@meson compile -C $(WASM) size | grep -v '^\[\|^INFO\|^ninja'
+
+# What tests miss: the native suite with ASan + UBSan (alloy poisoning free space
+# for ASan), under valgrind's memcheck (alloy telling memcheck about its blocks),
+# built by clang (make test's native build is gcc's), the locking wrapper's stress
+# under ThreadSanitizer, and each libFuzzer target for 60 s. The randomized test
+# does fewer operations where a checker slows it down. Ends with the count of
+# everything make test and this ran.
+hardening: deps $(BUILD)/wasm-paths.ini
+	@test -f $(ASAN)/build.ninja || meson setup $(ASAN) -Db_sanitize=address,undefined -Db_lundef=false \
+	  -Dpoison=asan -Dbench=disabled $(MESON_ARGS)
+	-ALLOY_RANDOM_OPS=200000 meson test -C $(ASAN) --print-errorlogs
+	@test -f $(VALGRIND)/build.ninja || meson setup $(VALGRIND) -Dpoison=valgrind -Dbench=disabled $(MESON_ARGS)
+	-ALLOY_RANDOM_OPS=5000 meson test -C $(VALGRIND) --print-errorlogs --no-suite unwrapped \
+	  --timeout-multiplier 5 --wrap='valgrind --error-exitcode=99 --trace-children=yes -q'
+	-meson test -C $(VALGRIND) --print-errorlogs --suite unwrapped --logbase testlog-unwrapped
+	@test -f $(CLANG)/build.ninja || CC=clang meson setup $(CLANG) -Dbench=disabled $(MESON_ARGS)
+	-ALLOY_RANDOM_OPS=200000 meson test -C $(CLANG) --print-errorlogs
+	@test -f $(TSAN)/build.ninja || meson setup $(TSAN) -Db_sanitize=thread -Dbench=disabled $(MESON_ARGS)
+	-meson test -C $(TSAN) --print-errorlogs locked_tsan
+	@test -f $(FUZZ)/build.ninja || CC=clang meson setup $(FUZZ) -Dfuzz=enabled \
+	  -Db_sanitize=address,undefined -Db_lundef=false -Dtests=disabled -Dbench=disabled $(MESON_ARGS)
+	-meson test -C $(FUZZ) --print-errorlogs --num-processes 2
+	@python3 tests/summary.py $(NATIVE) $(WASM) $(OPTIONS) $(ASAN) $(VALGRIND) $(CLANG) $(TSAN) $(FUZZ)
 
 clean:
 	rm -rf $(BUILD)

@@ -2,7 +2,9 @@
 line CI reads: "N passed, N failed". A test program that prints its own count
 ("alloy-tests: N passed, N failed") contributes that count; any other meson test
 counts as one. A program that failed without counting itself counts as one failure
-more. Exits non-zero when anything failed or nothing ran."""
+more. A directory's logs are meson-logs/testlog*.json (meson test --logbase names
+the others). Exits non-zero when anything failed or nothing ran."""
+import glob
 import json
 import os
 import re
@@ -12,25 +14,25 @@ COUNT = re.compile(r"^alloy-tests: (\d+) passed, (\d+) failed$", re.M)
 
 passed = failed = 0
 for build_dir in sys.argv[1:]:
-    log = os.path.join(build_dir, "meson-logs", "testlog.json")
-    if not os.path.exists(log):
+    logs = sorted(glob.glob(os.path.join(build_dir, "meson-logs", "testlog*.json")))
+    if not logs:
         print(f"{build_dir}: no test log", file=sys.stderr)
         failed += 1
-        continue
-    with open(log, encoding="utf-8") as f:
-        for line in f:
-            test = json.loads(line)
-            ok = test["result"] in ("OK", "EXPECTEDFAIL", "SKIP")
-            counts = COUNT.findall((test.get("stdout") or "") + (test.get("stderr") or ""))
-            if counts:
-                p, fl = map(int, counts[-1])
-                passed += p
-                failed += fl
-                if not ok and fl == 0:
+    for log in logs:
+        with open(log, encoding="utf-8") as f:
+            for line in f:
+                test = json.loads(line)
+                ok = test["result"] in ("OK", "EXPECTEDFAIL", "SKIP")
+                counts = COUNT.findall((test.get("stdout") or "") + (test.get("stderr") or ""))
+                if counts:
+                    p, fl = map(int, counts[-1])
+                    passed += p
+                    failed += fl
+                    if not ok and fl == 0:
+                        failed += 1
+                elif ok:
+                    passed += 1
+                else:
                     failed += 1
-            elif ok:
-                passed += 1
-            else:
-                failed += 1
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed or not passed else 0)
