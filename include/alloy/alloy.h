@@ -63,15 +63,17 @@ struct alloy_allocator {
 };
 
 /* Allocate `size` bytes aligned to `align` (a power of two, 1 .. 65536).
- * Returns NULL, and counts it, when: a is NULL or align is bad (invalid_requests);
+ * Returns NULL, and counts it, when: align is bad (invalid_requests, whatever the
+ * size); a is NULL (nothing counted);
  * size > ALLOY_MAX_SIZE or memory runs out (failed_allocs). size 0 returns NULL and
  * counts nothing: there is nothing to allocate, and alloy_free takes NULL back.
  * After a NULL every block already allocated is intact and the instance is usable. */
 void *alloy_alloc(alloy_allocator *a, size_t size, size_t align);
 
 /* Free a block from alloy_alloc/alloy_realloc of this instance, passing the size and
- * alignment it was asked for with. ptr NULL is ignored (whatever the size). A NULL a,
- * size 0 with a non-NULL ptr, or a bad align is ignored and counted as invalid. */
+ * alignment it was asked for with. ptr NULL is ignored (whatever the size), and so
+ * is a NULL a (there is nowhere to count it). Size 0 or > ALLOY_MAX_SIZE with a
+ * non-NULL ptr, or a bad align, is ignored and counted as invalid. */
 void alloy_free(alloy_allocator *a, void *ptr, size_t size, size_t align);
 
 /* Change a block's size without moving it: true when the block is now new_size bytes
@@ -84,9 +86,11 @@ bool alloy_resize(alloy_allocator *a, void *ptr, size_t size, size_t align, size
 /* Resize in place if possible, else move: allocate new_size bytes with the same
  * alignment, copy min(size, new_size) bytes, free the old block. Returns the block,
  * or NULL with the old block untouched and still owned by the caller when memory runs
- * out or new_size > ALLOY_MAX_SIZE. ptr NULL acts as alloy_alloc(a, new_size, align).
- * new_size 0 frees the block and returns NULL. A NULL a or bad align returns NULL and
- * changes nothing. */
+ * out or new_size > ALLOY_MAX_SIZE (failed_allocs + 1, once). ptr NULL acts as
+ * alloy_alloc(a, new_size, align), whatever size says. new_size 0 frees the block
+ * and returns NULL. A bad align, or an old size of 0 or > ALLOY_MAX_SIZE with a
+ * non-NULL ptr, returns NULL, counts invalid_requests and changes nothing (new_size
+ * 0 included: nothing is freed). A NULL a returns NULL. */
 void *alloy_realloc(alloy_allocator *a, void *ptr, size_t size, size_t align, size_t new_size);
 
 /* Fill *out with the instance's statistics. Either NULL: nothing happens. */

@@ -16,7 +16,7 @@
 void *alloy_malloc(alloy_allocator *a, size_t size);
 
 /* calloc: n * size zeroed bytes; NULL when the product overflows, a is NULL or memory
- * runs out. */
+ * runs out. A product of 0 gives a unique block as alloy_malloc(a, 0) does. */
 void *alloy_malloc_calloc(alloy_allocator *a, size_t n, size_t size);
 
 /* aligned_alloc: `align` must be a power of two (values below 16 give 16) up to
@@ -26,11 +26,18 @@ void *alloy_malloc_aligned(alloy_allocator *a, size_t align, size_t size);
 /* free a block from the functions above on the same instance. NULL is ignored. */
 void alloy_malloc_free(alloy_allocator *a, void *p);
 
-/* realloc: p NULL acts as alloy_malloc; size 0 frees p and returns NULL; on failure
- * returns NULL and p is untouched. Contents and alignment are kept. */
+/* realloc: p NULL acts as alloy_malloc (so (NULL, 0) gives a unique block); size 0
+ * frees p and returns NULL; on failure returns NULL and p is untouched. Contents and
+ * alignment are kept. */
 void *alloy_malloc_realloc(alloy_allocator *a, void *p, size_t size);
 
 /* The size p was last allocated or reallocated with; 0 for NULL. */
+
+/* Statistics: these functions count through the instance's front end with the
+ * header included in every size (16 bytes, or the alignment when larger), so
+ * bytes_in_use is what the instance holds for them. Requests refused before they
+ * reach the front end count nothing: sizes within the header of SIZE_MAX, a calloc
+ * product that overflows, a bad alignment. */
 size_t alloy_malloc_usable_size(const void *p);
 
 /* With the alloy_malloc library linked (alloy as the program's malloc): the instance
