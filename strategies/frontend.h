@@ -47,8 +47,9 @@ static inline void *frontend_alloc(alloy_allocator *a, const alloy_strategy *s, 
     if (p) {
         poison_block_allocated(p, size);
         COUNT(alloy_metrics_allocated(&a->metrics, size));
-    } else
+    } else {
         COUNT(alloy_metrics_failed(&a->metrics, size));
+    }
     return p;
 }
 
