@@ -13,9 +13,11 @@
  * and callgrind collects only during it (run under valgrind --tool=callgrind
  * --collect-atstart=no); nothing is timed.
  *
- * The line: "bench allocator=A workload=W status=ok|dnf|damaged ops=N runs=T1,T2,..
- * median=T peak_heap=B peak_live=B [frames=N trip_max=B trip_mean=B meter=ok|off|bad]"
- * with times in ns per operation. bench/run.py reads it.
+ * The line: "bench allocator=A workload=W status=ok|dnf|oom|damaged ops=N done=N
+ * runs=T1,T2,.. median=T peak_heap=B peak_live=B [frames=N trip_max=B trip_mean=B
+ * meter=ok|off|bad]" with times in ns per operation; ops counts the calls of a
+ * whole run (of the memory pass when it did not finish), done those of the run that
+ * stopped (dnf) or ran out of memory (oom). bench/run.py reads it.
  */
 #define _POSIX_C_SOURCE 199309L /* clock_gettime */
 #include <stdio.h>
@@ -62,10 +64,16 @@ void bench_checkpoint(bench_run *r)
     r->next_checkpoint = next;
 }
 
+/* Running out of memory is a result (bumpfree's free list can outgrow wasm's
+ * 4 GiB), not a failure of the bench: reported with the figures so far. */
 _Noreturn void bench_out_of_memory(const bench_run *r, size_t size)
 {
-    printf("bench allocator=%s workload=%s status=oom size=%zu\n", r->a->name, workload_name, size);
-    exit(1);
+    printf("bench allocator=%s workload=%s status=oom ops=%llu done=%llu runs=- median=0 size=%zu peak_heap=%llu "
+           "peak_live=%llu\n",
+           r->a->name, workload_name, (unsigned long long)r->ops, (unsigned long long)r->ops, size,
+           (unsigned long long)(r->peak_heap > r->a->heap_bytes() ? r->peak_heap : r->a->heap_bytes()),
+           (unsigned long long)r->peak_live);
+    exit(0);
 }
 
 void bench_frame_begin(bench_run *r)
@@ -180,6 +188,7 @@ int main(int argc, char **argv)
     double times[MAX_RUNS];
     int timed = 0;
     bench_run memory;
+    uint64_t stopped_ops = 0;
 
     if (callgrind) {
 #if defined(BENCH_CALLGRIND)
@@ -220,19 +229,25 @@ int main(int argc, char **argv)
             double elapsed = bench_now() - start;
             if (!ok)
                 status = "damaged";
-            else if (r.stopped)
+            else if (r.stopped) {
                 status = "dnf";
+                stopped_ops = r.ops;
+            }
             else
                 times[timed++] = elapsed * 1e9 / (double)r.ops;
         }
         if (timed == 0)
             r.ops = memory.ops;
+        if (memory.stopped)
+            stopped_ops = memory.ops;
     }
-    if (callgrind)
+    if (callgrind) {
         memory = r;
+        stopped_ops = r.stopped ? r.ops : 0;
+    }
 
-    printf("bench allocator=%s workload=%s status=%s ops=%llu runs=", a->name, w.name, status,
-           (unsigned long long)r.ops);
+    printf("bench allocator=%s workload=%s status=%s ops=%llu done=%llu runs=", a->name, w.name, status,
+           (unsigned long long)r.ops, (unsigned long long)(stopped_ops ? stopped_ops : r.ops));
     for (int i = 0; i < timed; i++)
         printf("%s%.3f", i ? "," : "", times[i]);
     if (timed == 0)
