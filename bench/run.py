@@ -107,7 +107,7 @@ def run_one(args, p, allocator, program, workload, traces):
         callgrind_out = os.path.join(args.out, "callgrind", f"{allocator}-{workload.replace(':', '-')}.out")
         os.makedirs(os.path.dirname(callgrind_out), exist_ok=True)
         cmd = ["valgrind", "--tool=callgrind", "--collect-atstart=no", "-q",
-               f"--callgrind-out-file={callgrind_out}"] + cmd + ["--callgrind", "--limit", "60"]
+               f"--callgrind-out-file={callgrind_out}"] + cmd + ["--callgrind"]
     elif workload in PLOTTED:
         cmd += ["--samples", os.path.join("samples", f"{p.name}-{workload}-{allocator}.dat")]
     if p.wasm:
@@ -202,8 +202,9 @@ plot {plots}, 1 with lines dt 2 lc rgb 'black' notitle
         gnuplot(terminal + f"""set output '{os.path.join(args.out, out)}'
 set title "{w}: bytes held from the heap or system against bytes live ({p.name}, first run)"
 set xlabel "allocator calls"
-set ylabel "MiB"
-set logscale y 2
+set ylabel "MiB (clipped at 3x the live peak)"
+stats '{live}' using 2 nooutput
+set yrange [0:STATS_max * 3 / 1048576]
 set grid
 set key outside right
 plot {', '.join(lines)}
@@ -238,7 +239,8 @@ def main():
     if args.limit is None:
         args.limit = 0.4 if args.quick else 2.0
     if args.callgrind:
-        args.quick, args.runs, args.wasm = True, 1, None  # instruction counts: native, reduced sizes
+        # instruction counts: native, reduced sizes, and time for valgrind's slowness
+        args.quick, args.runs, args.wasm, args.limit = True, 1, None, 60.0
         if not shutil.which("valgrind"):
             sys.exit("--callgrind needs valgrind")
     if not args.native and not args.wasm:
@@ -274,7 +276,7 @@ def main():
         names = [a for a, _ in p.allocators]
         rows = [[w] + [fmt_ratio(results[(p.name, w, a)], results[(p.name, w, p.baseline)], key) for a in names]
                 for w in workloads]
-        out += [f"## Time, {p.name} ({'Node ' + subprocess.run(['node', '--version'], capture_output=True, text=True).stdout.strip() if p.wasm else 'x86_64'})",
+        out += [f"## {'Instructions' if args.callgrind else 'Time'}, {p.name} ({'Node ' + subprocess.run(['node', '--version'], capture_output=True, text=True).stdout.strip() if p.wasm else 'x86_64'})",
                 "", table(["workload"] + names, rows), ""]
     if not args.callgrind:
         for p in plats:
