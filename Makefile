@@ -11,6 +11,9 @@ OPTIONS := $(BUILD)/options
 PACKAGES := meson ninja-build python3 pkg-config gcc clang lld llvm wasi-libc \
             libclang-rt-14-dev-wasm32 libclang-rt-14-dev libcriterion-dev nodejs \
             binaryen valgrind
+# what make bench adds: the chart plotter and the two peers it compares against
+BENCH_PACKAGES := gnuplot-nox libmimalloc-dev libjemalloc-dev
+BENCH_OUT := $(BUILD)/bench
 # the checkers' builds (make hardening)
 ASAN := $(BUILD)/asan
 VALGRIND := $(BUILD)/valgrind
@@ -20,7 +23,7 @@ FUZZ := $(BUILD)/fuzz
 # UBSan only prints unless told to stop
 export UBSAN_OPTIONS := halt_on_error=1:print_stacktrace=1
 
-.PHONY: all test size hardening deps configure build clean
+.PHONY: all test size bench hardening deps configure build clean
 
 all: build
 
@@ -64,6 +67,21 @@ test: build
 # wasm Code-section bytes of minimal modules per strategy, against dlmalloc
 size: build
 	@meson compile -C $(WASM) size | grep -v '^\[\|^INFO\|^ninja'
+
+# The strategy comparison: every workload in bench/ on alloy's strategies, glibc,
+# jemalloc and mimalloc natively, and on alloy and dlmalloc in wasm under Node; the
+# tables on stdout and in $(BENCH_OUT)/report.md, charts beside it (bench/run.py).
+# QUICK=1: every workload once at reduced size (seconds). CALLGRIND=1: instruction
+# counts under valgrind instead of times (native, reduced sizes).
+bench:
+	@$(MAKE) --no-print-directory deps PACKAGES="$(PACKAGES) $(BENCH_PACKAGES)"
+	@$(MAKE) --no-print-directory $(NATIVE)/build.ninja $(WASM)/build.ninja
+	@# a build configured before jemalloc was installed has no program for it
+	@grep -q bench_jemalloc $(NATIVE)/build.ninja || meson setup --reconfigure $(NATIVE) $(MESON_ARGS) >/dev/null
+	meson compile -C $(NATIVE)
+	meson compile -C $(WASM)
+	python3 bench/run.py --native $(NATIVE) --wasm $(WASM) --out $(BENCH_OUT) \
+	  $(if $(QUICK),--quick) $(if $(CALLGRIND),--callgrind)
 
 # What tests miss: the native suite with ASan + UBSan (alloy poisoning free space
 # for ASan), under valgrind's memcheck (alloy telling memcheck about its blocks),

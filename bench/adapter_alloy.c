@@ -1,0 +1,78 @@
+/* bench/adapter_alloy.c - alloy's strategies behind the bench adapter (bench.h):
+ * region and bumpfree, each on a heap of its own (mmap natively, wasm memory.grow
+ * in wasm), called through the interface every program uses (alloy_alloc,
+ * alloy_free, alloy_realloc). The heap figure is the statistics' heap_bytes (bytes
+ * obtained from the provider); frames read the trip meter (alloy_reset_trip and
+ * trip_high_water).
+ */
+#include "alloy/bumpfree.h"
+#include "alloy/region.h"
+
+#include "bench.h"
+
+static alloy_allocator *instance;
+
+static alloy_heap *new_heap(void)
+{
+#if defined(__wasm__)
+    static alloy_wasm_heap heap;
+    return alloy_wasm_heap_init(&heap, false); /* libc's malloc keeps its own space */
+#else
+    static alloy_mmap_heap heap;
+    return alloy_mmap_heap_init(&heap, (size_t)1 << 34);
+#endif
+}
+
+static bool open_region(void)
+{
+    static alloy_region region;
+    alloy_heap *heap = new_heap();
+    return heap && (instance = alloy_region_init(&region, heap)) != NULL;
+}
+
+static bool open_bumpfree(void)
+{
+    static alloy_bumpfree bumpfree;
+    alloy_heap *heap = new_heap();
+    return heap && (instance = alloy_bumpfree_init(&bumpfree, heap)) != NULL;
+}
+
+static void *alloc(size_t size, size_t align)
+{
+    return alloy_alloc(instance, size, align);
+}
+
+static void release(void *p, size_t size, size_t align)
+{
+    alloy_free(instance, p, size, align);
+}
+
+static void *reallocate(void *p, size_t old_size, size_t new_size, size_t align)
+{
+    return alloy_realloc(instance, p, old_size, align, new_size);
+}
+
+static uint64_t heap_bytes(void)
+{
+    alloy_statistics s;
+    alloy_stats(instance, &s);
+    return s.shared.heap_bytes;
+}
+
+static void reset_trip(void)
+{
+    alloy_reset_trip(instance);
+}
+
+static uint64_t trip_high_water(void)
+{
+    alloy_statistics s;
+    alloy_stats(instance, &s);
+    return s.shared.trip_high_water;
+}
+
+const bench_allocator bench_allocators[] = {
+    {"region", open_region, alloc, release, reallocate, heap_bytes, reset_trip, trip_high_water},
+    {"bumpfree", open_bumpfree, alloc, release, reallocate, heap_bytes, reset_trip, trip_high_water},
+    {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+};
