@@ -9,9 +9,12 @@
  *   heap by whole pages. When the pages are adjacent to the area it is extended;
  *   otherwise (someone else grew memory in between) what is left of the old area goes
  *   on the free list and the pages become the new area. free pushes the block on the
- *   list, or, when it ends at the bump pointer, lowers the bump pointer instead. No
- *   free blocks are ever merged: that is what keeps the code small, and why workloads
- *   of ever-changing sizes fragment.
+ *   list, or, when it ends at the bump pointer, lowers the bump pointer instead. When
+ *   a free leaves nothing live in the instance (all bytes below the bump pointer are
+ *   free: the end of a frame, of a request), the list is dropped and bumping starts
+ *   over from the area's start - as long as there is a single area, since otherwise
+ *   the list holds what is left of the others. No free blocks are ever merged: that
+ *   is what keeps the code small, and why workloads of ever-changing sizes fragment.
  *
  * Memory layout
  *   area:        | live | free | live | pad | live |      bump room       |
@@ -83,7 +86,7 @@ static bool grow_area(alloy_bumpfree *bf, size_t need)
     if (pages_start != bf->end) {
         if (bf->end != bf->top)
             push_free(bf, bf->top, bf->end - bf->top);
-        bf->top = pages_start;
+        bf->start = bf->top = pages_start;
         bf->bump_areas++;
     }
     bf->end = pages_start + bytes;
@@ -142,6 +145,14 @@ void alloy_bumpfree_free(alloy_allocator *a, void *ptr, size_t size, size_t alig
         bf->top = p;
     else
         push_free(bf, p, size);
+    /* Nothing live any more (a frame's end): forget the list and bump from the start
+     * again. Only in a single area: with more, the list holds the rests of the others. */
+    if (bf->bump_areas == 1 && bf->free_bytes == bf->top - bf->start) {
+        bf->free_list = NULL;
+        bf->free_blocks = 0;
+        bf->free_bytes = 0;
+        bf->top = bf->start;
+    }
 }
 
 bool alloy_bumpfree_resize(alloy_allocator *a, void *ptr, size_t size, size_t align, size_t new_size)
@@ -217,7 +228,7 @@ void alloy_bumpfree_setup(alloy_bumpfree *bf, alloy_heap *heap)
     bf->free_blocks = 0;
     bf->free_bytes = 0;
     size_t initial_bytes;
-    bf->top = (uintptr_t)alloy_heap_claim_initial(heap, &initial_bytes);
+    bf->start = bf->top = (uintptr_t)alloy_heap_claim_initial(heap, &initial_bytes);
     bf->end = bf->top + initial_bytes;
     bf->bump_areas = bf->top != 0;
     bf->base.metrics.heap_bytes = initial_bytes;

@@ -290,3 +290,49 @@ Test(bumpfree_defect, initial_space_is_used)
     cr_assert_eq(bf_stats(a).bump_areas, 1);
     cr_assert(!alloy_alloc(a, 32, 16));
 }
+
+/* --- the end of a frame ------------------------------------------------------------ */
+
+Test(bumpfree, freeing_everything_starts_bumping_over)
+{
+    bench b;
+    open_bench(&b, 1 << 20);
+    for (int frame = 0; frame < 3; frame++) {
+        char *p[8];
+        for (int i = 0; i < 8; i++) {
+            p[i] = alloy_alloc(b.a, 100 + (size_t)i * 40, 16);
+            cr_assert(p[i]);
+        }
+        static const int order[8] = {3, 0, 6, 1, 7, 2, 5, 4}; /* neither LIFO nor FIFO */
+        char *first = p[0];
+        for (int k = 0; k < 7; k++)
+            alloy_free(b.a, p[order[k]], 100 + (size_t)order[k] * 40, 16);
+        cr_assert_gt(bf_stats(b.a).free_blocks, 0, "one block live: the list stays");
+        alloy_free(b.a, p[4], 100 + 4 * 40, 16);
+        alloy_bumpfree_stats s = bf_stats(b.a);
+        cr_assert_eq(s.free_blocks, 0, "frame %d: nothing live, no list", frame);
+        cr_assert_eq(s.live_bytes, 0);
+        cr_assert_eq(s.bump_bytes, heap_bytes(b.a), "the whole area is bump room again");
+        char *again = alloy_alloc(b.a, 100, 16);
+        cr_assert_eq(again, first, "bumping starts over where the frame began");
+        alloy_free(b.a, again, 100, 16);
+        cr_assert(alloy_check(b.a));
+    }
+}
+
+Test(bumpfree, freeing_everything_keeps_the_list_with_two_areas)
+{
+    bench b;
+    open_bench(&b, 1 << 20);
+    char *p1 = alloy_alloc(b.a, 40 * 1024, 16);
+    cr_assert(alloy_heap_grow(&b.heap.heap, 1)); /* someone else: the next area is apart */
+    char *p2 = alloy_alloc(b.a, 40 * 1024, 16);
+    cr_assert(p1 && p2 && bf_stats(b.a).bump_areas == 2);
+    alloy_free(b.a, p1, 40 * 1024, 16);
+    alloy_free(b.a, p2, 40 * 1024, 16);
+    alloy_bumpfree_stats s = bf_stats(b.a);
+    cr_assert_eq(s.free_bytes, PAGE, "the first area is on the list, whole");
+    cr_assert(alloy_check(b.a));
+    char *again = alloy_alloc(b.a, 40 * 1024, 16);
+    cr_assert_eq(again, p1, "and serves from there");
+}

@@ -13,6 +13,7 @@ typedef struct alloy_bumpfree {
     alloy_allocator base;
     alloy_heap *heap;
     struct alloy_bumpfree_block *free_list; /* LIFO, unordered */
+    uintptr_t start;                        /* where the current bump area begins */
     uintptr_t top;                          /* bump pointer */
     uintptr_t end;                          /* end of the bump area (0: none yet) */
     size_t free_blocks;
