@@ -566,6 +566,24 @@ static void push_run(alloy_region *r, char *pages, size_t count)
     *first = new_run;
 }
 
+/* The same promise after one run (the link `run`) became free or larger, without a
+ * pass over the whole list: only its neighbours can now be free runs that touch it,
+ * and when its predecessor absorbs it, that one's neighbours. O(runs) for finding a
+ * predecessor, once per merge backwards. */
+static void merge_around(alloy_region *r, alloy_page_link *run)
+{
+    for (;;) {
+        while (merge_with_next(run))
+            ;
+        alloy_page_link *before = NULL;
+        for (alloy_page_link *link = &r->large; link != run; link = trailer(link))
+            before = link;
+        if (!before || !merge_with_next(before))
+            return;
+        run = before;
+    }
+}
+
 /* Restore the list's promise that no two neighbours in it are free runs that touch:
  * merge them wherever they are. A merge makes a run larger, so it may now touch the
  * run before it: go round until a pass merges nothing. Each merge removes a run, so
@@ -629,7 +647,7 @@ static void free_large(alloy_region *r, void *ptr, size_t align)
     if (!run)
         return;
     run->unused_words = ALLOY_PAGES_FREE;
-    merge_free_runs(r);
+    merge_around(r, run);
 }
 
 static bool resize_large(alloy_region *r, void *ptr, size_t size, size_t align, size_t new_size)
@@ -646,7 +664,7 @@ static bool resize_large(alloy_region *r, void *ptr, size_t size, size_t align, 
             split_run(run, need);
         set_used(run, words);
         if (split)
-            merge_free_runs(r); /* the free rest may touch the run after it */
+            merge_around(r, trailer(run)); /* the free rest may touch the run after it */
         return true;
     }
     if (need > UINT16_MAX)
