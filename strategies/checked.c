@@ -56,7 +56,7 @@
 #include <string.h>
 
 #include "alloy/checked.h"
-#include "poison.h"
+#include "frontend.h"
 
 #define GUARD ALLOY_CHECKED_GUARD_SIZE
 #define MIN_SLOTS ((size_t)16)
@@ -283,40 +283,6 @@ static size_t named_block(alloy_checked *c, const char *operation, void *ptr, si
     return c->table_slots;
 }
 
-/* The front end counts every free it passes on, once the strategy returns: as a
- * free (alloy_free: frees + 1, bytes in use - size) or, when alloy_realloc moves a
- * block, as a resize (bytes in use - size + new_size; its new block is not counted
- * as an allocation). A refused free leaves the block live, so the wrapper balances
- * it beforehand in a way right for both: bytes in use + size, and allocs + 1 - after
- * alloy_free a phantom allocation that pairs with the counted free, after
- * alloy_realloc the new block's. Bytes in use, allocs - frees (the live blocks) and
- * the audit table then stay exact. */
-#if ALLOY_STATS && ALLOY_AUDIT_SIZES
-/* As stats/metrics.c: class k holds sizes 2^(k-1)+1 .. 2^k. */
-static size_t audit_class(size_t size)
-{
-    size_t k = 0;
-    while (k < ALLOY_AUDIT_CLASSES - 1 && ((size_t)1 << k) < size)
-        k++;
-    return k;
-}
-#endif
-
-static void balance_refused_free(alloy_checked *c, size_t size)
-{
-#if ALLOY_STATS
-    alloy_metrics *m = &c->base.metrics;
-    m->allocs++;
-    m->bytes_in_use += size;
-#if ALLOY_AUDIT_SIZES
-    m->audit[audit_class(size)].live++;
-#endif
-#else
-    (void)c;
-    (void)size;
-#endif
-}
-
 /* --- the strategy ------------------------------------------------------------------ */
 
 static void *checked_alloc(alloy_allocator *a, size_t size, size_t align)
@@ -347,11 +313,8 @@ static void checked_free(alloy_allocator *a, void *ptr, size_t size, size_t alig
 {
     alloy_checked *c = checked_of(a);
     size_t slot = named_block(c, "free", ptr, size, align);
-    if (slot == c->table_slots) {
-        balance_refused_free(c, size);
-        poison_expose(ptr, size); /* undo what the front end told a checker: no free */
-        return;
-    }
+    if (slot == c->table_slots)
+        return; /* reported: only calls through the handle reach here, after checking */
     entry e = c->table[slot];
     unsigned damage = damaged_guards(c, &e, "free", size, align);
     c->reports += damage; /* reported; the block goes all the same */
@@ -449,13 +412,68 @@ static bool checked_check(const alloy_allocator *a)
     return alloy_check(c->inner);
 }
 
-static const alloy_strategy checked_strategy = {
-    .name = "checked",
+/* The operations above, behind the front end's checks and counting: */
+static const alloy_strategy checked_core = {
     .alloc = checked_alloc,
     .resize = checked_resize,
     .free = checked_free,
+};
+
+/* and the wrapper's table, through which the front end passes every call whole, so
+ * that a misnamed block is refused before the front end counts or moves anything. */
+
+static void *checked_handle_alloc(alloy_allocator *a, size_t size, size_t align)
+{
+    return frontend_alloc(a, &checked_core, size, align);
+}
+
+static void checked_handle_free(alloy_allocator *a, void *ptr, size_t size, size_t align)
+{
+    if (!frontend_block_ok(size, align)) {
+        COUNT(a->metrics.invalid_requests++);
+        return;
+    }
+    if (named_block(checked_of(a), "free", ptr, size, align) != checked_of(a)->table_slots)
+        frontend_free(a, &checked_core, ptr, size, align);
+}
+
+static bool checked_handle_resize(alloy_allocator *a, void *ptr, size_t size, size_t align, size_t new_size)
+{
+    return frontend_resize(a, &checked_core, ptr, size, align, new_size);
+}
+
+static void *checked_handle_realloc(alloy_allocator *a, void *ptr, size_t size, size_t align, size_t new_size)
+{
+    if (!ptr)
+        return checked_handle_alloc(a, new_size, align);
+    if (!frontend_block_ok(size, align)) {
+        COUNT(a->metrics.invalid_requests++);
+        return NULL;
+    }
+    if (named_block(checked_of(a), "realloc", ptr, size, align) == checked_of(a)->table_slots)
+        return NULL; /* reported; nothing is read, moved or freed */
+    if (new_size == 0) {
+        frontend_free(a, &checked_core, ptr, size, align);
+        return NULL;
+    }
+    return frontend_realloc(a, &checked_core, ptr, size, align, new_size);
+}
+
+static void checked_handle_reset_trip(alloy_allocator *a)
+{
+    COUNT(alloy_metrics_reset_trip(&a->metrics));
+    (void)a;
+}
+
+static const alloy_strategy checked_strategy = {
+    .name = "checked",
+    .alloc = checked_handle_alloc,
+    .resize = checked_handle_resize,
+    .free = checked_handle_free,
     .stats = checked_stats,
     .check = checked_check,
+    .realloc = checked_handle_realloc,
+    .reset_trip = checked_handle_reset_trip,
 };
 
 /* --- the public functions ---------------------------------------------------------- */

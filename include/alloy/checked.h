@@ -6,10 +6,9 @@
  * and freed blocks are filled with the byte patterns below.
  *
  * The wrapper is itself an alloy_allocator: programs call alloy_alloc, alloy_free,
- * alloy_resize, alloy_realloc, alloy_stats and alloy_check on it. The front end
- * answers bad arguments (NULL, size 0, bad alignment, impossible sizes) before the
- * wrapper sees them, exactly as for any strategy (alloy/alloy.h): those are counted
- * as invalid requests, never reported here. How it works, and what it costs, is told
+ * alloy_resize, alloy_realloc, alloy_stats and alloy_check on it. Bad arguments
+ * (NULL, size 0, bad alignment, impossible sizes) get the front end's answers, as
+ * for any strategy (alloy/alloy.h): counted as invalid requests, never reported. How it works, and what it costs, is told
  * in strategies/checked.c.
  */
 #ifndef ALLOY_CHECKED_H
@@ -46,7 +45,7 @@ typedef enum alloy_checked_problem {
 typedef struct alloy_checked_report {
     alloy_checked_problem problem;
     const char *what;       /* the problem in words, e.g. "double free" */
-    const char *operation;  /* "free", "resize" or "check" */
+    const char *operation;  /* "free", "resize", "realloc" or "check" */
     const void *ptr;        /* the pointer the call named (check: the damaged block) */
     size_t recorded_size;   /* the block's size and alignment as allocated; for a double */
     size_t recorded_align;  /* free, as freed; 0 for an unknown pointer */
@@ -58,21 +57,16 @@ typedef struct alloy_checked_report {
 
 /* A handler gets every report with the context it was installed with. When it
  * returns, the call that was reported does nothing harmful: a bad free is ignored,
- * a bad resize returns false, check returns false. (The front end counts the ignored
- * free; the wrapper balances it with a count of one allocation, so that bytes in use
- * and allocs - frees stay those of the live blocks.)
+ * a bad resize returns false, a bad realloc returns NULL, check returns false; none
+ * of them is counted in the statistics.
  * A free of a live block whose guards are damaged still frees it (after the report);
  * a resize of one returns false and leaves the block, and the evidence, as it was.
  * check reports every damaged guard it finds. A handler must not call the instance
  * that reports; it may abort, exit or longjmp out.
  *
- * alloy_realloc of a block named wrongly: the resize in place is reported and
- * refused, and then the front end moves the block as it does for any refusal - it
- * allocates new_size bytes, copies min(size, new_size) bytes from ptr and frees ptr,
- * which is reported again and ignored. The program gets a new block, the old one
- * stays live and the figures stay consistent; but the copy reads memory at ptr,
- * which for a pointer never given out may not be readable, and past the block for a
- * size larger than its own. (The wrapper cannot stop the front end there.) */
+ * alloy_realloc of a block named wrongly is reported once (operation "realloc") and
+ * returns NULL: nothing is read at ptr, moved or freed, and new_size 0 frees
+ * nothing. (The wrapper gets realloc whole from the front end: see alloy/alloy.h.) */
 typedef void (*alloy_checked_handler)(void *context, const alloy_checked_report *report);
 
 /* A block as the table of live blocks and the ring of recent frees record it. */
