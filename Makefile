@@ -72,7 +72,8 @@ size: build
 # jemalloc and mimalloc natively, and on alloy and dlmalloc in wasm under Node; the
 # tables on stdout and in $(BENCH_OUT)/report.md, charts beside it (bench/run.py).
 # QUICK=1: every workload once at reduced size (seconds). CALLGRIND=1: instruction
-# counts under valgrind instead of times (native, reduced sizes).
+# counts under valgrind instead of times (native, reduced sizes). TRACE=file: only
+# a trace of your own program (docs/choosing-a-strategy.md says how to record one).
 bench:
 	@$(MAKE) --no-print-directory deps PACKAGES="$(PACKAGES) $(BENCH_PACKAGES)"
 	@$(MAKE) --no-print-directory $(NATIVE)/build.ninja $(WASM)/build.ninja
@@ -81,7 +82,7 @@ bench:
 	meson compile -C $(NATIVE)
 	meson compile -C $(WASM)
 	python3 bench/run.py --native $(NATIVE) --wasm $(WASM) --out $(BENCH_OUT) \
-	  $(if $(QUICK),--quick) $(if $(CALLGRIND),--callgrind)
+	  $(if $(QUICK),--quick) $(if $(CALLGRIND),--callgrind) $(if $(TRACE),--trace $(TRACE))
 
 # What tests miss: the native suite with ASan + UBSan (alloy poisoning free space
 # for ASan), under valgrind's memcheck (alloy telling memcheck about its blocks),

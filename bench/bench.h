@@ -148,9 +148,10 @@ typedef struct bench_workload {
 /* The synthetic workloads (workloads.c), ending with a NULL name. */
 extern const bench_workload bench_workloads[];
 
-/* Trace replay (trace_replay.c): load a trace file before the runs (false, with a
- * message, when it cannot be read), then replay it as a workload. */
-bool bench_trace_load(const char *path);
+/* Trace replay (trace_replay.c): load a trace file before the runs (its number of
+ * operations, or 0 with a message when it cannot be read), then replay it as a
+ * workload. */
+size_t bench_trace_load(const char *path);
 bool bench_trace_replay(bench_run *r);
 
 #endif

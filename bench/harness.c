@@ -151,8 +151,12 @@ int main(int argc, char **argv)
         usage("unknown allocator");
     bench_workload w = {workload_name, bench_trace_replay, 1024};
     if (trace) {
-        if (!bench_trace_load(trace))
+        size_t ops = bench_trace_load(trace);
+        if (!ops)
             return 1;
+        /* a short trace is sampled more often, so its peak is not missed */
+        if (ops / 256 < w.sample_every)
+            w.sample_every = ops / 256 ? ops / 256 : 1;
     } else {
         const bench_workload *found = NULL;
         for (const bench_workload *x = bench_workloads; x->name; x++)

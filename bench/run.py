@@ -2,13 +2,14 @@
 """The bench driver: runs every workload on every allocator and writes the report.
 
   run.py [--native BUILD] [--wasm BUILD] [--out DIR] [--quick] [--callgrind]
-         [--runs N] [--limit SECONDS] [--only W1,W2]
+         [--runs N] [--limit SECONDS] [--only W1,W2] [--trace FILE]...
 
 BUILD is a meson build directory (build/native, build/wasm) holding bench/bench_*.
 Each run is one process (bench/harness.c): one allocator, one workload, a memory
 pass then --runs timed runs; it prints one "bench ..." line, read here. Workloads:
 the synthetic ones (bench/workloads.c) and a replay of every trace in bench/traces/
-(unpacked into DIR/traces). Allocators: natively alloy's region and bumpfree on the
+(unpacked into DIR/traces); with --trace, only the traces given (recorded from your
+program with bench/trace_recorder.c, plain or gzip'd). Allocators: natively alloy's region and bumpfree on the
 mmap heap, glibc malloc, and jemalloc and mimalloc where their programs were built;
 in wasm (under Node, as the cross file's exe_wrapper runs it) region and bumpfree on
 the wasm heap and wasi-libc's dlmalloc.
@@ -65,14 +66,16 @@ def platforms(args):
     return found
 
 
-def unpack_traces(out):
+def unpack_traces(out, paths):
+    """Copy each trace into DIR/traces (the wasm programs see only the directory
+    they run in), unpacked; returns {"trace:NAME": path relative to DIR}."""
     traces = {}
     os.makedirs(os.path.join(out, "traces"), exist_ok=True)
-    for path in sorted(glob.glob(os.path.join(HERE, "traces", "*.trace.gz"))):
-        name = os.path.basename(path).removesuffix(".trace.gz")
+    for path in paths:
+        name = os.path.basename(path).removesuffix(".gz").removesuffix(".trace")
         target = os.path.join(out, "traces", name + ".trace")
         if not os.path.exists(target) or os.path.getmtime(target) < os.path.getmtime(path):
-            with gzip.open(path, "rb") as src, open(target, "wb") as dst:
+            with (gzip.open if path.endswith(".gz") else open)(path, "rb") as src, open(target, "wb") as dst:
                 shutil.copyfileobj(src, dst)
         traces["trace:" + name] = os.path.join("traces", name + ".trace")
     return traces
@@ -235,6 +238,7 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--limit", type=float)
     ap.add_argument("--only")
+    ap.add_argument("--trace", action="append", default=[])
     args = ap.parse_args()
     if args.limit is None:
         args.limit = 0.4 if args.quick else 2.0
@@ -247,8 +251,15 @@ def main():
         sys.exit("give --native BUILD, --wasm BUILD or both")
     args.out = os.path.abspath(args.out)
     os.makedirs(os.path.join(args.out, "samples"), exist_ok=True)
-    traces = unpack_traces(args.out)
-    workloads = SYNTHETIC + sorted(traces)
+    if args.trace:
+        for path in args.trace:
+            if not os.path.isfile(path):
+                sys.exit(f"no trace at {path}")
+        traces = unpack_traces(args.out, [os.path.abspath(t) for t in args.trace])
+        workloads = sorted(traces)
+    else:
+        traces = unpack_traces(args.out, sorted(glob.glob(os.path.join(HERE, "traces", "*.trace.gz"))))
+        workloads = SYNTHETIC + sorted(traces)
     if args.only:
         workloads = [w for w in workloads if w in args.only.split(",")]
 

@@ -46,12 +46,12 @@ static size_t op_count;
 static trace_block blocks[MAX_IDS];
 static size_t id_limit; /* 1 + the highest ID used */
 
-bool bench_trace_load(const char *path)
+size_t bench_trace_load(const char *path)
 {
     FILE *f = fopen(path, "r");
     if (!f) {
         perror(path);
-        return false;
+        return 0;
     }
     char line[256];
     unsigned long line_no = 0;
@@ -94,7 +94,7 @@ bool bench_trace_load(const char *path)
         fprintf(stderr, "%s: no operations\n", path);
         ok = false;
     }
-    return ok;
+    return ok ? op_count : 0;
 }
 
 bool bench_trace_replay(bench_run *r)
