@@ -1,0 +1,34 @@
+"""Build and run the example of docs/wasm.md exactly as the page says: its ```c block
+becomes app.c, its ```sh block is run as written in a scratch directory that has
+alloy's include/ and the wasm build where the page expects them, and the module runs
+under Node. Usage: wasm_guide.py SOURCE_ROOT WASM_BUILD_DIR"""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+source, build = (os.path.abspath(a) for a in sys.argv[1:3])
+with open(os.path.join(source, "docs", "wasm.md"), encoding="utf-8") as f:
+    page = f.read()
+program = re.search(r"```c\n(.*?)```", page, re.S)
+command = re.search(r"```sh\n(.*?)```", page, re.S)
+if not program or not command:
+    sys.exit("docs/wasm.md lost its ```c or ```sh block")
+
+with tempfile.TemporaryDirectory() as work:
+    os.symlink(os.path.join(source, "include"), os.path.join(work, "include"))
+    os.makedirs(os.path.join(work, "build"))
+    os.symlink(build, os.path.join(work, "build", "wasm"))
+    with open(os.path.join(work, "app.c"), "w", encoding="utf-8") as f:
+        f.write(program.group(1))
+    subprocess.run(["sh", "-ec", command.group(1)], cwd=work, check=True)
+    run = subprocess.run(["node", "--no-warnings", "--single-threaded", "--experimental-wasi-unstable-preview1",
+                          os.path.join(source, "cross", "run-wasi.mjs"), "app.wasm"],
+                         cwd=work, capture_output=True, text=True)
+    print(run.stdout, end="")
+    print(run.stderr, end="", file=sys.stderr)
+    if run.returncode != 0:
+        sys.exit(f"app.wasm exited with {run.returncode}")
+    if not re.match(r"1000 names, last item-999, \d+ bytes in use", run.stdout):
+        sys.exit("app.wasm did not print what the page's program prints")
