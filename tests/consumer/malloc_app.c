@@ -1,0 +1,28 @@
+/* alloy as the program's malloc, built from outside alloy's tree (see app.c): the
+ * bytes malloc takes must show in the statistics of alloy's malloc instance. This
+ * links only when liballoy_malloc comes before liballoy on the command line. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloy/malloc.h"
+
+static char *volatile kept; /* so that the compiler keeps the malloc */
+
+int main(void)
+{
+    alloy_allocator *a = alloy_malloc_instance();
+    alloy_statistics before, during, after;
+    alloy_stats(a, &before);
+    kept = malloc(1000);
+    if (!kept)
+        return 1;
+    memset(kept, 'x', 1000);
+    alloy_stats(a, &during);
+    free(kept);
+    alloy_stats(a, &after);
+    printf("malloc by %s: %llu bytes held for 1000, %llu after free\n", alloy_name(a),
+           (unsigned long long)(during.shared.bytes_in_use - before.shared.bytes_in_use),
+           (unsigned long long)(after.shared.bytes_in_use - before.shared.bytes_in_use));
+    return 0;
+}
