@@ -5,6 +5,12 @@
  * the requested size and alignment: what it takes to turn an unsized free into a sized
  * one while keeping every result aligned to 16 bytes (max_align_t) or more.
  * Instances are not thread-safe, so neither are these functions.
+ *
+ * Statistics: these functions count through the instance's front end with the
+ * header included in every size (16 bytes, or the alignment when larger), so
+ * bytes_in_use is what the instance holds for them. Requests refused before they
+ * reach the front end count nothing: sizes within the header of SIZE_MAX, a calloc
+ * product that overflows, a bad alignment.
  */
 #ifndef ALLOY_MALLOC_H
 #define ALLOY_MALLOC_H
@@ -32,12 +38,6 @@ void alloy_malloc_free(alloy_allocator *a, void *p);
 void *alloy_malloc_realloc(alloy_allocator *a, void *p, size_t size);
 
 /* The size p was last allocated or reallocated with; 0 for NULL. */
-
-/* Statistics: these functions count through the instance's front end with the
- * header included in every size (16 bytes, or the alignment when larger), so
- * bytes_in_use is what the instance holds for them. Requests refused before they
- * reach the front end count nothing: sizes within the header of SIZE_MAX, a calloc
- * product that overflows, a bad alignment. */
 size_t alloy_malloc_usable_size(const void *p);
 
 /* With the alloy_malloc library linked (alloy as the program's malloc): the instance
