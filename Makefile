@@ -10,7 +10,7 @@ WASM := $(BUILD)/wasm
 OPTIONS := $(BUILD)/options
 PACKAGES := meson ninja-build python3 pkg-config gcc clang lld llvm wasi-libc \
             libclang-rt-14-dev-wasm32 libclang-rt-14-dev libcriterion-dev nodejs \
-            binaryen valgrind
+            binaryen valgrind doxygen
 # what make bench adds: the chart plotter and the two peers it compares against
 BENCH_PACKAGES := gnuplot-nox libmimalloc-dev libjemalloc-dev
 BENCH_OUT := $(BUILD)/bench
@@ -23,7 +23,7 @@ FUZZ := $(BUILD)/fuzz
 # UBSan only prints unless told to stop
 export UBSAN_OPTIONS := halt_on_error=1:print_stacktrace=1
 
-.PHONY: all test size bench hardening deps configure build clean
+.PHONY: all test size bench docs hardening deps configure build clean
 
 all: build
 
@@ -83,6 +83,15 @@ bench:
 	meson compile -C $(WASM)
 	python3 bench/run.py --native $(NATIVE) --wasm $(WASM) --out $(BENCH_OUT) \
 	  $(if $(QUICK),--quick) $(if $(CALLGRIND),--callgrind) $(if $(TRACE),--trace $(TRACE))
+
+# The API reference: Doxygen's HTML of the public headers' comments (docs/Doxyfile.in,
+# docs/meson.build). The api_reference test in make test fails on anything public left
+# undocumented.
+docs: deps $(NATIVE)/build.ninja
+	@# a build configured before doxygen was installed has no docs target
+	@grep -q '^build docs:' $(NATIVE)/build.ninja || meson setup --reconfigure $(NATIVE) $(MESON_ARGS) >/dev/null
+	meson compile -C $(NATIVE) docs
+	@echo "API reference: $(NATIVE)/docs/html/index.html"
 
 # What tests miss: the native suite with ASan + UBSan (alloy poisoning free space
 # for ASan), under valgrind's memcheck (alloy telling memcheck about its blocks),

@@ -1,4 +1,5 @@
-/* alloy/alloy.h - the allocator interface and its front end.
+/** @file
+ * alloy/alloy.h - the allocator interface and its front end.
  *
  * An allocator is a handle (alloy_allocator) over a const table of functions
  * (alloy_strategy). Every strategy instance begins with the handle, lives in memory
@@ -25,44 +26,46 @@
 #include "alloy/heap.h"
 #include "alloy/stats.h"
 
-/* The largest alignment alloy honours: one page. */
+/** The largest alignment alloy honours: one page. */
 #define ALLOY_MAX_ALIGN ((size_t)65536)
-/* The largest size alloy accepts: larger requests fail as out of memory, so that no
+/** The largest size alloy accepts: larger requests fail as out of memory, so that no
  * strategy's rounding can overflow. */
 #define ALLOY_MAX_SIZE (SIZE_MAX - 2 * ALLOY_PAGE_SIZE)
 
 typedef struct alloy_allocator alloy_allocator;
 
-/* What a strategy implements. The front end guarantees for every call:
+/** What a strategy implements. The front end guarantees for every call:
  * self != NULL; 1 <= size <= ALLOY_MAX_SIZE; align is a power of two <= ALLOY_MAX_ALIGN;
  * ptr is a live block that this instance handed out with exactly (size, align). */
 typedef struct alloy_strategy {
-    const char *name;
-    /* A block of `size` bytes aligned to `align`, or NULL. */
+    const char *name; /**< the name alloy_name returns ("bumpfree", ...) */
+    /** A block of `size` bytes aligned to `align`, or NULL. */
     void *(*alloc)(alloy_allocator *self, size_t size, size_t align);
-    /* Make the block `new_size` bytes long without moving it; false leaves it as it was. */
+    /** Make the block `new_size` bytes long without moving it; false leaves it as it was. */
     bool (*resize)(alloy_allocator *self, void *ptr, size_t size, size_t align, size_t new_size);
-    /* Give the block back. */
+    /** Give the block back. */
     void (*free)(alloy_allocator *self, void *ptr, size_t size, size_t align);
-    /* Fill in the strategy's own part of *out. */
+    /** Fill in the strategy's own part of *out. */
     void (*stats)(const alloy_allocator *self, alloy_statistics *out);
-    /* Verify every internal invariant; false when one is broken. */
+    /** Verify every internal invariant; false when one is broken. */
     bool (*check)(const alloy_allocator *self);
-    /* NULL for strategies. A wrapper that is itself a front end over another instance
+    /** NULL for strategies. A wrapper that is itself a front end over another instance
      * (alloy/locked.h) sets both: the front end then checks and counts nothing for
      * its handle and passes every call on whole - the arguments unchecked, realloc
      * and reset_trip through these two, and stats fills all of *out. */
     void *(*realloc)(alloy_allocator *self, void *ptr, size_t size, size_t align, size_t new_size);
+    /** NULL for strategies; a wrapper that is a front end sets it with realloc (see
+     * there) and gets alloy_reset_trip through it. */
     void (*reset_trip)(alloy_allocator *self);
 } alloy_strategy;
 
-/* The handle: the first member of every strategy instance. */
+/** The handle: the first member of every strategy instance. */
 struct alloy_allocator {
-    const alloy_strategy *strategy;
-    alloy_metrics metrics; /* kept by the front end; strategies add heap_bytes */
+    const alloy_strategy *strategy; /**< the instance's table of functions */
+    alloy_metrics metrics; /**< kept by the front end; strategies add heap_bytes */
 };
 
-/* Allocate `size` bytes aligned to `align` (a power of two, 1 .. 65536).
+/** Allocate `size` bytes aligned to `align` (a power of two from 1 to 65536).
  * Returns NULL, and counts it, when: align is bad (invalid_requests, whatever the
  * size); a is NULL (nothing counted);
  * size > ALLOY_MAX_SIZE or memory runs out (failed_allocs). size 0 returns NULL and
@@ -70,20 +73,20 @@ struct alloy_allocator {
  * After a NULL every block already allocated is intact and the instance is usable. */
 void *alloy_alloc(alloy_allocator *a, size_t size, size_t align);
 
-/* Free a block from alloy_alloc/alloy_realloc of this instance, passing the size and
+/** Free a block from alloy_alloc/alloy_realloc of this instance, passing the size and
  * alignment it was asked for with. ptr NULL is ignored (whatever the size), and so
  * is a NULL a (there is nowhere to count it). Size 0 or > ALLOY_MAX_SIZE with a
  * non-NULL ptr, or a bad align, is ignored and counted as invalid. */
 void alloy_free(alloy_allocator *a, void *ptr, size_t size, size_t align);
 
-/* Change a block's size without moving it: true when the block is now new_size bytes
+/** Change a block's size without moving it: true when the block is now new_size bytes
  * long (contents up to the smaller size kept), false when it could not be done here
  * (the block is then unchanged; nothing is counted). False also for a NULL a or ptr;
  * for size or new_size 0, size > ALLOY_MAX_SIZE or a bad align (counted as invalid);
  * and for new_size > ALLOY_MAX_SIZE (counted as a failed allocation). */
 bool alloy_resize(alloy_allocator *a, void *ptr, size_t size, size_t align, size_t new_size);
 
-/* Resize in place if possible, else move: allocate new_size bytes with the same
+/** Resize in place if possible, else move: allocate new_size bytes with the same
  * alignment, copy min(size, new_size) bytes, free the old block. Returns the block,
  * or NULL with the old block untouched and still owned by the caller when memory runs
  * out or new_size > ALLOY_MAX_SIZE (failed_allocs + 1, once). ptr NULL acts as
@@ -93,23 +96,23 @@ bool alloy_resize(alloy_allocator *a, void *ptr, size_t size, size_t align, size
  * 0 included: nothing is freed). A NULL a returns NULL. */
 void *alloy_realloc(alloy_allocator *a, void *ptr, size_t size, size_t align, size_t new_size);
 
-/* Fill *out with the instance's statistics. Either NULL: nothing happens. */
+/** Fill *out with the instance's statistics. Either NULL: nothing happens. */
 void alloy_stats(const alloy_allocator *a, alloy_statistics *out);
 
-/* Start a new trip: trip high waters become the current bytes in use (and, with the
+/** Start a new trip: trip high waters become the current bytes in use (and, with the
  * audit table, the current block counts), so afterwards they report the peak since
  * this call. NULL is ignored. */
 void alloy_reset_trip(alloy_allocator *a);
 
-/* Verify the instance: its statistics are consistent and the strategy's own
+/** Verify the instance: its statistics are consistent and the strategy's own
  * invariants hold (free space accounted exactly, links well formed). Cost is linear
  * in the instance's free blocks. NULL answers false. */
 bool alloy_check(const alloy_allocator *a);
 
-/* The strategy's name ("bumpfree", ...); "" for NULL. */
+/** The strategy's name ("bumpfree", ...); "" for NULL. */
 const char *alloy_name(const alloy_allocator *a);
 
-/* Initialise the handle at the front of a strategy instance: zeroed statistics and
+/** Initialise the handle at the front of a strategy instance: zeroed statistics and
  * the given table. For strategy authors; neither argument may be NULL. */
 void alloy_allocator_init(alloy_allocator *a, const alloy_strategy *strategy);
 

@@ -1,4 +1,5 @@
-/* alloy/bumpfree.h - the bump + unordered free list strategy: the smallest useful
+/** @file
+ * alloy/bumpfree.h - the bump + unordered free list strategy: the smallest useful
  * allocator. How it works, and what it costs, is told in strategies/bumpfree.c. */
 #ifndef ALLOY_BUMPFREE_H
 #define ALLOY_BUMPFREE_H
@@ -7,9 +8,10 @@
 
 struct alloy_bumpfree_block;
 
-/* One instance. Its members are private; the struct is public so that callers can
+/** One instance. Its members are private; the struct is public so that callers can
  * place instances where they like (static, stack, another allocator's block). */
 typedef struct alloy_bumpfree {
+    /** @privatesection */
     alloy_allocator base;
     alloy_heap *heap;
     struct alloy_bumpfree_block *free_list; /* LIFO, unordered */
@@ -21,7 +23,7 @@ typedef struct alloy_bumpfree {
     uint64_t bump_areas;
 } alloy_bumpfree;
 
-/* Make *bf an instance that takes memory from `heap`, and return its handle. It
+/** Make *bf an instance that takes memory from `heap`, and return its handle. It
  * claims the heap's initial space if nobody has. Returns NULL when bf or heap is NULL.
  * Any number of instances may share one heap. The instance needs no destruction: its
  * memory goes when the heap's does. */

@@ -1,4 +1,5 @@
-/* alloy/checked.h - the checked wrapper: an instance that wraps any other alloy
+/** @file
+ * alloy/checked.h - the checked wrapper: an instance that wraps any other alloy
  * instance and catches misuse of it. Every free and resize must name a live block
  * with the size and alignment it was allocated with; double frees, pointers the
  * wrapper never gave out and writes just past the end (or before the start) of a
@@ -8,54 +9,55 @@
  * The wrapper is itself an alloy_allocator: programs call alloy_alloc, alloy_free,
  * alloy_resize, alloy_realloc, alloy_stats and alloy_check on it. Bad arguments
  * (NULL, size 0, bad alignment, impossible sizes) get the front end's answers, as
- * for any strategy (alloy/alloy.h): counted as invalid requests, never reported. How it works, and what it costs, is told
- * in strategies/checked.c.
+ * for any strategy (alloy/alloy.h): counted as invalid requests, never reported.
+ * How it works, and what it costs, is told in strategies/checked.c.
  */
 #ifndef ALLOY_CHECKED_H
 #define ALLOY_CHECKED_H
 
 #include "alloy/alloy.h"
 
-/* Every byte of a block the wrapper hands out (alloy_alloc, and the new bytes of a
+/** Every byte of a block the wrapper hands out (alloy_alloc, and the new bytes of a
  * block grown by alloy_resize) starts as this. */
 #define ALLOY_CHECKED_FRESH_BYTE 0xCD
-/* A freed block, guards included, is filled with this before the inner instance
+/** A freed block, guards included, is filled with this before the inner instance
  * gets it back (the inner instance may then write its own records over it). */
 #define ALLOY_CHECKED_FREED_BYTE 0xDD
-/* The guards in front of and behind every live block hold this. */
+/** The guards in front of and behind every live block hold this. */
 #define ALLOY_CHECKED_GUARD_BYTE 0xFD
-/* Bytes of the guard behind every block, and the least in front of it. */
+/** Bytes of the guard behind every block, and the least in front of it. */
 #define ALLOY_CHECKED_GUARD_SIZE ((size_t)16)
-/* How many recent frees an instance remembers, to tell a double free from a pointer
+/** How many recent frees an instance remembers, to tell a double free from a pointer
  * it never gave out. */
 #define ALLOY_CHECKED_RECENT_FREES 32
 
-/* What went wrong. */
+/** What went wrong. */
 typedef enum alloy_checked_problem {
-    ALLOY_CHECKED_DOUBLE_FREE,     /* free or resize of a block that was freed already */
-    ALLOY_CHECKED_UNKNOWN_POINTER, /* a pointer that is not a live block of this instance
-                                      (never given out, inside a block, freed long ago) */
-    ALLOY_CHECKED_WRONG_SIZE,      /* a live block, passed with another size */
-    ALLOY_CHECKED_WRONG_ALIGN,     /* a live block, passed with another alignment */
-    ALLOY_CHECKED_OVERRUN,         /* the guard behind the block was written */
-    ALLOY_CHECKED_UNDERRUN,        /* the guard in front of the block was written */
+    ALLOY_CHECKED_DOUBLE_FREE,     /**< free or resize of a block that was freed already */
+    ALLOY_CHECKED_UNKNOWN_POINTER, /**< a pointer that is not a live block of this instance
+                                        (never given out, inside a block, freed long ago) */
+    ALLOY_CHECKED_WRONG_SIZE,      /**< a live block, passed with another size */
+    ALLOY_CHECKED_WRONG_ALIGN,     /**< a live block, passed with another alignment */
+    ALLOY_CHECKED_OVERRUN,         /**< the guard behind the block was written */
+    ALLOY_CHECKED_UNDERRUN,        /**< the guard in front of the block was written */
 } alloy_checked_problem;
 
-/* One report: what, which block, in which call. */
+/** One report: what, which block, in which call. */
 typedef struct alloy_checked_report {
-    alloy_checked_problem problem;
-    const char *what;       /* the problem in words, e.g. "double free" */
-    const char *operation;  /* "free", "resize", "realloc" or "check" */
-    const void *ptr;        /* the pointer the call named (check: the damaged block) */
-    size_t recorded_size;   /* the block's size and alignment as allocated; for a double */
-    size_t recorded_align;  /* free, as freed; 0 for an unknown pointer */
-    size_t passed_size;     /* what the call passed; 0 for check */
-    size_t passed_align;
-    ptrdiff_t damage_offset; /* overrun/underrun: offset from ptr of the first damaged
-                                guard byte (>= size behind, < 0 in front); else 0 */
+    alloy_checked_problem problem; /**< what went wrong */
+    const char *what;       /**< the problem in words ("double free", ...) */
+    const char *operation;  /**< "free", "resize", "realloc" or "check" */
+    const void *ptr;        /**< the pointer the call named (check: the damaged block) */
+    size_t recorded_size;   /**< the block's size as allocated (for a double free, as
+                                 freed); 0 for an unknown pointer */
+    size_t recorded_align;  /**< its alignment, recorded the same way */
+    size_t passed_size;     /**< what the call passed; 0 for check */
+    size_t passed_align;    /**< the alignment the call passed; 0 for check */
+    ptrdiff_t damage_offset; /**< overrun/underrun: offset from ptr of the first damaged
+                                  guard byte (>= size behind, < 0 in front); else 0 */
 } alloy_checked_report;
 
-/* A handler gets every report with the context it was installed with. When it
+/** A handler gets every report with the context it was installed with. When it
  * returns, the call that was reported does nothing harmful: a bad free is ignored,
  * a bad resize returns false, a bad realloc returns NULL, check returns false; none
  * of them is counted in the statistics.
@@ -69,16 +71,17 @@ typedef struct alloy_checked_report {
  * nothing. (The wrapper gets realloc whole from the front end: see alloy/alloy.h.) */
 typedef void (*alloy_checked_handler)(void *context, const alloy_checked_report *report);
 
-/* A block as the table of live blocks and the ring of recent frees record it. */
+/** A block as the table of live blocks and the ring of recent frees record it. */
 typedef struct alloy_checked_block {
-    uintptr_t ptr; /* 0: the slot is empty */
-    size_t size;
-    size_t align;
+    uintptr_t ptr; /**< the block's address; 0: the slot is empty */
+    size_t size;   /**< the size it was allocated (or freed) with */
+    size_t align;  /**< the alignment it was allocated (or freed) with */
 } alloy_checked_block;
 
-/* One instance. Its members are private; the struct is public so that callers can
+/** One instance. Its members are private; the struct is public so that callers can
  * place instances where they like (static, stack, another allocator's block). */
 typedef struct alloy_checked {
+    /** @privatesection */
     alloy_allocator base;
     alloy_allocator *inner;
     alloy_checked_block *table; /* live blocks, open addressing; NULL until the first */
@@ -93,7 +96,7 @@ typedef struct alloy_checked {
     size_t recent_next;
 } alloy_checked;
 
-/* Make *c a checked instance over `inner`, with the default handler, and return its
+/** Make *c a checked instance over `inner`, with the default handler, and return its
  * handle. Returns NULL when c or inner is NULL, or inner is c itself. The wrapper
  * takes every byte it uses from inner - blocks with their guards, and its table -
  * and nothing until the first allocation. Program code should use only the wrapper
@@ -101,21 +104,22 @@ typedef struct alloy_checked {
  * alloy_alloc on the wrapper returns NULL when inner cannot serve the block with
  * its guards, or the wrapper's table cannot grow; no block is then taken from inner
  * (a table grown for the block may stay, for the next allocation). Sizes within
- * max(16, align) + 16 bytes of ALLOY_MAX_SIZE are refused the same way. The instance needs no destruction; its table stays (at the size the most
- * blocks ever live at once needed) until alloy_checked_release. */
+ * max(16, align) + 16 bytes of ALLOY_MAX_SIZE are refused the same way. The instance
+ * needs no destruction; its table stays (at the size the most blocks ever live at
+ * once needed) until alloy_checked_release. */
 alloy_allocator *alloy_checked_init(alloy_checked *c, alloy_allocator *inner);
 
-/* When no block is live: give the table back to the inner instance, so that the
+/** When no block is live: give the table back to the inner instance, so that the
  * wrapper holds nothing of it, and return true. False, changing nothing, when blocks
  * are live (those are leaks, if the program is done) or c is NULL. The instance stays
  * usable; the next allocation makes a new table. */
 bool alloy_checked_release(alloy_checked *c);
 
-/* Send reports to `handler`, called with `context`. handler NULL restores the default,
+/** Send reports to `handler`, called with `context`. handler NULL restores the default,
  * alloy_checked_abort_handler. c NULL is ignored. */
 void alloy_checked_set_handler(alloy_checked *c, alloy_checked_handler handler, void *context);
 
-/* The default handler: prints one line to stderr - the problem, the call, the
+/** The default handler: prints one line to stderr - the problem, the call, the
  * pointer, the sizes and alignments passed and recorded - and aborts. context is
  * unused; report must not be NULL. */
 void alloy_checked_abort_handler(void *context, const alloy_checked_report *report);

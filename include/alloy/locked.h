@@ -1,4 +1,5 @@
-/* alloy/locked.h - one instance shared by several threads (native only).
+/** @file
+ * alloy/locked.h - one instance shared by several threads (native only).
  *
  * Strategies and heap providers are single-threaded and stay so: they keep no lock
  * and pay for none. To share one instance between threads, wrap it: an alloy_locked
@@ -38,35 +39,36 @@
 
 #include "alloy/alloy.h"
 
-#if !defined(__wasm__)
+#if !defined(__wasm__) || defined(ALLOY_DOXYGEN)
 #include <pthread.h>
 
-/* One wrapper. Its members are private; the struct is public so that callers can
+/** One wrapper. Its members are private; the struct is public so that callers can
  * place it where they like (static, stack, another allocator's block). */
 typedef struct alloy_locked {
+    /** @privatesection */
     alloy_allocator base;
     alloy_allocator *inner; /* NULL once destroyed */
     pthread_mutex_t mutex;
 } alloy_locked;
 
-/* Make *l a wrapper serializing every call to `inner`, and return its handle.
+/** Make *l a wrapper serializing every call to `inner`, and return its handle.
  * Returns NULL when l or inner is NULL or the mutex cannot be initialised
  * (pthread_mutex_init failed); *l (when not NULL) is then marked destroyed, so that
  * alloy_locked_destroy on it is harmless. The inner instance is not touched. */
 alloy_allocator *alloy_locked_init(alloy_locked *l, alloy_allocator *inner);
 
-/* Destroy the wrapper's mutex. No thread may be using the wrapper, or be inside
+/** Destroy the wrapper's mutex. No thread may be using the wrapper, or be inside
  * enter/leave, at that moment. The inner instance and its blocks stay as they were,
  * usable single-threaded. NULL, a wrapper whose init failed and destroying twice are
  * harmless. */
 void alloy_locked_destroy(alloy_locked *l);
 
-/* Take the mutex and return the inner instance, for the calling thread alone until it
+/** Take the mutex and return the inner instance, for the calling thread alone until it
  * calls alloy_locked_leave. Not recursive: a thread that enters twice without leaving
  * deadlocks. NULL (and no mutex held) when l is NULL, destroyed, or locking fails. */
 alloy_allocator *alloy_locked_enter(alloy_locked *l);
 
-/* Give back the mutex taken by a successful alloy_locked_enter of the same thread. */
+/** Give back the mutex taken by a successful alloy_locked_enter of the same thread. */
 void alloy_locked_leave(alloy_locked *l);
 
 #endif /* !__wasm__ */

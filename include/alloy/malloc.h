@@ -1,46 +1,47 @@
-/* alloy/malloc.h - the C allocation API (unsized free, realloc, usable size) bound to
+/** @file
+ * alloy/malloc.h - the C allocation API (unsized free, realloc, usable size) bound to
  * any alloy instance, for libraries that take allocator hooks without sizes.
  *
  * Each block carries a 16-byte header, in front of what the caller gets, that records
  * the requested size and alignment: what it takes to turn an unsized free into a sized
  * one while keeping every result aligned to 16 bytes (max_align_t) or more.
  * Instances are not thread-safe, so neither are these functions.
+ *
+ * Statistics: these functions count through the instance's front end with the
+ * header included in every size (16 bytes, or the alignment when larger), so
+ * bytes_in_use is what the instance holds for them. Requests refused before they
+ * reach the front end count nothing: sizes within the header of SIZE_MAX, a calloc
+ * product that overflows, a bad alignment.
  */
 #ifndef ALLOY_MALLOC_H
 #define ALLOY_MALLOC_H
 
 #include "alloy/alloy.h"
 
-/* malloc(size) on `a`: aligned to 16. size 0 returns a unique block of 0 usable bytes
+/** malloc(size) on `a`: aligned to 16. size 0 returns a unique block of 0 usable bytes
  * (free it as any other). NULL when a is NULL or memory runs out. */
 void *alloy_malloc(alloy_allocator *a, size_t size);
 
-/* calloc: n * size zeroed bytes; NULL when the product overflows, a is NULL or memory
+/** calloc: n * size zeroed bytes; NULL when the product overflows, a is NULL or memory
  * runs out. A product of 0 gives a unique block as alloy_malloc(a, 0) does. */
 void *alloy_malloc_calloc(alloy_allocator *a, size_t n, size_t size);
 
-/* aligned_alloc: `align` must be a power of two (values below 16 give 16) up to
+/** aligned_alloc: `align` must be a power of two (values below 16 give 16) up to
  * 65536; otherwise NULL. size 0 behaves as in alloy_malloc. */
 void *alloy_malloc_aligned(alloy_allocator *a, size_t align, size_t size);
 
-/* free a block from the functions above on the same instance. NULL is ignored. */
+/** free a block from the functions above on the same instance. NULL is ignored. */
 void alloy_malloc_free(alloy_allocator *a, void *p);
 
-/* realloc: p NULL acts as alloy_malloc (so (NULL, 0) gives a unique block); size 0
+/** realloc: p NULL acts as alloy_malloc (so (NULL, 0) gives a unique block); size 0
  * frees p and returns NULL; on failure returns NULL and p is untouched. Contents and
  * alignment are kept. */
 void *alloy_malloc_realloc(alloy_allocator *a, void *p, size_t size);
 
-/* The size p was last allocated or reallocated with; 0 for NULL. */
-
-/* Statistics: these functions count through the instance's front end with the
- * header included in every size (16 bytes, or the alignment when larger), so
- * bytes_in_use is what the instance holds for them. Requests refused before they
- * reach the front end count nothing: sizes within the header of SIZE_MAX, a calloc
- * product that overflows, a bad alignment. */
+/** The size p was last allocated or reallocated with; 0 for NULL. */
 size_t alloy_malloc_usable_size(const void *p);
 
-/* With the alloy_malloc library linked (alloy as the program's malloc): the instance
+/** With the alloy_malloc library linked (alloy as the program's malloc): the instance
  * behind malloc, free, calloc, realloc, aligned_alloc, posix_memalign and
  * malloc_usable_size, made on first use, for reading its statistics or resetting its
  * trip meter. NULL only if the default heap cannot start. Those functions follow C11

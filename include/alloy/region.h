@@ -1,4 +1,5 @@
-/* alloy/region.h - the region/page-link strategy (alloc_cat's design): small blocks
+/** @file
+ * alloy/region.h - the region/page-link strategy (alloc_cat's design): small blocks
  * from regions of at most 2 MiB, large ones as runs of whole 64 KiB pages. How it
  * works, and what it costs, is told in strategies/region.c. */
 #ifndef ALLOY_REGION_H
@@ -6,27 +7,30 @@
 
 #include "alloy/alloy.h"
 
-/* Requests up to this size come from regions; larger ones take whole pages. */
+/** Requests up to this size come from regions; larger ones take whole pages. */
 #define ALLOY_REGION_SMALL_MAX ((size_t)32 * 1024)
-/* The most a region grows to. */
+/** The most a region grows to. */
 #define ALLOY_REGION_MAX_BYTES ((size_t)2 * 1024 * 1024)
+/** The number of segregated free lists, one per size class of small blocks. */
 #define ALLOY_REGION_CLASSES 64
 
-/* The record at the end of every run of pages, describing the next run (and, in the
+/** The record at the end of every run of pages, describing the next run (and, in the
  * instance, the first). A run that is free has unused_words == ALLOY_PAGES_FREE. */
 typedef struct alloy_page_link {
-    uint16_t page_count;
-    uint16_t unused_words; /* words of the last page the block does not use */
-    char *pages;           /* the next run; NULL ends the list */
+    uint16_t page_count;   /**< the length of the run, in pages */
+    uint16_t unused_words; /**< words of the last page the block does not use */
+    char *pages;           /**< the next run; NULL ends the list */
 } alloy_page_link;
 
+/** alloy_page_link::unused_words of a run that is free. */
 #define ALLOY_PAGES_FREE UINT16_MAX
 
 struct alloy_region_area;
 
-/* One instance. Its members are private; the struct is public so that callers can
+/** One instance. Its members are private; the struct is public so that callers can
  * place instances where they like. */
 typedef struct alloy_region {
+    /** @privatesection */
     alloy_allocator base;
     alloy_heap *heap;
     char *origin;                          /* free blocks are found by 16-byte offsets from here */
@@ -39,7 +43,7 @@ typedef struct alloy_region {
     alloy_page_link large;                 /* describes the first run of pages */
 } alloy_region;
 
-/* Make *r an instance that takes memory from `heap`, and return its handle. It takes
+/** Make *r an instance that takes memory from `heap`, and return its handle. It takes
  * nothing until the first allocation, which sets up the first region: on the heap's
  * initial space when that is at least 1 KiB (and nobody claimed it), else on a new
  * page. Returns NULL when r or heap is NULL. Any number of instances may share one
