@@ -234,37 +234,57 @@ static size_t asset_size(uint32_t id)
     return 1024 + (size_t)id * 2741 % (40 * 1024); /* some above 32 KiB: region gives them whole pages */
 }
 
-/* The scene uses a few assets: a cached one is checked, a missing one is loaded,
- * and then, when the cache is over its slots, the least recently used one goes. */
+/* The least recently used asset in the cache; NULL when the cache is empty. */
+static asset *oldest(world *w)
+{
+    asset *old = NULL;
+    for (size_t i = 0; i < CACHE_SLOTS; i++)
+        if (w->cache[i].data && (!old || w->cache[i].last_used < old->last_used))
+            old = &w->cache[i];
+    return old;
+}
+
+static void evict(world *w, asset *a)
+{
+    give_back(&w->assets, a->data, a->bytes, 64);
+    a->data = NULL;
+}
+
+/* The scene uses a few assets: a cached one is checked, a missing one is loaded.
+ * When the instance is out of memory (the platform's heap may be a small array),
+ * the least recently used asset goes to make room; when the cache has no free slot
+ * once the asset is loaded, the least recently used one goes too. */
 static void step_assets(world *w, int frame)
 {
     for (uint32_t n = 1 + next_random(w) % 3; n > 0; n--) {
         uint32_t id = next_random(w) % ASSET_IDS;
-        asset *found = NULL, *empty = NULL;
-        for (size_t i = 0; i < CACHE_SLOTS; i++) {
+        asset *found = NULL;
+        for (size_t i = 0; i < CACHE_SLOTS; i++)
             if (w->cache[i].data && w->cache[i].id == id)
                 found = &w->cache[i];
-            else if (!w->cache[i].data && !empty)
-                empty = &w->cache[i];
-        }
         if (found) {
             for (size_t k = 0; k < found->bytes; k++)
                 EXPECT(found->data[k] == (unsigned char)(id ^ 0xa5));
             found->last_used = frame;
             continue;
         }
-        /* load first, evict after: for a moment both are held, and the frame's peak shows it */
         size_t bytes = asset_size(id);
         unsigned char *data = take(&w->assets, bytes, 64);
+        for (asset *old; !data && (old = oldest(w));) {
+            evict(w, old);
+            data = take(&w->assets, bytes, 64);
+        }
         EXPECT(data != NULL);
         memset(data, id ^ 0xa5, bytes);
-        asset *slot = empty;
+        /* loaded first, evicted after: for a moment both are held, and the frame's
+         * peak shows it */
+        asset *slot = NULL;
+        for (size_t i = 0; i < CACHE_SLOTS && !slot; i++)
+            if (!w->cache[i].data)
+                slot = &w->cache[i];
         if (!slot) {
-            slot = &w->cache[0];
-            for (size_t i = 1; i < CACHE_SLOTS; i++)
-                if (w->cache[i].last_used < slot->last_used)
-                    slot = &w->cache[i];
-            give_back(&w->assets, slot->data, slot->bytes, 64);
+            slot = oldest(w);
+            evict(w, slot);
         }
         *slot = (asset){id, bytes, data, frame};
     }
