@@ -30,7 +30,9 @@
  * bank never follows the last one from the fast bank, and the strategies see that
  * and start a new area there. A grow takes its pages from the fast bank when they fit
  * there, else from the slow one, so a large grow may go to the slow bank while a few
- * fast pages stay for later, smaller grows.
+ * fast pages stay for later, smaller grows. A grow of 0 pages, of a count whose bytes
+ * overflow, or of more pages than either bank has left returns NULL and changes
+ * nothing. Pages are 16-byte aligned (more only if the caller's banks are).
  *
  * The provider keeps its state in the bank_heap the caller gives it; there is no
  * global state. Like alloy's own providers it is not thread-safe.
