@@ -61,7 +61,7 @@ build: configure
 test: build
 	-meson test -C $(NATIVE) --print-errorlogs
 	-meson test -C $(WASM) --print-errorlogs
-	-meson test -C $(OPTIONS) --print-errorlogs stats_test default_test readme_example
+	-meson test -C $(OPTIONS) --print-errorlogs stats_test default_test readme_example frame_instances
 	@python3 tests/summary.py $(NATIVE) $(WASM) $(OPTIONS)
 
 # wasm Code-section bytes of minimal modules per strategy, against dlmalloc
