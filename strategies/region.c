@@ -19,7 +19,9 @@
  *   Blocks are whole 16-byte units; live blocks carry no header (frees are sized). A
  *   free block holds { next, prev, units } at its start and its units again in its
  *   last 4 bytes. next and prev are offsets, in units, from the instance's origin (the
- *   heap's start), so the layout is the same on wasm32 and x86_64.
+ *   heap's start), so the layout is the same on wasm32 and x86_64. They reach 64 GiB:
+ *   pages a provider hands out beyond that cannot hold regions, and become free page
+ *   runs for large blocks.
  *
  *   Free blocks sit on 64 segregated, doubly linked lists with a bitmap of the
  *   non-empty ones: sizes 1..16 units one class each, then four classes per power of
@@ -338,6 +340,23 @@ static void *grow_heap(alloy_region *r, size_t pages)
     return p;
 }
 
+static void push_run(alloy_region *r, char *pages, size_t count);
+static void merge_around(alloy_region *r, alloy_page_link *run);
+
+/* New pages for regions, or NULL. Pages beyond the reach of the offsets (a provider
+ * whose pages lie far apart) cannot hold a region: they become a free run for large
+ * blocks, and the request that asked for them fails. */
+static char *grow_for_regions(alloy_region *r, size_t pages)
+{
+    char *got = grow_heap(r, pages);
+    if (got && !fits_offsets(r, got, pages * PAGE)) {
+        push_run(r, got, pages);
+        merge_around(r, &r->large);
+        return NULL;
+    }
+    return got;
+}
+
 /* The first region: on the heap's initial space if it is big enough (several
  * regions if it is larger than one may be), else on a new page. */
 static bool first_region(alloy_region *r)
@@ -354,7 +373,7 @@ static bool first_region(alloy_region *r)
         }
         return true;
     }
-    char *page = fits_offsets(r, r->heap->end, PAGE) ? grow_heap(r, 1) : NULL;
+    char *page = grow_for_regions(r, 1);
     if (page)
         start_region(r, page, PAGE);
     return page != NULL;
@@ -386,9 +405,7 @@ static bool add_space(alloy_region *r, size_t need)
     bool extend = pages != 0;
     if (!extend)
         pages = alloy_heap_pages_for(AREA_HEADER + need + map_bytes(ALLOY_REGION_MAX_BYTES));
-    if (!fits_offsets(r, r->heap->end, pages * PAGE))
-        return false;
-    char *got = grow_heap(r, pages);
+    char *got = grow_for_regions(r, pages);
     if (!got)
         return false;
     if (extend && got == area_start(ar) + ar->size)

@@ -1,7 +1,9 @@
 /* The region/page-link strategy: every test of the alloc_cat seed, ported with its
  * figures, then merging, in-place resizing and region growth. */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS, MAP_NORESERVE */
 #include <criterion/criterion.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "alloy/region.h"
 #include "blocks.h"
@@ -525,4 +527,75 @@ Test(region_space, an_initial_space_of_any_size_is_used_to_its_end)
         alloy_free(a, blocks[i].p, 16, 16);
     }
     cr_assert(alloy_check(a));
+}
+
+/* A provider whose pages lie far apart: its first `near_pages` pages at its start,
+ * every later one 80 GiB above, out of reach of region's 32-bit unit offsets
+ * (64 GiB). Address space only: PROT_NONE until a page is handed out. */
+#define FAR_DISTANCE ((size_t)80 << 30)
+
+typedef struct far_heap {
+    alloy_heap heap;
+    char *near, *far;
+    size_t near_pages;
+    size_t grows;
+} far_heap;
+
+static void *far_grow(alloy_heap *heap, size_t pages)
+{
+    far_heap *h = (far_heap *)(void *)heap;
+    char **next = h->near_pages >= pages ? &h->near : &h->far;
+    if (next == &h->near)
+        h->near_pages -= pages;
+    char *got = *next;
+    cr_assert(mprotect(got, pages * PAGE, PROT_READ | PROT_WRITE) == 0);
+    *next += pages * PAGE;
+    if (*next > heap->end)
+        heap->end = *next;
+    h->grows++;
+    return got;
+}
+
+static const alloy_heap_ops far_ops = {"far", far_grow};
+
+Test(region_space, pages_beyond_the_offsets_reach_go_to_large_blocks)
+{
+    size_t span = FAR_DISTANCE + 64 * PAGE;
+    char *base = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (base == MAP_FAILED)
+        cr_skip_test("no 80 GiB of address space here (valgrind limits it)");
+    far_heap h = {{&far_ops, base, base, NULL, 0}, base, base + FAR_DISTANCE, 1, 0};
+    alloy_region r;
+    alloy_allocator *a = alloy_region_init(&r, &h.heap);
+
+    /* the first region takes the near page; fill it */
+    enum { N = 100 };
+    live_block blocks[N] = {{0}};
+    size_t n = 0;
+    for (; n < N; n++) {
+        void *p = alloy_alloc(a, 1000, 8);
+        if (!p)
+            break;
+        cr_assert((char *)p < base + PAGE, "block %zu outside the near page", n);
+        blocks[n] = (live_block){p, 1000, 8, (uint32_t)n};
+        block_fill(&blocks[n]);
+    }
+    cr_assert(n > 32 && n < N, "the near page holds %zu blocks of 1000 bytes", n);
+    cr_assert_eq(h.grows, 2, "the refused request took pages, far ones");
+    cr_assert(alloy_check(a));
+
+    /* those far pages are a free run: a large block takes them without growing */
+    char *large = alloy_alloc(a, 40 * KiB, 16);
+    cr_assert(large >= base + FAR_DISTANCE, "the large block is in the far pages");
+    cr_assert_eq(h.grows, 2);
+    memset(large, 0x5a, 40 * KiB);
+    cr_assert(alloy_check(a));
+    for (size_t i = 0; i < n; i++)
+        cr_assert(block_intact(&blocks[i], 1000));
+    for (size_t i = 0; i < n; i++)
+        alloy_free(a, blocks[i].p, 1000, 8);
+    alloy_free(a, large, 40 * KiB, 16);
+    cr_assert(alloy_check(a));
+    cr_assert(alloy_alloc(a, 1000, 8), "the near page serves again");
+    munmap(base, span);
 }

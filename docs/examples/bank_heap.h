@@ -38,9 +38,10 @@
  * global state. Like alloy's own providers it is not thread-safe.
  *
  * The region strategy keeps its links as 32-bit counts of 16-byte units from start,
- * so with a region instance on it the banks must lie within 64 GiB of each other.
- * On a 32-bit board and in wasm they always do; on a 64-bit host, take both from
- * the same kind of storage (two static arrays, say, not one static and one mmap).
+ * so its small blocks can use only memory within 64 GiB of start; pages beyond
+ * serve its large blocks only. On a 32-bit board and in wasm everything is that
+ * close; on a 64-bit host, take both banks from the same kind of storage (two static
+ * arrays, say, not one static and one mmap).
  */
 #ifndef BANK_HEAP_H
 #define BANK_HEAP_H
