@@ -5,17 +5,17 @@
 
 const fixture_kind fixture_kinds[] = {
 #if defined(__wasm__)
-    {"region", "wasm", false},
-    {"bumpfree", "wasm", false},
+    {.strategy = "region", .heap = "wasm"},
+    {.strategy = "bumpfree", .heap = "wasm"},
 #else
-    {"region", "mmap", false},
-    {"bumpfree", "mmap", false},
+    {.strategy = "region", .heap = "mmap"},
+    {.strategy = "bumpfree", .heap = "mmap"},
 #endif
-    {"region", "static", false},
-    {"bumpfree", "static", false},
+    {.strategy = "region", .heap = "static"},
+    {.strategy = "bumpfree", .heap = "static"},
     /* the checked wrapper on the static heap: bounded, so exhaustion runs in wasm too */
-    {"region", "static", true},
-    {"bumpfree", "static", true},
+    {.strategy = "region", .heap = "static", .checked = true},
+    {.strategy = "bumpfree", .heap = "static", .checked = true},
 };
 const size_t fixture_kind_count = sizeof fixture_kinds / sizeof fixture_kinds[0];
 
@@ -61,19 +61,25 @@ alloy_allocator *fixture_instance(fixture *f, size_t i)
     if (i >= FIXTURE_INSTANCES)
         return NULL;
     while (f->instance_count <= i) {
-        void *storage = &f->instances[f->instance_count];
+        size_t n = f->instance_count;
+        void *storage = &f->instances[n];
         alloy_allocator *a = NULL;
-        if (strcmp(f->kind->strategy, "region") == 0)
+        if (f->kind->make) {
+            f->made[n] = malloc(f->kind->make_bytes);
+            a = f->made[n] ? f->kind->make(f->made[n], f->heap) : NULL;
+        } else if (strcmp(f->kind->strategy, "region") == 0) {
             a = alloy_region_init(storage, f->heap);
-        else if (strcmp(f->kind->strategy, "bumpfree") == 0)
+        } else if (strcmp(f->kind->strategy, "bumpfree") == 0) {
             a = alloy_bumpfree_init(storage, f->heap);
+        }
         if (a && f->kind->checked)
-            a = alloy_checked_init(&f->checked[f->instance_count], a);
+            a = alloy_checked_init(&f->checked[n], a);
         if (!a)
             return NULL;
+        f->handles[n] = a;
         f->instance_count++;
     }
-    return f->kind->checked ? &f->checked[i].base : (alloy_allocator *)&f->instances[i];
+    return f->handles[i];
 }
 
 const char *fixture_strategy_name(const fixture_kind *kind)
@@ -94,4 +100,8 @@ void fixture_close(fixture *f)
 #endif
     free(f->array);
     f->array = NULL;
+    for (size_t i = 0; i < FIXTURE_INSTANCES; i++) {
+        free(f->made[i]);
+        f->made[i] = NULL;
+    }
 }

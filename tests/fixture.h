@@ -1,6 +1,7 @@
 /* Test fixtures: every strategy on every heap provider of the target, and the checked
  * wrapper over each strategy, built the same way for Criterion (native) and for the
- * framework-free wasm runner. */
+ * framework-free wasm runner. A strategy from outside alloy reuses them, and with
+ * them the conformance suite, through fixture_kind.make (docs/writing-a-strategy.md). */
 #ifndef ALLOY_TEST_FIXTURE_H
 #define ALLOY_TEST_FIXTURE_H
 
@@ -14,9 +15,15 @@
 #include "refusing_heap.h"
 
 typedef struct fixture_kind {
-    const char *strategy; /* "region" or "bumpfree" */
+    const char *strategy; /* "region" or "bumpfree", or the name of a strategy `make` builds */
     const char *heap;     /* "mmap", "static" or "wasm" */
     bool checked;         /* instances are checked wrappers over the strategy */
+    /* NULL for alloy's own strategies. For one from outside alloy: build an instance
+     * on `heap` in `storage`, make_bytes bytes the fixture provides (aligned for any
+     * type, one per instance, freed by fixture_close), and return its handle, or NULL.
+     * alloy_name() of the handle must be `strategy`. */
+    alloy_allocator *(*make)(void *storage, alloy_heap *heap);
+    size_t make_bytes;
 } fixture_kind;
 
 /* The kinds this target has, and how many. */
@@ -42,7 +49,9 @@ typedef struct fixture {
         alloy_bumpfree bumpfree;
         alloy_region region;
     } instances[FIXTURE_INSTANCES];
+    void *made[FIXTURE_INSTANCES]; /* storage for kind->make, from malloc */
     alloy_checked checked[FIXTURE_INSTANCES]; /* over instances[i], when kind->checked */
+    alloy_allocator *handles[FIXTURE_INSTANCES]; /* what fixture_instance returns */
     size_t instance_count;
 } fixture;
 
@@ -62,7 +71,7 @@ alloy_allocator *fixture_instance(fixture *f, size_t i);
 bool fixture_heap_is_bounded(const fixture *f);
 /* The name alloy_name() gives the fixture's instances. */
 const char *fixture_strategy_name(const fixture_kind *kind);
-/* Release the provider. */
+/* Release the provider, and the storage of made instances. */
 void fixture_close(fixture *f);
 
 #endif
