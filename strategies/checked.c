@@ -56,6 +56,9 @@
 #include <string.h>
 
 #include "alloy/checked.h"
+/* Every block here lies inside a block of the inner instance, which its front end
+ * announces to a memory checker: this wrapper's front end announces nothing. */
+#define FRONTEND_ANNOUNCES 0
 #include "frontend.h"
 
 #define GUARD ALLOY_CHECKED_GUARD_SIZE
@@ -302,6 +305,7 @@ static void *checked_alloc(alloy_allocator *a, size_t size, size_t align)
     unsigned char *ptr = outer + front;
     memset(outer, ALLOY_CHECKED_GUARD_BYTE, front);
     memset(ptr, ALLOY_CHECKED_FRESH_BYTE, size);
+    poison_undefined(ptr, size); /* to memcheck, still unwritten */
     memset(ptr + size, ALLOY_CHECKED_GUARD_BYTE, GUARD);
     place(c, (entry){(uintptr_t)ptr, size, align});
     c->live_blocks++;
@@ -324,7 +328,6 @@ static void checked_free(alloy_allocator *a, void *ptr, size_t size, size_t alig
     c->recent_frees[c->recent_next] = e;
     c->recent_next = (c->recent_next + 1) % ALLOY_CHECKED_RECENT_FREES;
     unsigned char *outer = outer_of(e.ptr, align);
-    poison_expose(outer, outer_size(size, align)); /* the front end hid the block */
     memset(outer, ALLOY_CHECKED_FREED_BYTE, outer_size(size, align));
     alloy_free(c->inner, outer, outer_size(size, align), align);
 }
@@ -346,9 +349,10 @@ static bool checked_resize(alloy_allocator *a, void *ptr, size_t size, size_t al
     if (!alloy_resize(c->inner, outer, outer_size(size, align), align, outer_size(new_size, align)))
         return false;
     unsigned char *block = ptr;
-    if (new_size > size)
+    if (new_size > size) {
         memset(block + size, ALLOY_CHECKED_FRESH_BYTE, new_size - size);
-    poison_expose(block + new_size, GUARD); /* a shrink: the front end hid the tail */
+        poison_undefined(block + size, new_size - size);
+    }
     memset(block + new_size, ALLOY_CHECKED_GUARD_BYTE, GUARD);
     c->table[slot].size = new_size;
     return true;

@@ -19,6 +19,16 @@
 #define COUNT(update) ((void)0)
 #endif
 
+/* The front end tells a memory checker (-Dpoison, poison.h) about every block it
+ * hands out or takes back, unless the file that includes this header defines
+ * FRONTEND_ANNOUNCES 0 first: the checked wrapper does, because its blocks lie inside
+ * blocks its inner instance's front end has announced already, and memcheck's leak
+ * check cannot take a block inside a block. */
+#ifndef FRONTEND_ANNOUNCES
+#define FRONTEND_ANNOUNCES 1
+#endif
+#define ANNOUNCE(hook) do { if (FRONTEND_ANNOUNCES) { hook; } } while (0)
+
 static inline bool frontend_align_ok(size_t align)
 {
     return align != 0 && (align & (align - 1)) == 0 && align <= ALLOY_MAX_ALIGN;
@@ -45,7 +55,7 @@ static inline void *frontend_alloc(alloy_allocator *a, const alloy_strategy *s, 
         return NULL;
     void *p = size <= ALLOY_MAX_SIZE ? s->alloc(a, size, align) : NULL;
     if (p) {
-        poison_block_allocated(p, size);
+        ANNOUNCE(poison_block_allocated(p, size));
         COUNT(alloy_metrics_allocated(&a->metrics, size));
     } else {
         COUNT(alloy_metrics_failed(&a->metrics, size));
@@ -63,7 +73,7 @@ static inline void frontend_free(alloy_allocator *a, const alloy_strategy *s, vo
         COUNT(a->metrics.invalid_requests++);
         return;
     }
-    poison_block_freed(ptr, size); /* first: the strategy may keep records in it */
+    ANNOUNCE(poison_block_freed(ptr, size)); /* first: the strategy may keep records in it */
     s->free(a, ptr, size, align);
     COUNT(alloy_metrics_freed(&a->metrics, size));
 }
@@ -84,16 +94,16 @@ static inline bool frontend_resize(alloy_allocator *a, const alloy_strategy *s, 
     /* a shrink hides the tail first: the strategy may keep records in it */
     bool shrink = new_size < size;
     if (shrink)
-        poison_block_resized(ptr, size, new_size);
+        ANNOUNCE(poison_block_resized(ptr, size, new_size));
     if (!s->resize(a, ptr, size, align, new_size)) {
         if (shrink) {
-            poison_block_resized(ptr, new_size, size);
-            poison_expose((char *)ptr + new_size, size - new_size); /* its contents stand */
+            ANNOUNCE(poison_block_resized(ptr, new_size, size));
+            ANNOUNCE(poison_expose((char *)ptr + new_size, size - new_size)); /* its contents stand */
         }
         return false;
     }
     if (!shrink)
-        poison_block_resized(ptr, size, new_size);
+        ANNOUNCE(poison_block_resized(ptr, size, new_size));
     COUNT(alloy_metrics_resized(&a->metrics, size, new_size));
     return true;
 }
@@ -115,9 +125,9 @@ static inline void *frontend_realloc(alloy_allocator *a, const alloy_strategy *s
         COUNT(alloy_metrics_failed(&a->metrics, new_size));
         return NULL;
     }
-    poison_block_allocated(moved, new_size);
+    ANNOUNCE(poison_block_allocated(moved, new_size));
     memcpy(moved, ptr, size < new_size ? size : new_size);
-    poison_block_freed(ptr, size);
+    ANNOUNCE(poison_block_freed(ptr, size));
     s->free(a, ptr, size, align);
     COUNT(alloy_metrics_resized(&a->metrics, size, new_size));
     return moved;

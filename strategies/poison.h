@@ -36,6 +36,8 @@
 /* strategies: records are written before they are read, so exposed means defined */
 #define poison_expose(p, bytes) do { (void)VALGRIND_MAKE_MEM_DEFINED((p), (bytes)); } while (0)
 #define poison_hide(p, bytes) do { (void)VALGRIND_MAKE_MEM_NOACCESS((p), (bytes)); } while (0)
+/* bytes a program must write before it reads them, whatever a fill put there */
+#define poison_undefined(p, bytes) do { (void)VALGRIND_MAKE_MEM_UNDEFINED((p), (bytes)); } while (0)
 #elif ALLOY_POISON_ASAN
 #include <sanitizer/asan_interface.h>
 #define poison_block_allocated(p, size) ASAN_UNPOISON_MEMORY_REGION((p), (size))
@@ -45,12 +47,14 @@
                          : ASAN_POISON_MEMORY_REGION((char *)(p) + (new_size), (size) - (new_size)))
 #define poison_expose(p, bytes) ASAN_UNPOISON_MEMORY_REGION((p), (bytes))
 #define poison_hide(p, bytes) ASAN_POISON_MEMORY_REGION((p), (bytes))
+#define poison_undefined(p, bytes) ((void)0)
 #else
 #define poison_block_allocated(p, size) ((void)0)
 #define poison_block_freed(p, size) ((void)0)
 #define poison_block_resized(p, size, new_size) ((void)0)
 #define poison_expose(p, bytes) ((void)0)
 #define poison_hide(p, bytes) ((void)0)
+#define poison_undefined(p, bytes) ((void)0)
 #endif
 
 #endif

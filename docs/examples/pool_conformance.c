@@ -30,12 +30,7 @@ static const fixture_kind pool_kinds[] = {
     POOL_KIND("mmap", false),
 #endif
     POOL_KIND("static", false),
-#if !ALLOY_POISON_VALGRIND
-    /* Under memcheck (-Dpoison=valgrind) the checked wrapper's blocks lie inside the
-     * blocks it takes from the pool, and both are announced to memcheck, whose leak
-     * check at exit then stops with "Block ... overlaps with block": left out there. */
     POOL_KIND("static", true),
-#endif
 };
 #define POOL_KIND_COUNT (sizeof pool_kinds / sizeof pool_kinds[0])
 
