@@ -300,7 +300,8 @@ static void *from_bump(alloy_region *r, uint32_t units, size_t align)
 
 static bool fits_offsets(const alloy_region *r, const char *start, size_t bytes)
 {
-    return (uint64_t)((uintptr_t)start - (uintptr_t)r->origin) + bytes <= MAX_SPAN;
+    return (uintptr_t)start >= (uintptr_t)r->origin &&
+           (uint64_t)((uintptr_t)start - (uintptr_t)r->origin) + bytes <= MAX_SPAN;
 }
 
 /* Start a region on [start, start + bytes); it becomes the current one, and the old
@@ -340,8 +341,7 @@ static void *grow_heap(alloy_region *r, size_t pages)
     return p;
 }
 
-static void push_run(alloy_region *r, char *pages, size_t count);
-static void merge_around(alloy_region *r, alloy_page_link *run);
+static void keep_free_run(alloy_region *r, char *pages, size_t count);
 
 /* New pages for regions, or NULL. Pages beyond the reach of the offsets (a provider
  * whose pages lie far apart) cannot hold a region: they become a free run for large
@@ -350,8 +350,7 @@ static char *grow_for_regions(alloy_region *r, size_t pages)
 {
     char *got = grow_heap(r, pages);
     if (got && !fits_offsets(r, got, pages * PAGE)) {
-        push_run(r, got, pages);
-        merge_around(r, &r->large);
+        keep_free_run(r, got, pages);
         return NULL;
     }
     return got;
@@ -601,6 +600,14 @@ static void merge_around(alloy_region *r, alloy_page_link *run)
     }
 }
 
+/* Keep new pages as a free run: first in the list, merged with the run after it if
+ * they touch. */
+static void keep_free_run(alloy_region *r, char *pages, size_t count)
+{
+    push_run(r, pages, count);
+    merge_around(r, &r->large);
+}
+
 /* Restore the list's promise that no two neighbours in it are free runs that touch:
  * merge them wherever they are. A merge makes a run larger, so it may now touch the
  * run before it: go round until a pass merges nothing. Each merge removes a run, so
@@ -637,14 +644,14 @@ static void *alloc_large(alloy_region *r, size_t size, size_t align)
         char *pages = grow_heap(r, need);
         if (!pages)
             return NULL;
-        push_run(r, pages, need);
         size_t pad = large_pad(pages, align);
         if (run_pages_for_words(words + pad / 4) <= need) {
+            push_run(r, pages, need);
             set_used(&r->large, words + pad / 4);
             return pages + pad;
         }
         /* pages not aligned enough (a static heap): keep them as a free run */
-        merge_free_runs(r);
+        keep_free_run(r, pages, need);
         need = run_pages_for_words(words + (align - 1) / 4 + 1);
     }
 }
@@ -722,8 +729,7 @@ static bool resize_large(alloy_region *r, void *ptr, size_t size, size_t align, 
     if (!got)
         return false;
     if (got != end) {
-        push_run(r, got, more); /* elsewhere: keep the pages as a free run */
-        merge_free_runs(r);
+        keep_free_run(r, got, more); /* elsewhere */
         return false;
     }
     alloy_page_link follows = *trailer(run);
@@ -738,9 +744,10 @@ static bool resize_large(alloy_region *r, void *ptr, size_t size, size_t align, 
 void *alloy_region_alloc(alloy_allocator *a, size_t size, size_t align)
 {
     alloy_region *r = region_of(a);
-    if (!r->current && !first_region(r))
-        return NULL;
-    return size <= ALLOY_REGION_SMALL_MAX ? alloc_small(r, size, align) : alloc_large(r, size, align);
+    bool small = size <= ALLOY_REGION_SMALL_MAX;
+    if (!r->current && !first_region(r) && small)
+        return NULL; /* large blocks need no region */
+    return small ? alloc_small(r, size, align) : alloc_large(r, size, align);
 }
 
 void alloy_region_free(alloy_allocator *a, void *ptr, size_t size, size_t align)

@@ -74,8 +74,11 @@ alloy_allocator *fixture_instance(fixture *f, size_t i)
         }
         if (a && f->kind->checked)
             a = alloy_checked_init(&f->checked[n], a);
-        if (!a)
+        if (!a) {
+            free(f->made[n]); /* a later try makes it anew */
+            f->made[n] = NULL;
             return NULL;
+        }
         f->handles[n] = a;
         f->instance_count++;
     }

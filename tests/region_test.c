@@ -597,5 +597,24 @@ Test(region_space, pages_beyond_the_offsets_reach_go_to_large_blocks)
     alloy_free(a, large, 40 * KiB, 16);
     cr_assert(alloy_check(a));
     cr_assert(alloy_alloc(a, 1000, 8), "the near page serves again");
+
+    /* no near page at all: large blocks still work and small ones fail cleanly; each
+     * page region takes to try for a region stays, as a free run, for large blocks */
+    h = (far_heap){{&far_ops, base, base, NULL, 0}, base, base + FAR_DISTANCE + 16 * PAGE, 0, 0};
+    a = alloy_region_init(&r, &h.heap);
+    large = alloy_alloc(a, 100 * KiB, 16); /* a page tried for a region, two for the block */
+    cr_assert(large, "a large block needs no region");
+    cr_assert_null(alloy_alloc(a, 100, 8), "no page within reach for a region");
+    cr_assert_eq(h.grows, 3);
+    char *again = alloy_alloc(a, 80 * KiB, 16); /* another page tried: with the last, two */
+    cr_assert_eq(h.grows, 4, "the block itself took no new pages");
+    cr_assert(again == h.far - 2 * PAGE, "it lies on the two pages tried for regions");
+    alloy_statistics st;
+    alloy_stats(a, &st);
+    cr_assert_eq(st.shared.heap_bytes, 5 * PAGE);
+    cr_assert(alloy_check(a));
+    alloy_free(a, large, 100 * KiB, 16);
+    alloy_free(a, again, 80 * KiB, 16);
+    cr_assert(alloy_check(a));
     munmap(base, span);
 }
