@@ -454,11 +454,18 @@ static void *checked_handle_realloc(alloy_allocator *a, void *ptr, size_t size, 
         COUNT(a->metrics.invalid_requests++);
         return NULL;
     }
-    if (named_block(checked_of(a), "realloc", ptr, size, align) == checked_of(a)->table_slots)
+    alloy_checked *c = checked_of(a);
+    size_t slot = named_block(c, "realloc", ptr, size, align);
+    if (slot == c->table_slots)
         return NULL; /* reported; nothing is read, moved or freed */
     if (new_size == 0) {
         frontend_free(a, &checked_core, ptr, size, align);
         return NULL;
+    }
+    unsigned damage = damaged_guards(c, &c->table[slot], "realloc", size, align);
+    if (damage) {
+        c->reports += damage;
+        return NULL; /* reported; the block, and the evidence, stay as they were */
     }
     return frontend_realloc(a, &checked_core, ptr, size, align, new_size);
 }

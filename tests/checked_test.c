@@ -469,6 +469,23 @@ Test(checked_guards, damaged_block_refuses_resize)
     close_bench(&b);
 }
 
+Test(checked_guards, damaged_block_refuses_realloc)
+{
+    bench b;
+    open_bench(&b, OVER_BUMPFREE, false);
+    live_block x = take(b.a, 100, 16, 15);
+    x.p[100] = 1;
+    /* resize in place cannot serve 100 KiB: without the guard check, the block would
+     * be moved and the old one freed and filled */
+    cr_assert_null(alloy_realloc(b.a, x.p, 100, 16, 100 * 1024));
+    only_report(&b, ALLOY_CHECKED_OVERRUN, "realloc", x.p);
+    cr_assert_eq(x.p[100], 1, "the evidence stays");
+    cr_assert(block_intact(&x, 100), "the block stays where it was, whole");
+    cr_assert_eq(stats_of(b.a).shared.reallocs, 0);
+    cr_assert(alloy_check(b.inner));
+    close_bench(&b);
+}
+
 Test(checked_guards, both_guards_damaged_make_two_reports)
 {
     bench b;

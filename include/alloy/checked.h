@@ -68,7 +68,9 @@ typedef struct alloy_checked_report {
  *
  * alloy_realloc of a block named wrongly is reported once (operation "realloc") and
  * returns NULL: nothing is read at ptr, moved or freed, and new_size 0 frees
- * nothing. (The wrapper gets realloc whole from the front end: see alloy/alloy.h.) */
+ * nothing. alloy_realloc of a live block whose guards are damaged reports each
+ * damaged guard (operation "realloc") and returns NULL, the block and the evidence
+ * left as they were; with new_size 0 it frees the block, as free does. (The wrapper gets realloc whole from the front end: see alloy/alloy.h.) */
 typedef void (*alloy_checked_handler)(void *context, const alloy_checked_report *report);
 
 /** A block as the table of live blocks and the ring of recent frees record it. */
