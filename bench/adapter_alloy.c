@@ -54,8 +54,8 @@ static void *reallocate(void *p, size_t old_size, size_t new_size, size_t align)
 
 static uint64_t heap_bytes(void)
 {
-    alloy_statistics s;
-    alloy_stats(instance, &s);
+    alloy_stats s;
+    alloy_stats_get(instance, &s);
     return s.shared.heap_bytes;
 }
 
@@ -66,8 +66,8 @@ static void reset_trip(void)
 
 static uint64_t trip_high_water(void)
 {
-    alloy_statistics s;
-    alloy_stats(instance, &s);
+    alloy_stats s;
+    alloy_stats_get(instance, &s);
     return s.shared.trip_high_water;
 }
 

@@ -82,7 +82,7 @@ static bool grow_area(alloy_bumpfree *bf, size_t need)
     if (!pages_start)
         return false;
     size_t bytes = pages * ALLOY_PAGE_SIZE;
-    bf->base.metrics.heap_bytes += bytes;
+    bf->base.stats.heap_bytes += bytes;
     if (pages_start != bf->end) {
         if (bf->end != bf->top)
             push_free(bf, bf->top, bf->end - bf->top);
@@ -177,15 +177,19 @@ bool alloy_bumpfree_resize(alloy_allocator *a, void *ptr, size_t size, size_t al
     return true;
 }
 
-static void bumpfree_stats(const alloy_allocator *a, alloy_statistics *out)
+/* The figures (alloy/bumpfree.h), in the order bumpfree_stats sets them. */
+static const char *const bumpfree_figures[] = {"free_blocks", "free_bytes", "bump_bytes", "bump_areas", "live_bytes",
+                                               NULL};
+
+static void bumpfree_stats(const alloy_allocator *a, alloy_stats *out)
 {
     const alloy_bumpfree *bf = (const alloy_bumpfree *)a;
-    alloy_bumpfree_stats *s = &out->bumpfree;
-    s->free_blocks = bf->free_blocks;
-    s->free_bytes = bf->free_bytes;
-    s->bump_bytes = bf->end - bf->top;
-    s->bump_areas = bf->bump_areas;
-    s->live_bytes = a->metrics.heap_bytes - s->free_bytes - s->bump_bytes;
+    alloy_stat *s = out->figures;
+    s[0].value = bf->free_blocks;
+    s[1].value = bf->free_bytes;
+    s[2].value = bf->end - bf->top;
+    s[3].value = bf->bump_areas;
+    s[4].value = a->stats.heap_bytes - s[1].value - s[2].value;
 }
 
 static bool bumpfree_check(const alloy_allocator *a)
@@ -208,7 +212,7 @@ static bool bumpfree_check(const alloy_allocator *a)
         bytes += b->size;
     }
     return count == bf->free_blocks && bytes == bf->free_bytes &&
-           (uint64_t)bytes + bump_bytes <= a->metrics.heap_bytes;
+           (uint64_t)bytes + bump_bytes <= a->stats.heap_bytes;
 }
 
 const alloy_strategy alloy_bumpfree_strategy = {
@@ -216,6 +220,7 @@ const alloy_strategy alloy_bumpfree_strategy = {
     .alloc = alloy_bumpfree_alloc,
     .resize = alloy_bumpfree_resize,
     .free = alloy_bumpfree_free,
+    .figures = bumpfree_figures,
     .stats = bumpfree_stats,
     .check = bumpfree_check,
 };
@@ -231,7 +236,7 @@ void alloy_bumpfree_setup(alloy_bumpfree *bf, alloy_heap *heap)
     bf->start = bf->top = (uintptr_t)alloy_heap_claim_initial(heap, &initial_bytes);
     bf->end = bf->top + initial_bytes;
     bf->bump_areas = bf->top != 0;
-    bf->base.metrics.heap_bytes = initial_bytes;
+    bf->base.stats.heap_bytes = initial_bytes;
 }
 
 alloy_allocator *alloy_bumpfree_init(alloy_bumpfree *bf, alloy_heap *heap)

@@ -358,22 +358,22 @@ static bool checked_resize(alloy_allocator *a, void *ptr, size_t size, size_t al
     return true;
 }
 
-static void checked_stats(const alloy_allocator *a, alloy_statistics *out)
+/* The wrapper's own figures, then the inner instance's (alloy/checked.h). */
+static void checked_stats(const alloy_allocator *a, alloy_stats *out)
 {
     const alloy_checked *c = const_checked_of(a);
-    alloy_statistics inner;
-    alloy_stats(c->inner, &inner);
+    alloy_stats inner;
+    alloy_stats_get(c->inner, &inner);
     out->shared.heap_bytes = inner.shared.heap_bytes;
-    out->bumpfree = inner.bumpfree;
-    out->region = inner.region;
-    alloy_checked_stats *s = &out->checked;
-    s->inner_strategy = inner.strategy;
-    s->live_blocks = c->live_blocks;
-    s->guard_bytes = c->guard_bytes;
-    s->table_bytes = (uint64_t)c->table_slots * sizeof(entry);
-    s->table_slots = c->table_slots;
-    s->reports = c->reports;
-    s->inner_bytes_in_use = inner.shared.bytes_in_use;
+    out->inner_strategy = inner.strategy;
+    alloy_stats_add(out, "live_blocks", c->live_blocks);
+    alloy_stats_add(out, "guard_bytes", c->guard_bytes);
+    alloy_stats_add(out, "table_bytes", (uint64_t)c->table_slots * sizeof(entry));
+    alloy_stats_add(out, "table_slots", c->table_slots);
+    alloy_stats_add(out, "reports", c->reports);
+    alloy_stats_add(out, "inner_bytes_in_use", inner.shared.bytes_in_use);
+    for (size_t i = 0; i < inner.count; i++)
+        alloy_stats_add(out, inner.figures[i].name, inner.figures[i].value);
 }
 
 static bool entry_sane(const alloy_checked *c, size_t slot)
@@ -408,7 +408,7 @@ static bool checked_check(const alloy_allocator *a)
     if (live != c->live_blocks || guard_bytes != c->guard_bytes || !guards_ok)
         return false;
 #if ALLOY_STATS
-    if (bytes != a->metrics.bytes_in_use || live != a->metrics.allocs - a->metrics.frees)
+    if (bytes != a->stats.bytes_in_use || live != a->stats.allocs - a->stats.frees)
         return false;
 #else
     (void)bytes;
@@ -434,7 +434,7 @@ static void *checked_handle_alloc(alloy_allocator *a, size_t size, size_t align)
 static void checked_handle_free(alloy_allocator *a, void *ptr, size_t size, size_t align)
 {
     if (!frontend_block_ok(size, align)) {
-        COUNT(a->metrics.invalid_requests++);
+        COUNT(a->stats.invalid_requests++);
         return;
     }
     if (named_block(checked_of(a), "free", ptr, size, align) != checked_of(a)->table_slots)
@@ -451,7 +451,7 @@ static void *checked_handle_realloc(alloy_allocator *a, void *ptr, size_t size, 
     if (!ptr)
         return checked_handle_alloc(a, new_size, align);
     if (!frontend_block_ok(size, align)) {
-        COUNT(a->metrics.invalid_requests++);
+        COUNT(a->stats.invalid_requests++);
         return NULL;
     }
     alloy_checked *c = checked_of(a);
@@ -472,7 +472,7 @@ static void *checked_handle_realloc(alloy_allocator *a, void *ptr, size_t size, 
 
 static void checked_handle_reset_trip(alloy_allocator *a)
 {
-    COUNT(alloy_metrics_reset_trip(&a->metrics));
+    COUNT(alloy_stats_reset_trip(&a->stats));
     (void)a;
 }
 

@@ -41,14 +41,17 @@ void *alloy_realloc(alloy_allocator *a, void *ptr, size_t size, size_t align, si
     return a ? frontend_realloc(a, a->strategy, ptr, size, align, new_size) : NULL;
 }
 
-void alloy_stats(const alloy_allocator *a, alloy_statistics *out)
+void alloy_stats_get(const alloy_allocator *a, alloy_stats *out)
 {
     if (!a || !out)
         return;
     memset(out, 0, sizeof *out);
-    out->strategy = a->strategy->name;
-    out->shared = a->metrics;
-    a->strategy->stats(a, out);
+    const alloy_strategy *s = a->strategy;
+    out->strategy = s->name;
+    out->shared = a->stats;
+    for (const char *const *name = s->figures; name && *name; name++)
+        alloy_stats_add(out, *name, 0);
+    s->stats(a, out);
 }
 
 void alloy_reset_trip(alloy_allocator *a)
@@ -56,12 +59,12 @@ void alloy_reset_trip(alloy_allocator *a)
     if (a && a->strategy->reset_trip)
         a->strategy->reset_trip(a);
     else if (a)
-        COUNT(alloy_metrics_reset_trip(&a->metrics));
+        COUNT(alloy_stats_reset_trip(&a->stats));
 }
 
 bool alloy_check(const alloy_allocator *a)
 {
-    return a && (!ALLOY_STATS || alloy_metrics_consistent(&a->metrics)) && a->strategy->check(a);
+    return a && (!ALLOY_STATS || alloy_stats_consistent(&a->stats)) && a->strategy->check(a);
 }
 
 const char *alloy_name(const alloy_allocator *a)

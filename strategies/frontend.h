@@ -48,7 +48,7 @@ static inline void *frontend_alloc(alloy_allocator *a, const alloy_strategy *s, 
     if (s->realloc)
         return s->alloc(a, size, align);
     if (!frontend_align_ok(align)) {
-        COUNT(a->metrics.invalid_requests++);
+        COUNT(a->stats.invalid_requests++);
         return NULL;
     }
     if (size == 0)
@@ -56,9 +56,9 @@ static inline void *frontend_alloc(alloy_allocator *a, const alloy_strategy *s, 
     void *p = size <= ALLOY_MAX_SIZE ? s->alloc(a, size, align) : NULL;
     if (p) {
         ANNOUNCE(poison_block_allocated(p, size));
-        COUNT(alloy_metrics_allocated(&a->metrics, size));
+        COUNT(alloy_stats_allocated(&a->stats, size));
     } else {
-        COUNT(alloy_metrics_failed(&a->metrics, size));
+        COUNT(alloy_stats_failed(&a->stats, size));
     }
     return p;
 }
@@ -70,12 +70,12 @@ static inline void frontend_free(alloy_allocator *a, const alloy_strategy *s, vo
         return;
     }
     if (!frontend_block_ok(size, align)) {
-        COUNT(a->metrics.invalid_requests++);
+        COUNT(a->stats.invalid_requests++);
         return;
     }
     ANNOUNCE(poison_block_freed(ptr, size)); /* first: the strategy may keep records in it */
     s->free(a, ptr, size, align);
-    COUNT(alloy_metrics_freed(&a->metrics, size));
+    COUNT(alloy_stats_freed(&a->stats, size));
 }
 
 static inline bool frontend_resize(alloy_allocator *a, const alloy_strategy *s, void *ptr, size_t size, size_t align,
@@ -84,11 +84,11 @@ static inline bool frontend_resize(alloy_allocator *a, const alloy_strategy *s, 
     if (s->realloc)
         return s->resize(a, ptr, size, align, new_size);
     if (!frontend_block_ok(size, align) || new_size == 0) {
-        COUNT(a->metrics.invalid_requests++);
+        COUNT(a->stats.invalid_requests++);
         return false;
     }
     if (new_size > ALLOY_MAX_SIZE) {
-        COUNT(alloy_metrics_failed(&a->metrics, new_size));
+        COUNT(alloy_stats_failed(&a->stats, new_size));
         return false;
     }
     /* a shrink hides the tail first: the strategy may keep records in it */
@@ -104,7 +104,7 @@ static inline bool frontend_resize(alloy_allocator *a, const alloy_strategy *s, 
     }
     if (!shrink)
         ANNOUNCE(poison_block_resized(ptr, size, new_size));
-    COUNT(alloy_metrics_resized(&a->metrics, size, new_size));
+    COUNT(alloy_stats_resized(&a->stats, size, new_size));
     return true;
 }
 
@@ -122,14 +122,14 @@ static inline void *frontend_realloc(alloy_allocator *a, const alloy_strategy *s
         return NULL;
     void *moved = s->alloc(a, new_size, align);
     if (!moved) {
-        COUNT(alloy_metrics_failed(&a->metrics, new_size));
+        COUNT(alloy_stats_failed(&a->stats, new_size));
         return NULL;
     }
     ANNOUNCE(poison_block_allocated(moved, new_size));
     memcpy(moved, ptr, size < new_size ? size : new_size);
     ANNOUNCE(poison_block_freed(ptr, size));
     s->free(a, ptr, size, align);
-    COUNT(alloy_metrics_resized(&a->metrics, size, new_size));
+    COUNT(alloy_stats_resized(&a->stats, size, new_size));
     return moved;
 }
 

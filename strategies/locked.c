@@ -78,12 +78,12 @@ static void locked_free(alloy_allocator *self, void *ptr, size_t size, size_t al
 
 /* The whole record is the inner instance's: its strategy name, shared figures and
  * strategy figures replace what the front end put in from the handle. */
-static void locked_stats(const alloy_allocator *self, alloy_statistics *out)
+static void locked_stats(const alloy_allocator *self, alloy_stats *out)
 {
     alloy_locked *l = locked_of(self);
     if (!lock(l))
         return;
-    alloy_stats(l->inner, out);
+    alloy_stats_get(l->inner, out);
     unlock(l);
 }
 

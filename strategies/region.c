@@ -337,7 +337,7 @@ static void *grow_heap(alloy_region *r, size_t pages)
 {
     void *p = alloy_heap_grow(r->heap, pages);
     if (p)
-        r->base.metrics.heap_bytes += pages * PAGE;
+        r->base.stats.heap_bytes += pages * PAGE;
     return p;
 }
 
@@ -363,7 +363,7 @@ static bool first_region(alloy_region *r)
     size_t bytes;
     char *space = alloy_heap_claim_initial(r->heap, &bytes);
     if (space && bytes >= MIN_INITIAL && fits_offsets(r, space, bytes)) {
-        r->base.metrics.heap_bytes += bytes;
+        r->base.stats.heap_bytes += bytes;
         while (bytes >= MIN_INITIAL) {
             size_t take = (bytes < ALLOY_REGION_MAX_BYTES ? bytes : ALLOY_REGION_MAX_BYTES) & ~(UNIT - 1);
             start_region(r, space, take);
@@ -768,25 +768,34 @@ bool alloy_region_resize(alloy_allocator *a, void *ptr, size_t size, size_t alig
     return small ? resize_small(r, ptr, size, new_size) : resize_large(r, ptr, size, align, new_size);
 }
 
-static void region_stats(const alloy_allocator *a, alloy_statistics *out)
+/* The figures (alloy/region.h), in the order of their indexes below. */
+static const char *const region_figures[] = {"regions", "total_words", "allocated_words", "unused_words",
+                                             "fragment_words", "fragments", "total_large_pages",
+                                             "unused_large_pages", "allocated_large_pages_words", NULL};
+enum {
+    REGIONS, TOTAL_WORDS, ALLOCATED_WORDS, UNUSED_WORDS, FRAGMENT_WORDS, FRAGMENTS, TOTAL_LARGE_PAGES,
+    UNUSED_LARGE_PAGES, ALLOCATED_LARGE_PAGES_WORDS
+};
+
+static void region_stats(const alloy_allocator *a, alloy_stats *out)
 {
     const alloy_region *r = (const alloy_region *)a;
-    alloy_region_stats *s = &out->region;
+    alloy_stat *s = out->figures;
     for (const area *ar = r->current; ar; ar = next_area(r, ar)) {
-        s->regions++;
-        s->total_words += ar->size / 4;
+        s[REGIONS].value++;
+        s[TOTAL_WORDS].value += ar->size / 4;
     }
     if (r->current)
-        s->unused_words = (room_end(r->current) - r->current->bump) / 4;
-    s->allocated_words = (uint64_t)r->live_units * (UNIT / 4);
-    s->fragment_words = (uint64_t)r->free_units * (UNIT / 4);
-    s->fragments = r->free_blocks;
+        s[UNUSED_WORDS].value = (room_end(r->current) - r->current->bump) / 4;
+    s[ALLOCATED_WORDS].value = (uint64_t)r->live_units * (UNIT / 4);
+    s[FRAGMENT_WORDS].value = (uint64_t)r->free_units * (UNIT / 4);
+    s[FRAGMENTS].value = r->free_blocks;
     for (const alloy_page_link *run = &r->large; run->pages; run = trailer(run)) {
-        s->total_large_pages += run->page_count;
+        s[TOTAL_LARGE_PAGES].value += run->page_count;
         if (run_in_use(run))
-            s->allocated_large_pages_words += max_words(run) - run->unused_words;
+            s[ALLOCATED_LARGE_PAGES_WORDS].value += max_words(run) - run->unused_words;
         else
-            s->unused_large_pages += run->page_count;
+            s[UNUSED_LARGE_PAGES].value += run->page_count;
     }
 }
 
@@ -874,6 +883,7 @@ const alloy_strategy alloy_region_strategy = {
     .alloc = alloy_region_alloc,
     .resize = alloy_region_resize,
     .free = alloy_region_free,
+    .figures = region_figures,
     .stats = region_stats,
     .check = region_check,
 };

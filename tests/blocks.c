@@ -1,5 +1,6 @@
 #include "blocks.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 char test_note[160];
@@ -47,7 +48,7 @@ bool blocks_disjoint(const live_block *blocks, size_t n)
     return ok;
 }
 
-void shadow_peak(alloy_metrics *expect, size_t request)
+void shadow_peak(alloy_shared_stats *expect, size_t request)
 {
     if (expect->bytes_in_use > expect->high_water)
         expect->high_water = expect->bytes_in_use;
@@ -57,11 +58,11 @@ void shadow_peak(alloy_metrics *expect, size_t request)
         expect->largest_request = request;
 }
 
-bool shadow_matches(const alloy_allocator *a, const alloy_metrics *expect)
+bool shadow_matches(const alloy_allocator *a, const alloy_shared_stats *expect)
 {
-    alloy_statistics s;
-    alloy_stats(a, &s);
-    const alloy_metrics *m = &s.shared;
+    alloy_stats s;
+    alloy_stats_get(a, &s);
+    const alloy_shared_stats *m = &s.shared;
     return m->bytes_in_use == expect->bytes_in_use && m->high_water == expect->high_water &&
            m->trip_high_water == expect->trip_high_water && m->allocs == expect->allocs &&
            m->frees == expect->frees && m->reallocs == expect->reallocs &&
@@ -79,4 +80,14 @@ uint64_t rng_next(test_rng *r)
 size_t rng_range(test_rng *r, size_t lo, size_t hi)
 {
     return lo + (size_t)(rng_next(r) % ((uint64_t)(hi - lo) + 1));
+}
+
+uint64_t stat_value(const alloy_stats *s, const char *name)
+{
+    const alloy_stat *figure = alloy_stats_find(s, name);
+    if (!figure) {
+        fprintf(stderr, "the %s report has no figure %s\n", s->strategy, name);
+        abort();
+    }
+    return figure->value;
 }

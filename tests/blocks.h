@@ -24,9 +24,14 @@ bool blocks_disjoint(const live_block *blocks, size_t n);
 
 /* The shadow count of the shared statistics: after a block of `request` bytes was
  * served (or refused), raise the expected peaks. */
-void shadow_peak(alloy_metrics *expect, size_t request);
+void shadow_peak(alloy_shared_stats *expect, size_t request);
 /* Whether the instance's shared statistics equal the shadow count. */
-bool shadow_matches(const alloy_allocator *a, const alloy_metrics *expect);
+bool shadow_matches(const alloy_allocator *a, const alloy_shared_stats *expect);
+
+/* The value of the figure `name` in the report *s. A test that reads a figure expects
+ * the strategy to keep it: when *s has none of that name, this says so on stderr and
+ * aborts the test program. */
+uint64_t stat_value(const alloy_stats *s, const char *name);
 
 /* A small, seedable generator (splitmix64). */
 typedef struct test_rng {

@@ -68,11 +68,18 @@ static void close_bench(bench *b)
     alloy_mmap_heap_destroy(&b->heap);
 }
 
-static alloy_statistics stats_of(const alloy_allocator *a)
+static alloy_stats stats_of(const alloy_allocator *a)
 {
-    alloy_statistics s;
-    alloy_stats(a, &s);
+    alloy_stats s;
+    alloy_stats_get(a, &s);
     return s;
+}
+
+/* A figure of the instance's report (stat_value). */
+static uint64_t figure(const alloy_allocator *a, const char *name)
+{
+    alloy_stats s = stats_of(a);
+    return stat_value(&s, name);
 }
 
 static live_block take(alloy_allocator *a, size_t size, size_t align, uint32_t tag)
@@ -220,10 +227,10 @@ Test(checked_misuse, double_free)
     cr_assert_eq(r->recorded_align, 32);
     cr_assert_eq(r->passed_size, 64);
     cr_assert_eq(r->passed_align, 32);
-    alloy_statistics s = stats_of(b.a);
+    alloy_stats s = stats_of(b.a);
     cr_assert_eq(s.shared.allocs - s.shared.frees, 1, "the refused free is not counted");
     cr_assert_eq(s.shared.bytes_in_use, 300);
-    cr_assert_eq(s.checked.reports, 1);
+    cr_assert_eq(stat_value(&s, "reports"), 1);
     assert_consistent(&b, &keep, 1);
     close_bench(&b);
 }
@@ -269,10 +276,10 @@ Test(checked_misuse, foreign_pointers_are_reported_without_being_read)
     alloy_free(b.a, direct.p, 48, 16);
     only_report(&b, ALLOY_CHECKED_UNKNOWN_POINTER, "free", direct.p);
 
-    alloy_statistics s = stats_of(b.a);
+    alloy_stats s = stats_of(b.a);
     cr_assert_eq(s.shared.allocs - s.shared.frees, 1);
     cr_assert_eq(s.shared.bytes_in_use, 200);
-    cr_assert_eq(s.checked.reports, 3 + 1);
+    cr_assert_eq(stat_value(&s, "reports"), 3 + 1);
     live_block live[] = {keep, direct};
     assert_consistent(&b, live, 2);
     alloy_free(b.inner, direct.p, 48, 16);
@@ -289,15 +296,15 @@ Test(checked_misuse, wrong_size_on_free)
     cr_assert_eq(r->recorded_size, 100);
     cr_assert_eq(r->passed_size, 101);
     cr_assert_eq(r->recorded_align, 16);
-    alloy_statistics s = stats_of(b.a);
+    alloy_stats s = stats_of(b.a);
     cr_assert_eq(s.shared.allocs - s.shared.frees, 1);
     cr_assert_eq(s.shared.bytes_in_use, 100);
-    cr_assert_eq(s.checked.live_blocks, 1, "the block stays live");
+    cr_assert_eq(stat_value(&s, "live_blocks"), 1, "the block stays live");
     assert_consistent(&b, &x, 1);
     forget_reports(&b);
     alloy_free(b.a, x.p, 100, 16); /* the right free still works */
     cr_assert_eq(b.rec.count, 0);
-    cr_assert_eq(stats_of(b.a).checked.live_blocks, 0);
+    cr_assert_eq(figure(b.a, "live_blocks"), 0);
     assert_consistent(&b, NULL, 0);
     close_bench(&b);
 }
@@ -351,7 +358,7 @@ Test(checked_misuse, realloc_with_a_wrong_size_keeps_the_old_block)
     bench b;
     open_bench(&b, OVER_REGION, false);
     live_block x = take(b.a, 100, 16, 17);
-    alloy_statistics before = stats_of(b.a);
+    alloy_stats before = stats_of(b.a);
     /* a larger wrong size too: nothing is read at the pointer, so nothing overreads */
     cr_assert_null(alloy_realloc(b.a, x.p, 5000, 16, 8000), "refused, not moved");
     const alloy_checked_report *r = only_report(&b, ALLOY_CHECKED_WRONG_SIZE, "realloc", x.p);
@@ -364,8 +371,8 @@ Test(checked_misuse, realloc_with_a_wrong_size_keeps_the_old_block)
     char foreign[64];
     cr_assert_null(alloy_realloc(b.a, foreign, 64, 16, 128));
     only_report(&b, ALLOY_CHECKED_UNKNOWN_POINTER, "realloc", foreign);
-    alloy_statistics s = stats_of(b.a);
-    cr_assert_eq(s.checked.live_blocks, 1, "the block is still live, where it was");
+    alloy_stats s = stats_of(b.a);
+    cr_assert_eq(stat_value(&s, "live_blocks"), 1, "the block is still live, where it was");
     cr_assert_eq(s.shared.allocs, before.shared.allocs, "nothing counted");
     cr_assert_eq(s.shared.frees, before.shared.frees);
     cr_assert_eq(s.shared.reallocs, before.shared.reallocs);
@@ -395,8 +402,8 @@ Test(checked_guards, overrun_by_one_caught_at_free)
     cr_assert_eq(r->damage_offset, 37);
     cr_assert_eq(r->recorded_size, 37);
     cr_assert_eq(r->passed_size, 37);
-    alloy_statistics s = stats_of(b.a);
-    cr_assert_eq(s.checked.live_blocks, 1, "the damaged block is freed all the same");
+    alloy_stats s = stats_of(b.a);
+    cr_assert_eq(stat_value(&s, "live_blocks"), 1, "the damaged block is freed all the same");
     cr_assert_eq(s.shared.frees, 1);
     assert_consistent(&b, &keep, 1);
     close_bench(&b);
@@ -415,7 +422,7 @@ Test(checked_guards, overrun_caught_by_check)
     cr_assert_eq(r->damage_offset, 20);
     cr_assert_eq(r->recorded_size, 20);
     cr_assert_eq(r->passed_size, 0);
-    cr_assert_eq(stats_of(b.a).checked.reports, 0, "check counts nothing");
+    cr_assert_eq(figure(b.a, "reports"), 0, "check counts nothing");
     forget_reports(&b);
     /* the last guard byte too */
     x.p[20] = GUARD_BYTE;
@@ -499,7 +506,7 @@ Test(checked_guards, both_guards_damaged_make_two_reports)
     cr_assert_eq(b.rec.reports[0].damage_offset, -16);
     cr_assert_eq(b.rec.reports[1].problem, ALLOY_CHECKED_OVERRUN);
     cr_assert_eq(b.rec.reports[1].damage_offset, 31);
-    cr_assert_eq(stats_of(b.a).checked.reports, 2);
+    cr_assert_eq(figure(b.a, "reports"), 2);
     assert_consistent(&b, NULL, 0);
     close_bench(&b);
 }
@@ -515,9 +522,9 @@ Test(checked_table, grows_with_thousands_of_blocks_and_is_released)
     test_rng r = {17};
     for (size_t i = 0; i < N; i++)
         blocks[i] = take(b.a, rng_range(&r, 1, 300), (size_t)1 << rng_range(&r, 0, 7), (uint32_t)i);
-    alloy_statistics s = stats_of(b.a);
-    cr_assert_eq(s.checked.live_blocks, N);
-    cr_assert_geq(s.checked.table_slots * 3, (uint64_t)N * 4, "at most 3/4 full");
+    alloy_stats s = stats_of(b.a);
+    cr_assert_eq(stat_value(&s, "live_blocks"), N);
+    cr_assert_geq(stat_value(&s, "table_slots") * 3, (uint64_t)N * 4, "at most 3/4 full");
     cr_assert(blocks_disjoint(blocks, N));
     assert_consistent(&b, blocks, N);
     for (size_t i = 0; i < N; i++) {
@@ -529,13 +536,13 @@ Test(checked_table, grows_with_thousands_of_blocks_and_is_released)
             assert_consistent(&b, blocks, N);
     }
     s = stats_of(b.a);
-    cr_assert_eq(s.checked.live_blocks, 0);
-    cr_assert_eq(s.checked.guard_bytes, 0);
-    cr_assert_eq(s.checked.inner_bytes_in_use, s.checked.table_bytes, "only the table is left");
+    cr_assert_eq(stat_value(&s, "live_blocks"), 0);
+    cr_assert_eq(stat_value(&s, "guard_bytes"), 0);
+    cr_assert_eq(stat_value(&s, "inner_bytes_in_use"), stat_value(&s, "table_bytes"), "only the table is left");
     cr_assert(alloy_checked_release(&b.checked));
     s = stats_of(b.a);
-    cr_assert_eq(s.checked.table_bytes, 0);
-    cr_assert_eq(s.checked.inner_bytes_in_use, 0, "nothing of the inner instance is held");
+    cr_assert_eq(stat_value(&s, "table_bytes"), 0);
+    cr_assert_eq(stat_value(&s, "inner_bytes_in_use"), 0, "nothing of the inner instance is held");
     assert_consistent(&b, NULL, 0);
     /* and it starts again */
     live_block again = take(b.a, 10, 1, 99);
@@ -551,19 +558,25 @@ Test(checked_table, statistics)
     open_bench(&b, OVER_BUMPFREE, false);
     live_block x = take(b.a, 100, 16, 1), y = take(b.a, 10, 64, 2);
     alloy_free(b.a, x.p, 99, 16); /* one report */
-    alloy_statistics s = stats_of(b.a), inner = stats_of(b.inner);
+    alloy_stats s = stats_of(b.a), inner = stats_of(b.inner);
     cr_assert_str_eq(s.strategy, "checked");
-    cr_assert_str_eq(s.checked.inner_strategy, "bumpfree");
-    cr_assert_eq(s.checked.live_blocks, 2);
-    cr_assert_eq(s.checked.guard_bytes, (16 + GUARD) + (64 + GUARD));
-    cr_assert_eq(s.checked.table_slots, 16);
-    cr_assert_eq(s.checked.table_bytes, 16 * sizeof(alloy_checked_block));
-    cr_assert_eq(s.checked.reports, 1);
-    cr_assert_eq(s.checked.inner_bytes_in_use, (16 + 100 + GUARD) + (64 + 10 + GUARD) + s.checked.table_bytes);
-    cr_assert_eq(s.checked.inner_bytes_in_use, inner.shared.bytes_in_use);
+    cr_assert_str_eq(s.inner_strategy, "bumpfree");
+    cr_assert_eq(stat_value(&s, "live_blocks"), 2);
+    cr_assert_eq(stat_value(&s, "guard_bytes"), (16 + GUARD) + (64 + GUARD));
+    cr_assert_eq(stat_value(&s, "table_slots"), 16);
+    cr_assert_eq(stat_value(&s, "table_bytes"), 16 * sizeof(alloy_checked_block));
+    cr_assert_eq(stat_value(&s, "reports"), 1);
+    cr_assert_eq(stat_value(&s, "inner_bytes_in_use"),
+                 (16 + 100 + GUARD) + (64 + 10 + GUARD) + stat_value(&s, "table_bytes"));
+    cr_assert_eq(stat_value(&s, "inner_bytes_in_use"), inner.shared.bytes_in_use);
     cr_assert_eq(s.shared.bytes_in_use, 110, "the program's view");
     cr_assert_eq(s.shared.heap_bytes, inner.shared.heap_bytes);
-    cr_assert_eq(memcmp(&s.bumpfree, &inner.bumpfree, sizeof s.bumpfree), 0, "the inner strategy's figures");
+    /* the wrapper's six figures, then the inner strategy's */
+    cr_assert_eq(s.count, 6 + inner.count);
+    for (size_t i = 0; i < inner.count; i++) {
+        cr_assert_str_eq(s.figures[6 + i].name, inner.figures[i].name);
+        cr_assert_eq(s.figures[6 + i].value, inner.figures[i].value, "the inner strategy's %s", inner.figures[i].name);
+    }
     live_block live[] = {x, y};
     assert_consistent(&b, live, 2);
     close_bench(&b);
@@ -580,11 +593,11 @@ Test(checked_oom, first_table_does_not_fit)
     alloy_allocator *a = alloy_checked_init(&checked, inner);
     cr_assert(a);
     cr_assert_null(alloy_alloc(a, 8, 8));
-    alloy_statistics s = stats_of(a), in = stats_of(inner);
+    alloy_stats s = stats_of(a), in = stats_of(inner);
     cr_assert_eq(s.shared.failed_allocs, 1);
-    cr_assert_eq(s.checked.table_slots, 0);
+    cr_assert_eq(stat_value(&s, "table_slots"), 0);
     cr_assert_eq(in.shared.bytes_in_use, 0, "nothing taken");
-    cr_assert_eq(in.bumpfree.bump_bytes, sizeof array, "all of the heap is free");
+    cr_assert_eq(stat_value(&in, "bump_bytes"), sizeof array, "all of the heap is free");
     cr_assert(alloy_check(a) && alloy_check(inner));
 }
 
@@ -599,10 +612,10 @@ Test(checked_oom, first_block_does_not_fit)
     alloy_allocator *a = alloy_checked_init(&checked, inner);
     cr_assert(a);
     cr_assert_null(alloy_alloc(a, 2000, 8));
-    alloy_statistics s = stats_of(a), in = stats_of(inner);
-    cr_assert_eq(s.checked.table_slots, 0);
+    alloy_stats s = stats_of(a), in = stats_of(inner);
+    cr_assert_eq(stat_value(&s, "table_slots"), 0);
     cr_assert_eq(in.shared.bytes_in_use, 0);
-    cr_assert_eq(in.bumpfree.bump_bytes, sizeof array);
+    cr_assert_eq(stat_value(&in, "bump_bytes"), sizeof array);
     cr_assert(alloy_check(a) && alloy_check(inner));
 }
 
@@ -620,20 +633,20 @@ Test(checked_oom, table_growth_does_not_fit)
     live_block blocks[13] = {{0}};
     for (size_t i = 0; i < 12; i++) /* 12 of 16 slots: the 13th doubles the table */
         blocks[i] = take(a, 8, 8, (uint32_t)i);
-    cr_assert_eq(stats_of(a).checked.table_slots, 16);
+    cr_assert_eq(figure(a, "table_slots"), 16);
     /* leave 64 bytes: enough for the block (16 + 8 + 16), not for 32 slots, which
      * are asked for first */
-    size_t room = stats_of(inner).bumpfree.bump_bytes;
+    size_t room = figure(inner, "bump_bytes");
     cr_assert_gt(room, 64 + 16);
     void *filler = alloy_alloc(inner, room - 64, 16);
     cr_assert(filler);
-    alloy_statistics before = stats_of(inner);
+    alloy_stats before = stats_of(inner);
     cr_assert_null(alloy_alloc(a, 8, 8));
-    alloy_statistics after = stats_of(inner);
+    alloy_stats after = stats_of(inner);
     cr_assert_eq(after.shared.bytes_in_use, before.shared.bytes_in_use, "nothing leaks");
-    cr_assert_eq(after.bumpfree.bump_bytes, 64);
-    cr_assert_eq(stats_of(a).checked.table_slots, 16);
-    cr_assert_eq(stats_of(a).checked.live_blocks, 12);
+    cr_assert_eq(stat_value(&after, "bump_bytes"), 64);
+    cr_assert_eq(figure(a, "table_slots"), 16);
+    cr_assert_eq(figure(a, "live_blocks"), 12);
     cr_assert_eq(stats_of(a).shared.failed_allocs, 1);
     cr_assert(alloy_check(a) && alloy_check(inner));
     for (size_t i = 0; i < 12; i++)
@@ -641,7 +654,7 @@ Test(checked_oom, table_growth_does_not_fit)
     /* with room again, it grows */
     alloy_free(inner, filler, room - 64, 16);
     blocks[12] = take(a, 8, 8, 12);
-    cr_assert_eq(stats_of(a).checked.table_slots, 32);
+    cr_assert_eq(figure(a, "table_slots"), 32);
     for (size_t i = 0; i < 13; i++) {
         cr_assert(block_intact(&blocks[i], 8));
         alloy_free(a, blocks[i].p, 8, 8);

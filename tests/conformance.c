@@ -51,10 +51,10 @@ static bool aligned(const void *p, size_t align)
     return (uintptr_t)p % align == 0;
 }
 
-static alloy_statistics stats_of(const alloy_allocator *a)
+static alloy_stats stats_of(const alloy_allocator *a)
 {
-    alloy_statistics s;
-    alloy_stats(a, &s);
+    alloy_stats s;
+    alloy_stats_get(a, &s);
     return s;
 }
 
@@ -270,7 +270,7 @@ void conformance_stats_match_shadow(const fixture_kind *kind)
     CHECK(fixture_open(&f, kind, 4 * MiB));
     alloy_allocator *a = fixture_instance(&f, 0);
     live_block b[SLOTS] = {{0}};
-    alloy_metrics expect = {0};
+    alloy_shared_stats expect = {0};
     test_rng r = {4};
     for (int op = 0; op < 40000; op++) {
         live_block *slot = &b[rng_range(&r, 0, SLOTS - 1)];
@@ -320,7 +320,7 @@ void conformance_trip_high_water(const fixture_kind *kind)
     /* alloc_cat's trip_odometer */
     void *p = alloy_alloc(a, 1024, 1);
     CHECK(p != NULL);
-    alloy_statistics s = stats_of(a);
+    alloy_stats s = stats_of(a);
     CHECK(s.shared.high_water == 1024);
     CHECK(s.shared.trip_high_water == 1024);
     alloy_free(a, p, 1024, 1);
@@ -479,7 +479,7 @@ void conformance_bad_input(const fixture_kind *kind)
     fixture f;
     CHECK(fixture_open(&f, kind, 1 * MiB));
     alloy_allocator *a = fixture_instance(&f, 0);
-    alloy_metrics before = stats_of(a).shared;
+    alloy_shared_stats before = stats_of(a).shared;
 
     /* size 0: NULL, nothing counted */
     CHECK(alloy_alloc(a, 0, 16) == NULL);
@@ -549,16 +549,16 @@ void conformance_bad_input(const fixture_kind *kind)
     /* the rest of the front end on NULL */
     CHECK(alloy_alloc(NULL, 16, 16) == NULL);
     CHECK(!alloy_check(NULL));
-    alloy_statistics s = {0};
-    alloy_stats(NULL, &s);
+    alloy_stats s = {0};
+    alloy_stats_get(NULL, &s);
     CHECK(s.strategy == NULL);
-    alloy_stats(a, NULL);
+    alloy_stats_get(a, NULL);
     alloy_reset_trip(NULL);
     CHECK(strcmp(alloy_name(NULL), "") == 0);
     CHECK(strcmp(alloy_name(a), fixture_strategy_name(kind)) == 0);
 
     CHECK(give_back(a, &b));
-    alloy_metrics after = stats_of(a).shared;
+    alloy_shared_stats after = stats_of(a).shared;
     CHECK(after.bytes_in_use == before.bytes_in_use);
     CHECK(alloy_check(a));
     fixture_close(&f);

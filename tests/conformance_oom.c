@@ -57,10 +57,10 @@ static bool failed_at(int line, const char *what)
             return failed_at(__LINE__, #cond);       \
     } while (0)
 
-static alloy_metrics metrics_of(const alloy_allocator *a)
+static alloy_shared_stats shared_of(const alloy_allocator *a)
 {
-    alloy_statistics s;
-    alloy_stats(a, &s);
+    alloy_stats s;
+    alloy_stats_get(a, &s);
     return s.shared;
 }
 
@@ -76,7 +76,7 @@ static bool aligned(const void *p, size_t align)
 
 typedef struct instance {
     alloy_allocator *a;
-    alloy_metrics expect; /* invalid_requests included; heap_bytes not kept */
+    alloy_shared_stats expect; /* invalid_requests included; heap_bytes not kept */
 } instance;
 
 /* Slot i belongs to instance i % instance_count. */
@@ -111,7 +111,7 @@ static bool open_driver(driver *d, const fixture_kind *kind, size_t heap_bytes, 
 
 static bool counters_match(const instance *in)
 {
-    alloy_metrics m = metrics_of(in->a);
+    alloy_shared_stats m = shared_of(in->a);
     EXPECT(shadow_matches(in->a, &in->expect));
     EXPECT(m.invalid_requests == in->expect.invalid_requests);
     return true;
@@ -218,7 +218,7 @@ static bool free_all(driver *d)
         if (d->b[i].p)
             EXPECT(d_free(d, &d->b[i]));
     for (size_t i = 0; i < d->instance_count; i++) {
-        EXPECT(metrics_of(d->inst[i].a).bytes_in_use == 0);
+        EXPECT(shared_of(d->inst[i].a).bytes_in_use == 0);
         EXPECT(alloy_check(d->inst[i].a));
     }
     return true;
@@ -506,7 +506,7 @@ typedef enum counter { NONE, INVALID, FAILED } counter;
 /* After a call that must have been rejected: exactly `moved` went up by one (the
  * largest request may rise with FAILED), nothing else changed, the live block is
  * intact and the instance passes its check. */
-static bool rejected(driver *d, alloy_metrics before, counter moved, size_t request)
+static bool rejected(driver *d, alloy_shared_stats before, counter moved, size_t request)
 {
     instance *in = &d->inst[0];
     if (moved == INVALID)
@@ -515,7 +515,7 @@ static bool rejected(driver *d, alloy_metrics before, counter moved, size_t requ
         in->expect.failed_allocs++;
         shadow_peak(&in->expect, request);
     }
-    alloy_metrics now = metrics_of(in->a);
+    alloy_shared_stats now = shared_of(in->a);
     EXPECT(now.heap_bytes == before.heap_bytes || moved == FAILED);
     EXPECT(counters_match(in));
     EXPECT(alloy_check(in->a));
@@ -555,51 +555,51 @@ void conformance_edge_sizes(const fixture_kind *kind)
 
     for (size_t k = 0;; calls++) {
         size_t size = SIZE_MAX - k;
-        alloy_metrics before = metrics_of(a);
+        alloy_shared_stats before = shared_of(a);
         /* alloc: NULL and failed_allocs, whatever the alignment (size + alignment
          * overflows for most of these) */
         for (size_t j = 0; j < sizeof aligns / sizeof aligns[0]; j++) {
             CHECK(alloy_alloc(a, size, aligns[j]) == NULL);
             CHECK(rejected(&d, before, FAILED, size));
-            before = metrics_of(a);
+            before = shared_of(a);
         }
         for (size_t j = 0; j < 3; j++) {
             live_block *b = blocks[j];
             /* realloc: NULL, the old block untouched, counted once */
             CHECK(alloy_realloc(a, b->p, b->size, b->align, size) == NULL);
             CHECK(rejected(&d, before, FAILED, size));
-            before = metrics_of(a);
+            before = shared_of(a);
             /* resize: false; counted as failed above ALLOY_MAX_SIZE only */
             CHECK(!alloy_resize(a, b->p, b->size, b->align, size));
             CHECK(rejected(&d, before, size > ALLOY_MAX_SIZE ? FAILED : NONE, size));
-            before = metrics_of(a);
+            before = shared_of(a);
             /* free with such a size cannot name a block: ignored, invalid */
             if (size > ALLOY_MAX_SIZE) {
                 alloy_free(a, b->p, size, b->align);
                 CHECK(rejected(&d, before, INVALID, 0));
-                before = metrics_of(a);
+                before = shared_of(a);
             }
         }
         if (!next_k(&k))
             break;
     }
     CHECK(calls > 150);
-    CHECK(metrics_of(a).largest_request == SIZE_MAX);
+    CHECK(shared_of(a).largest_request == SIZE_MAX);
 
     /* sizes the front end lets through but no heap here can hold */
     static const size_t big[] = {1 * MiB + 1, 4 * MiB, 256 * MiB, SIZE_MAX / 2, SIZE_MAX / 2 + 1, ALLOY_MAX_SIZE - 15};
     for (size_t i = 0; i < sizeof big / sizeof big[0]; i++) {
         for (size_t j = 0; j < sizeof aligns / sizeof aligns[0]; j++) {
-            alloy_metrics before = metrics_of(a);
+            alloy_shared_stats before = shared_of(a);
             CHECK(alloy_alloc(a, big[i], aligns[j]) == NULL);
             CHECK(rejected(&d, before, FAILED, big[i]));
         }
         for (size_t j = 0; j < 3; j++) {
             live_block *b = blocks[j];
-            alloy_metrics before = metrics_of(a);
+            alloy_shared_stats before = shared_of(a);
             CHECK(alloy_realloc(a, b->p, b->size, b->align, big[i]) == NULL);
             CHECK(rejected(&d, before, FAILED, big[i]));
-            before = metrics_of(a);
+            before = shared_of(a);
             CHECK(!alloy_resize(a, b->p, b->size, b->align, big[i]));
             CHECK(rejected(&d, before, NONE, big[i]));
         }
@@ -620,7 +620,7 @@ void conformance_edge_sizes(const fixture_kind *kind)
     do {                                       \
         CHECK(call);                           \
         CHECK(rejected(&d, before, moved, 0)); \
-        before = metrics_of(a);                \
+        before = shared_of(a);                \
     } while (0)
 
 void conformance_edge_alignments(const fixture_kind *kind)
@@ -636,7 +636,7 @@ void conformance_edge_alignments(const fixture_kind *kind)
                                  (SIZE_MAX >> 1) + 1 /* a power of two, far too large */, SIZE_MAX};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         size_t align = bad[i];
-        alloy_metrics before = metrics_of(a);
+        alloy_shared_stats before = shared_of(a);
         /* alloc: NULL, invalid - the alignment is judged first, whatever the size */
         REJECTED(alloy_alloc(a, 64, align) == NULL, INVALID);
         REJECTED(alloy_alloc(a, SIZE_MAX, align) == NULL, INVALID);
@@ -678,7 +678,7 @@ void conformance_edge_zero_and_null(const fixture_kind *kind)
     live_block *b = &d.b[0];
     CHECK(d_alloc(&d, b, 100, 16, &ok) && ok);
     alloy_allocator *a = d.inst[0].a;
-    alloy_metrics before = metrics_of(a);
+    alloy_shared_stats before = shared_of(a);
     /* size 0: NULL and nothing counted, for every alignment */
     for (size_t align = 1; align <= ALLOY_MAX_ALIGN; align *= 2)
         REJECTED(alloy_alloc(a, 0, align) == NULL, NONE);
@@ -726,7 +726,7 @@ void conformance_edge_zero_and_null(const fixture_kind *kind)
     in->expect.bytes_in_use -= 300;
     CHECK(counters_match(in));
     /* resize to 0 is invalid and leaves the block */
-    before = metrics_of(a);
+    before = shared_of(a);
     REJECTED(!alloy_resize(a, b->p, b->size, b->align, 0), INVALID);
     /* the smallest block: 1 byte, resized up and down, in place or refused */
     CHECK(d_alloc(&d, c, 1, 1, &ok) && ok);
@@ -742,9 +742,9 @@ void conformance_edge_zero_and_null(const fixture_kind *kind)
 /* After a malloc-layer call that must fail: nothing allocated or freed, no request
  * counted as invalid, every block intact, the instance sound. Whether failed_allocs
  * moves is not documented for the malloc layer: it may move by one at most. */
-static bool malloc_rejected(driver *d, alloy_metrics before, const live_block *blocks, size_t n)
+static bool malloc_rejected(driver *d, alloy_shared_stats before, const live_block *blocks, size_t n)
 {
-    alloy_metrics now = metrics_of(d->inst[0].a);
+    alloy_shared_stats now = shared_of(d->inst[0].a);
     EXPECT(now.allocs == before.allocs && now.frees == before.frees && now.reallocs == before.reallocs);
     EXPECT(now.bytes_in_use == before.bytes_in_use);
     EXPECT(now.invalid_requests == before.invalid_requests);
@@ -771,12 +771,12 @@ void conformance_malloc_edges(const fixture_kind *kind)
         CHECK(keep[i].p != NULL && aligned(keep[i].p, keep[i].align));
         block_fill(&keep[i]);
     }
-    alloy_metrics before = metrics_of(a);
+    alloy_shared_stats before = shared_of(a);
 #define MALLOC_REJECTED(call)                                   \
     do {                                                        \
         CHECK((call) == NULL);                                  \
         CHECK(malloc_rejected(&d, before, keep, 3));            \
-        before = metrics_of(a);                                 \
+        before = shared_of(a);                                 \
     } while (0)
 
     /* sizes within two pages (and more) of SIZE_MAX, with the header added */
@@ -847,21 +847,21 @@ void conformance_malloc_edges(const fixture_kind *kind)
         CHECK(clean[i] == 0);
     alloy_malloc_free(a, clean);
     /* realloc to 0 frees; free of NULL does nothing */
-    before = metrics_of(a);
+    before = shared_of(a);
     void *gone = alloy_malloc(a, 40);
     CHECK(gone != NULL);
     CHECK(alloy_malloc_realloc(a, gone, 0) == NULL);
-    CHECK(metrics_of(a).bytes_in_use == before.bytes_in_use);
-    CHECK(metrics_of(a).frees == before.frees + 1);
+    CHECK(shared_of(a).bytes_in_use == before.bytes_in_use);
+    CHECK(shared_of(a).frees == before.frees + 1);
     alloy_malloc_free(a, NULL);
-    CHECK(metrics_of(a).frees == before.frees + 1);
+    CHECK(shared_of(a).frees == before.frees + 1);
 
     for (size_t i = 0; i < 3; i++) {
         CHECK(block_intact(&keep[i], keep[i].size));
         alloy_malloc_free(a, keep[i].p);
     }
-    CHECK(metrics_of(a).bytes_in_use == 0);
-    CHECK(metrics_of(a).invalid_requests == 0);
+    CHECK(shared_of(a).bytes_in_use == 0);
+    CHECK(shared_of(a).invalid_requests == 0);
     CHECK(alloy_check(a));
     fixture_close(&d.f);
 }
@@ -879,7 +879,7 @@ void conformance_malloc_oom(const fixture_kind *kind)
         for (int attempt = 0; attempt < 3000 && n < SLOTS; attempt++) {
             size_t size = mixed_size(&d.r);
             size_t align = rng_next(&d.r) % 4 ? 16 : mixed_align(&d.r);
-            uint64_t failed = metrics_of(a).failed_allocs;
+            uint64_t failed = shared_of(a).failed_allocs;
             void *p = align == 16 ? alloy_malloc(a, size) : alloy_malloc_aligned(a, align, size);
             if (p) {
                 CHECK(aligned(p, align) && alloy_malloc_usable_size(p) == size);
@@ -888,7 +888,7 @@ void conformance_malloc_oom(const fixture_kind *kind)
                 continue;
             }
             nulls++;
-            CHECK(metrics_of(a).failed_allocs == failed + 1); /* it reached the instance */
+            CHECK(shared_of(a).failed_allocs == failed + 1); /* it reached the instance */
             CHECK(alloy_check(a));
             CHECK(every_block_intact(&d));
             if (n) { /* grow a block: NULL leaves it, or it moves with its contents */
@@ -932,7 +932,7 @@ void conformance_malloc_oom(const fixture_kind *kind)
         alloy_malloc_free(a, d.b[i].p);
         d.b[i].p = NULL;
     }
-    CHECK(metrics_of(a).bytes_in_use == 0);
+    CHECK(shared_of(a).bytes_in_use == 0);
     CHECK(alloy_check(a));
     fixture_close(&d.f);
 }

@@ -150,8 +150,8 @@ int main(void)
 
     /* and it was alloy all along */
     alloy_allocator *a = alloy_malloc_instance();
-    alloy_statistics s;
-    alloy_stats(a, &s);
+    alloy_stats s;
+    alloy_stats_get(a, &s);
     expect(strcmp(s.strategy, STRATEGY) == 0 && s.shared.allocs > 256 && s.shared.reallocs >= 99999,
            "alloy served every allocation");
     expect(alloy_check(a), "the instance checks out");

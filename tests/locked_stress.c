@@ -29,7 +29,7 @@ typedef struct shared {
     alloy_locked locked;
     alloy_allocator *handle;
     const stress_config *config;
-    alloy_metrics expect; /* THROUGH_ENTER: the shadow count, changed under the mutex */
+    alloy_shared_stats expect; /* THROUGH_ENTER: the shadow count, changed under the mutex */
 } shared;
 
 typedef struct worker {
@@ -85,8 +85,8 @@ static size_t random_align(test_rng *r)
 static bool matches_shadow(worker *w, alloy_allocator *inner)
 {
     if (!shadow_matches(inner, &w->s->expect)) {
-        alloy_statistics st;
-        alloy_stats(inner, &st);
+        alloy_stats st;
+        alloy_stats_get(inner, &st);
         return fail(w, "statistics differ from the shadow count: bytes_in_use %llu, expected %llu",
                     (unsigned long long)st.shared.bytes_in_use,
                     (unsigned long long)w->s->expect.bytes_in_use);
@@ -114,8 +114,8 @@ static bool one_operation(worker *w, live_block *b, uint64_t op)
     alloy_allocator *a = enter ? alloy_locked_enter(&s->locked) : s->handle;
     if (!a)
         return fail(w, "alloy_locked_enter failed");
-    alloy_metrics unshared = {0}; /* through the handle there is no common shadow count */
-    alloy_metrics *expect = enter ? &s->expect : &unshared;
+    alloy_shared_stats unshared = {0}; /* through the handle there is no common shadow count */
+    alloy_shared_stats *expect = enter ? &s->expect : &unshared;
     live_block was = *b;
     bool ok = true;
     if (!b->p) {
@@ -227,8 +227,8 @@ static bool final_checks(shared *s, worker *workers, unsigned n, char *why, size
     free(all);
     if (!disjoint)
         return report(why, why_size, "blocks of different threads overlap");
-    alloy_statistics st;
-    alloy_stats(s->handle, &st);
+    alloy_stats st;
+    alloy_stats_get(s->handle, &st);
     if (strcmp(st.strategy, s->config->strategy) != 0)
         return report(why, why_size, "the statistics name %s, not %s", st.strategy, s->config->strategy);
     if (st.shared.bytes_in_use != in_use || st.shared.allocs - st.shared.frees != live)
@@ -251,7 +251,7 @@ static bool final_checks(shared *s, worker *workers, unsigned n, char *why, size
         }
     if (enter)
         alloy_locked_leave(&s->locked);
-    alloy_stats(s->handle, &st);
+    alloy_stats_get(s->handle, &st);
     if (st.shared.bytes_in_use != 0 || !alloy_check(s->handle))
         return report(why, why_size, "after freeing everything: %llu bytes in use, check %s",
                       (unsigned long long)st.shared.bytes_in_use, alloy_check(s->handle) ? "ok" : "failed");

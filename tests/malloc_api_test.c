@@ -60,8 +60,8 @@ ParameterizedTest(int *strategy, malloc_api, family)
         cr_assert(block_intact(&blocks[i], blocks[i].size));
         alloy_malloc_free(b.a, blocks[i].p);
     }
-    alloy_statistics s;
-    alloy_stats(b.a, &s);
+    alloy_stats s;
+    alloy_stats_get(b.a, &s);
     cr_assert_eq(s.shared.bytes_in_use, 0, "every unsized free gave back exactly its block");
     cr_assert(alloy_check(b.a));
 }
@@ -107,8 +107,8 @@ ParameterizedTest(int *strategy, malloc_api, edges)
     void *fresh = alloy_malloc_realloc(b.a, NULL, 40);
     cr_assert(fresh);
     alloy_malloc_free(b.a, fresh);
-    alloy_statistics s;
-    alloy_stats(b.a, &s);
+    alloy_stats s;
+    alloy_stats_get(b.a, &s);
     cr_assert_eq(s.shared.bytes_in_use, 0);
     cr_assert(alloy_check(b.a));
 }

@@ -43,7 +43,7 @@ static size_t random_align(test_rng *r)
 
 typedef struct model {
     live_block slots[SLOTS];
-    alloy_metrics expect;
+    alloy_shared_stats expect;
 } model;
 
 static bool whole_model_holds(const alloy_allocator *a, const model *m)

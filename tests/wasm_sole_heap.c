@@ -38,16 +38,16 @@ int main(void)
     char *p = alloy_alloc(a, 100, 16);
     expect((uintptr_t)p == base, "the first block sits at __heap_base");
 
-    alloy_statistics s;
-    alloy_stats(a, &s);
+    alloy_stats s;
+    alloy_stats_get(a, &s);
     expect(s.shared.heap_bytes == memory_end - base, "no page was grown for it");
 
     /* fill what is left of the initial space, then grow past it contiguously */
     size_t rest = (size_t)(memory_end - base) - 112;
     char *q = alloy_alloc(a, rest, 16);
     char *r = alloy_alloc(a, 1000, 16);
-    alloy_stats(a, &s);
-    expect(q == p + 112 && (uintptr_t)r == memory_end && s.bumpfree.bump_areas == 1,
+    alloy_stats_get(a, &s);
+    expect(q == p + 112 && (uintptr_t)r == memory_end && alloy_stats_find(&s, "bump_areas")->value == 1,
            "growth continues the same bump area");
     memset(q, 1, rest);
     memset(r, 2, 1000);

@@ -96,8 +96,8 @@ static void begin_frame(subsystem *s)
 /* The instance's figures must be the program's own, to the byte. */
 static void end_frame(const subsystem *s, int frame)
 {
-    alloy_statistics st;
-    alloy_stats(s->allocator, &st);
+    alloy_stats st;
+    alloy_stats_get(s->allocator, &st);
     EXPECT(st.shared.bytes_in_use == s->live);
     EXPECT(st.shared.trip_high_water == s->trip_peak);
     EXPECT(st.shared.high_water == s->peak);
@@ -291,14 +291,14 @@ static void step_assets(world *w, int frame)
 }
 
 /* The figures of every instance but `busy` stay what they were while `busy` works. */
-static void expect_untouched(const world *w, const subsystem *busy, const alloy_statistics before[3], int frame)
+static void expect_untouched(const world *w, const subsystem *busy, const alloy_stats before[3], int frame)
 {
     const subsystem *all[3] = {&w->physics, &w->assets, &w->scratch};
     for (size_t k = 0; k < 3; k++) {
         if (all[k] == busy)
             continue;
-        alloy_statistics now;
-        alloy_stats(all[k]->allocator, &now);
+        alloy_stats now;
+        alloy_stats_get(all[k]->allocator, &now);
         EXPECT(now.shared.allocs == before[k].shared.allocs && now.shared.frees == before[k].shared.frees &&
                now.shared.reallocs == before[k].shared.reallocs &&
                now.shared.bytes_in_use == before[k].shared.bytes_in_use &&
@@ -306,11 +306,11 @@ static void expect_untouched(const world *w, const subsystem *busy, const alloy_
     }
 }
 
-static void snapshot(const world *w, alloy_statistics out[3])
+static void snapshot(const world *w, alloy_stats out[3])
 {
-    alloy_stats(w->physics.allocator, &out[0]);
-    alloy_stats(w->assets.allocator, &out[1]);
-    alloy_stats(w->scratch.allocator, &out[2]);
+    alloy_stats_get(w->physics.allocator, &out[0]);
+    alloy_stats_get(w->assets.allocator, &out[1]);
+    alloy_stats_get(w->scratch.allocator, &out[2]);
 }
 
 int main(void)
@@ -342,7 +342,7 @@ int main(void)
     for (frame = 1; frame <= FRAMES; frame++) {
         for (size_t k = 0; k < 3; k++)
             begin_frame(all[k]);
-        alloy_statistics before[3];
+        alloy_stats before[3];
         snapshot(&w, before);
         step_physics(&w, frame);
         expect_untouched(&w, &w.physics, before, frame);
@@ -357,9 +357,9 @@ int main(void)
 
         /* scratch ends every frame empty and whole again: the next frame reuses the
          * same bytes from the start, and its heap never grows */
-        alloy_statistics s;
-        alloy_stats(w.scratch.allocator, &s);
-        EXPECT(s.shared.bytes_in_use == 0 && s.bumpfree.bump_bytes == s.shared.heap_bytes);
+        alloy_stats s;
+        alloy_stats_get(w.scratch.allocator, &s);
+        EXPECT(s.shared.bytes_in_use == 0 && alloy_stats_find(&s, "bump_bytes")->value == s.shared.heap_bytes);
         if (frame == 1)
             scratch_heap_bytes = s.shared.heap_bytes;
         EXPECT(s.shared.heap_bytes == scratch_heap_bytes);
@@ -375,8 +375,8 @@ int main(void)
         if (w.cache[i].data)
             give_back(&w.assets, w.cache[i].data, w.cache[i].bytes, 64);
     for (size_t k = 0; k < 3; k++) {
-        alloy_statistics s;
-        alloy_stats(all[k]->allocator, &s);
+        alloy_stats s;
+        alloy_stats_get(all[k]->allocator, &s);
         EXPECT(s.shared.bytes_in_use == 0 && all[k]->live == 0 && alloy_check(all[k]->allocator));
     }
 #if ALLOY_DEFAULT_HEAP_MMAP

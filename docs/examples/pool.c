@@ -156,11 +156,11 @@ static bool pool_resize(alloy_allocator *a, void *ptr, size_t size, size_t align
 
 /* The front end has filled in the shared figures; the pool adds the fallback's
  * strategy figures, and its heap bytes: the pool's memory is the fallback's. */
-static void pool_stats(const alloy_allocator *a, alloy_statistics *out)
+static void pool_stats(const alloy_allocator *a, alloy_stats *out)
 {
     const pool *p = const_pool_of(a);
     p->fallback->strategy->stats(p->fallback, out);
-    out->shared.heap_bytes += p->fallback->metrics.heap_bytes;
+    out->shared.heap_bytes += p->fallback->stats.heap_bytes;
 }
 
 /* Whether ptr is the start of a block already cut from one of the pool's slabs. */

@@ -57,9 +57,9 @@ typedef struct pool {
  * pooled: a block never changes sides in place, so alloy_realloc moves it. */
 alloy_allocator *pool_init(pool *p, size_t block_size, alloy_allocator *fallback);
 
-/* The pool's own figures, which alloy_statistics has no place for. (alloy_stats on
- * the pool's handle reports the shared figures of all its blocks, and the
- * fallback's strategy figures and heap bytes, slabs included.) */
+/* The pool's own figures. (alloy_stats_get on the pool's handle reports the shared
+ * figures of all its blocks, and the fallback's strategy figures and heap bytes,
+ * slabs included.) */
 typedef struct pool_usage {
     size_t block_size;   /* after rounding */
     size_t slabs;        /* slabs taken from the fallback */

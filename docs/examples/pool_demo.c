@@ -93,8 +93,8 @@ int main(void)
     if (!nodes_sound(all, NODES, sorted) || !alloy_check(nodes))
         return fail("nodes damaged after reuse, or the pool is inconsistent");
 
-    alloy_statistics s;
-    alloy_stats(nodes, &s);
+    alloy_stats s;
+    alloy_stats_get(nodes, &s);
     printf("%u nodes of %zu bytes in blocks of %zu: %zu slabs of %zu bytes, %zu blocks never used\n",
            (unsigned)NODES, sizeof(node), after.block_size, after.slabs, after.slab_bytes, after.fresh_blocks);
     printf("%s: %llu bytes in use (nodes and arrays), high water %llu, %llu allocations, heap %llu bytes\n",
@@ -105,7 +105,7 @@ int main(void)
         alloy_free(nodes, all[i], sizeof(node), _Alignof(node));
     alloy_free(nodes, all, NODES * sizeof *all, _Alignof(node *));
     alloy_free(nodes, sorted, NODES * sizeof *sorted, _Alignof(node *));
-    alloy_stats(nodes, &s);
+    alloy_stats_get(nodes, &s);
     pool_get_usage(&pool_storage, &after);
     if (s.shared.bytes_in_use != 0 || after.live_blocks != 0 || !alloy_check(nodes))
         return fail("blocks left over");

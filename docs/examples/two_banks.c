@@ -327,8 +327,8 @@ static void strategies_on_banks(const layout *board, ledger *l, bool use_region,
     EXPECT(in_fast_bank > 0 && in_slow_bank > 0);
     uint64_t heap_bytes = 0;
     for (size_t k = 0; k < n; k++) {
-        alloy_statistics s;
-        alloy_stats(owners[k], &s);
+        alloy_stats s;
+        alloy_stats_get(owners[k], &s);
         EXPECT(s.shared.failed_allocs >= 2 && alloy_check(owners[k]));
         EXPECT(alloy_alloc(owners[k], 16, 16) == NULL); /* still out, and still answering */
         heap_bytes += s.shared.heap_bytes;
@@ -362,8 +362,8 @@ static void strategies_on_banks(const layout *board, ledger *l, bool use_region,
         alloy_free(l->blocks[b].owner, l->blocks[b].p, l->blocks[b].size, l->blocks[b].align);
     l->count = 0;
     for (size_t k = 0; k < n; k++) {
-        alloy_statistics s;
-        alloy_stats(owners[k], &s);
+        alloy_stats s;
+        alloy_stats_get(owners[k], &s);
         EXPECT(s.shared.bytes_in_use == 0 && alloy_check(owners[k]));
         unsigned char *p = alloy_alloc(owners[k], 1000, 16);
         EXPECT(p != NULL && (in_fast(board, p, 1000) || in_slow(board, p, 1000)));

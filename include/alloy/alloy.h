@@ -45,8 +45,14 @@ typedef struct alloy_strategy {
     bool (*resize)(alloy_allocator *self, void *ptr, size_t size, size_t align, size_t new_size);
     /** Give the block back. */
     void (*free)(alloy_allocator *self, void *ptr, size_t size, size_t align);
-    /** Fill in the strategy's own part of *out. */
-    void (*stats)(const alloy_allocator *self, alloy_statistics *out);
+    /** The names of the strategy's own figures (its header lists them), in an array
+     * that NULL ends; NULL for none. alloy_stats_get enters them into the report with
+     * the value 0, in this order, before it calls stats: figure i is out->figures[i]. */
+    const char *const *figures;
+    /** Set the values of the strategy's figures in *out, whose shared figures the
+     * front end has filled in. A strategy may add figures beyond `figures` with
+     * alloy_stats_add. */
+    void (*stats)(const alloy_allocator *self, alloy_stats *out);
     /** Verify every internal invariant; false when one is broken. */
     bool (*check)(const alloy_allocator *self);
     /** NULL for strategies. A wrapper that is itself a front end over another instance
@@ -62,7 +68,7 @@ typedef struct alloy_strategy {
 /** The handle: the first member of every strategy instance. */
 struct alloy_allocator {
     const alloy_strategy *strategy; /**< the instance's table of functions */
-    alloy_metrics metrics; /**< kept by the front end; strategies add heap_bytes */
+    alloy_shared_stats stats; /**< kept by the front end; strategies add heap_bytes */
 };
 
 /** Allocate `size` bytes aligned to `align` (a power of two from 1 to 65536).
@@ -96,8 +102,9 @@ bool alloy_resize(alloy_allocator *a, void *ptr, size_t size, size_t align, size
  * 0 included: nothing is freed). A NULL a returns NULL. */
 void *alloy_realloc(alloy_allocator *a, void *ptr, size_t size, size_t align, size_t new_size);
 
-/** Fill *out with the instance's statistics. Either NULL: nothing happens. */
-void alloy_stats(const alloy_allocator *a, alloy_statistics *out);
+/** Fill *out with the instance's statistics (alloy/stats.h): its strategy's name, the
+ * shared figures and the strategy's own. Either NULL: nothing happens. */
+void alloy_stats_get(const alloy_allocator *a, alloy_stats *out);
 
 /** Start a new trip: trip high waters become the current bytes in use (and, with the
  * audit table, the current block counts), so afterwards they report the peak since

@@ -1,6 +1,14 @@
 /** @file
  * alloy/bumpfree.h - the bump + unordered free list strategy: the smallest useful
- * allocator. How it works, and what it costs, is told in strategies/bumpfree.c. */
+ * allocator. How it works, and what it costs, is told in strategies/bumpfree.c.
+ *
+ * Its figures in alloy_stats (alloy_stats_get):
+ * - free_blocks: blocks on the free list
+ * - free_bytes: bytes on the free list
+ * - bump_bytes: bytes left between the bump pointer and the area's end
+ * - bump_areas: bump areas started (1 + growths that were not contiguous)
+ * - live_bytes: bytes held by live blocks, each rounded up to 16
+ */
 #ifndef ALLOY_BUMPFREE_H
 #define ALLOY_BUMPFREE_H
 

@@ -7,10 +7,23 @@
  * and freed blocks are filled with the byte patterns below.
  *
  * The wrapper is itself an alloy_allocator: programs call alloy_alloc, alloy_free,
- * alloy_resize, alloy_realloc, alloy_stats and alloy_check on it. Bad arguments
+ * alloy_resize, alloy_realloc, alloy_stats_get and alloy_check on it. Bad arguments
  * (NULL, size 0, bad alignment, impossible sizes) get the front end's answers, as
  * for any strategy (alloy/alloy.h): counted as invalid requests, never reported.
  * How it works, and what it costs, is told in strategies/checked.c.
+ *
+ * Its statistics (alloy_stats_get): the shared figures are those of the calls made on
+ * the wrapper, but for heap_bytes, the inner instance's; inner_strategy names the
+ * inner instance's strategy. Its own figures come first:
+ * - live_blocks: blocks in the live-block table
+ * - guard_bytes: bytes around live blocks: guards and alignment
+ * - table_bytes: bytes of the live-block table
+ * - table_slots: its slots (a power of two, or 0)
+ * - reports: reports made by free and resize (check changes nothing, and counts none)
+ * - inner_bytes_in_use: the inner instance's bytes in use: blocks, guards, table (and
+ *   any blocks taken from it directly)
+ *
+ * and the inner instance's own figures follow them.
  */
 #ifndef ALLOY_CHECKED_H
 #define ALLOY_CHECKED_H

@@ -1,7 +1,20 @@
 /** @file
  * alloy/region.h - the region/page-link strategy (alloc_cat's design): small blocks
  * from regions of at most 2 MiB, large ones as runs of whole 64 KiB pages. How it
- * works, and what it costs, is told in strategies/region.c. */
+ * works, and what it costs, is told in strategies/region.c.
+ *
+ * Its figures in alloy_stats (alloy_stats_get), as alloc_cat's AllocatorStats: words
+ * are 4 bytes, and region figures are summed over all regions.
+ * - regions: regions (bump areas of at most 2 MiB)
+ * - total_words: their size, headers included
+ * - allocated_words: held by live small blocks
+ * - unused_words: above the bump pointer of the current region
+ * - fragment_words: free, below the bump pointers
+ * - fragments: free blocks below the bump pointers
+ * - total_large_pages: 64 KiB pages in runs for large blocks
+ * - unused_large_pages: pages of free runs
+ * - allocated_large_pages_words: words in use in runs that are in use
+ */
 #ifndef ALLOY_REGION_H
 #define ALLOY_REGION_H
 

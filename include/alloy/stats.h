@@ -1,10 +1,12 @@
 /** @file
  * alloy/stats.h - the statistics every allocator instance keeps.
  *
- * The shared figures (alloy_metrics) are kept by the front end (alloy.c) for every
- * strategy alike; each strategy adds its own figures beside them in alloy_statistics.
- * Byte counts are the sizes callers asked for, not what strategies rounded them to.
- * Every counter is 64-bit, also on wasm32 where size_t is 32-bit.
+ * alloy_stats_get() (alloy/alloy.h) fills an alloy_stats report: the shared figures
+ * (alloy_shared_stats), which the front end (strategies/frontend.c) keeps for every
+ * strategy alike, then named figures that the instance's strategy adds, which each
+ * strategy's header lists. Byte counts are the sizes callers asked for, not what
+ * strategies rounded them to. Every counter is 64-bit, also on wasm32 where size_t is
+ * 32-bit.
  */
 #ifndef ALLOY_STATS_H
 #define ALLOY_STATS_H
@@ -16,7 +18,7 @@
 #include "alloy/config.h"
 
 /** ALLOY_STATS 1 (meson option stats, the default): the front end keeps the shared
- * statistics below. 0: it does not, which saves code and time; alloy_stats() then
+ * statistics below. 0: it does not, which saves code and time; alloy_stats_get() then
  * reports them as zeros, except heap_bytes, and the strategies' own figures remain.
  * A translation unit may define it before including alloy headers to override. */
 #ifndef ALLOY_STATS
@@ -38,7 +40,7 @@ typedef struct alloy_size_audit {
 
 /** The shared figures, kept by the front end for every instance alike (with
  * -Dstats=false only heap_bytes). */
-typedef struct alloy_metrics {
+typedef struct alloy_shared_stats {
     uint64_t bytes_in_use;     /**< sum of the sizes of live blocks */
     uint64_t high_water;       /**< most bytes_in_use ever */
     uint64_t trip_high_water;  /**< most bytes_in_use since the last reset_trip */
@@ -54,74 +56,63 @@ typedef struct alloy_metrics {
     /** With -Daudit_sizes=true: the per-size audit table. */
     alloy_size_audit audit[ALLOY_AUDIT_CLASSES];
 #endif
-} alloy_metrics;
+} alloy_shared_stats;
 
-/** Figures of the bump + unordered free list strategy. */
-typedef struct alloy_bumpfree_stats {
-    uint64_t free_blocks;    /**< blocks on the free list */
-    uint64_t free_bytes;     /**< bytes on the free list */
-    uint64_t bump_bytes;     /**< bytes left between the bump pointer and the area's end */
-    uint64_t bump_areas;     /**< bump areas started (1 + growths that were not contiguous) */
-    uint64_t live_bytes;     /**< bytes held by live blocks after rounding */
-} alloy_bumpfree_stats;
+/** One figure of a strategy's own: a name, which the strategy's header documents,
+ * and its value. */
+typedef struct alloy_stat {
+    uint64_t value;   /**< its value */
+    const char *name; /**< the figure's name ("regions", "free_blocks", ...): a string
+                           constant of the strategy's, valid for the program's life */
+} alloy_stat;
 
-/** Figures of the region/page-link strategy, as alloc_cat's AllocatorStats. Words are
- * 4 bytes. Region figures are summed over all regions. */
-typedef struct alloy_region_stats {
-    uint64_t regions;                     /**< regions (bump areas of at most 2 MiB) */
-    uint64_t total_words;                 /**< their size, headers included */
-    uint64_t allocated_words;             /**< held by live small blocks */
-    uint64_t unused_words;                /**< above the bump pointer of the current region */
-    uint64_t fragment_words;              /**< free, below the bump pointers */
-    uint64_t fragments;                   /**< free blocks below the bump pointers */
-    uint64_t total_large_pages;           /**< 64 KiB pages in runs for large blocks */
-    uint64_t unused_large_pages;          /**< pages of free runs */
-    uint64_t allocated_large_pages_words; /**< words in use in runs that are in use */
-} alloy_region_stats;
+/** The most named figures one report holds. The largest report of alloy's own is the
+ * checked wrapper's over region (6 figures of its own and region's 9); the rest is
+ * room for strategies from outside, and for a wrapper over a wrapper. */
+#define ALLOY_STATS_FIGURES 24
 
-/** Figures of the checked wrapper (alloy/checked.h). Its instance's statistics also
- * carry the wrapped instance's own strategy figures (bumpfree or region) and its
- * heap_bytes; the shared figures are those of the calls made on the wrapper. */
-typedef struct alloy_checked_stats {
-    const char *inner_strategy;  /**< the wrapped instance's strategy */
-    uint64_t live_blocks;        /**< blocks in the live-block table */
-    uint64_t guard_bytes;        /**< bytes around live blocks: guards and alignment */
-    uint64_t table_bytes;        /**< bytes of the live-block table */
-    uint64_t table_slots;        /**< its slots (a power of two, or 0) */
-    uint64_t reports;            /**< reports made by free and resize (check changes
-                                      nothing, and counts none) */
-    uint64_t inner_bytes_in_use; /**< the wrapped instance's bytes in use: blocks, guards,
-                                      table (and any blocks taken from it directly) */
-} alloy_checked_stats;
+/** What alloy_stats_get() reports: the strategy's name, the shared figures, and the
+ * named figures of the instance's strategy, in the order the strategy adds them. */
+typedef struct alloy_stats {
+    const char *strategy;       /**< the strategy's name ("bumpfree", ...) */
+    /** A wrapper that reports an instance it wraps (alloy/checked.h): that instance's
+     * strategy name, whose figures follow the wrapper's own. NULL otherwise. */
+    const char *inner_strategy;
+    /* (figures come before count and shared, and a figure's value before its name:
+     * a strategy's stats sets the values, and small offsets from the report make
+     * smaller wasm code) */
+    alloy_stat figures[ALLOY_STATS_FIGURES]; /**< the strategy's own figures */
+    size_t count;               /**< figures[0 .. count) are filled in */
+    alloy_shared_stats shared;  /**< the shared figures */
+} alloy_stats;
 
-/** What alloy_stats() reports: the shared figures, then the figures of the
- * instance's strategy (the others are zero). */
-typedef struct alloy_statistics {
-    const char *strategy;          /**< the strategy's name ("bumpfree", ...) */
-    alloy_metrics shared;          /**< the shared figures */
-    alloy_bumpfree_stats bumpfree; /**< a bumpfree instance's own figures */
-    alloy_region_stats region;     /**< a region instance's own figures */
-    alloy_checked_stats checked;   /**< a checked wrapper's own figures */
-} alloy_statistics;
+/** For a strategy's stats operation: append the figure (name, value) to *out. A full
+ * report (ALLOY_STATS_FIGURES figures) ignores it. `name` must outlive the report: a
+ * string constant. None of the arguments may be NULL. */
+void alloy_stats_add(alloy_stats *out, const char *name, uint64_t value);
 
-/** @name Keeping the metrics
- * The metrics operations below are what the front end and the strategies use;
- * programs read metrics through alloy_stats() and reset them with alloy_reset_trip().
+/** The first figure of *s named `name`, or NULL when *s has none of that name (the
+ * instance's strategy does not keep it), or when s or name is NULL. */
+const alloy_stat *alloy_stats_find(const alloy_stats *s, const char *name);
+
+/** @name Keeping the shared figures
+ * The operations below are what the front end and the strategies use; programs
+ * read the figures through alloy_stats_get() and reset them with alloy_reset_trip().
  * None of them accepts NULL.
  * @{ */
 
 /** A block of `size` bytes was handed out. */
-void alloy_metrics_allocated(alloy_metrics *m, size_t size);
+void alloy_stats_allocated(alloy_shared_stats *s, size_t size);
 /** A block of `size` bytes was given back. */
-void alloy_metrics_freed(alloy_metrics *m, size_t size);
+void alloy_stats_freed(alloy_shared_stats *s, size_t size);
 /** A live block changed size from old_size to new_size (in place or moved). */
-void alloy_metrics_resized(alloy_metrics *m, size_t old_size, size_t new_size);
+void alloy_stats_resized(alloy_shared_stats *s, size_t old_size, size_t new_size);
 /** A request of `size` bytes could not be served for lack of memory. */
-void alloy_metrics_failed(alloy_metrics *m, size_t size);
+void alloy_stats_failed(alloy_shared_stats *s, size_t size);
 /** Start a new trip: trip high waters become the current figures. */
-void alloy_metrics_reset_trip(alloy_metrics *m);
+void alloy_stats_reset_trip(alloy_shared_stats *s);
 /** The invariants that hold between the figures (high waters above current values, ...). */
-bool alloy_metrics_consistent(const alloy_metrics *m);
+bool alloy_stats_consistent(const alloy_shared_stats *s);
 /** @} */
 
 #endif

@@ -43,15 +43,15 @@ int main(void)
         }
         memset(blocks[i], (int)(i + 1), i + 1);
     }
-    alloy_statistics held;
-    alloy_stats(a, &held);
+    alloy_stats held;
+    alloy_stats_get(a, &held);
     size_t intact = 0;
     for (size_t i = 0; i < BLOCKS; i++) {
         intact += (size_t)blocks[i][0] == i + 1 && (size_t)blocks[i][i] == i + 1;
         alloy_free(a, blocks[i], i + 1, 1);
     }
-    alloy_statistics after;
-    alloy_stats(a, &after);
+    alloy_stats after;
+    alloy_stats_get(a, &after);
 
     printf("%s: %zu blocks intact, %llu allocs, %llu bytes in use, %llu after free, check %s\n", alloy_name(a),
            intact, (unsigned long long)held.shared.allocs, (unsigned long long)held.shared.bytes_in_use,

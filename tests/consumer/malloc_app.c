@@ -12,15 +12,15 @@ static char *volatile kept; /* so that the compiler keeps the malloc */
 int main(void)
 {
     alloy_allocator *a = alloy_malloc_instance();
-    alloy_statistics before, during, after;
-    alloy_stats(a, &before);
+    alloy_stats before, during, after;
+    alloy_stats_get(a, &before);
     kept = malloc(1000);
     if (!kept)
         return 1;
     memset(kept, 'x', 1000);
-    alloy_stats(a, &during);
+    alloy_stats_get(a, &during);
     free(kept);
-    alloy_stats(a, &after);
+    alloy_stats_get(a, &after);
     printf("malloc by %s: %llu bytes held for 1000, %llu after free\n", alloy_name(a),
            (unsigned long long)(during.shared.bytes_in_use - before.shared.bytes_in_use),
            (unsigned long long)(after.shared.bytes_in_use - before.shared.bytes_in_use));

@@ -70,7 +70,7 @@ typedef struct state {
     instance_state instance;
     alloy_allocator *a;
     live_block slots[SLOTS];
-    alloy_metrics expect;
+    alloy_shared_stats expect;
     uint32_t serial;
     size_t op;
 } state;
@@ -171,7 +171,7 @@ static void retag(state *s, live_block *b)
 
 static void do_alloc(state *s, live_block *b, size_t size, size_t align)
 {
-    alloy_metrics *e = &s->expect;
+    alloy_shared_stats *e = &s->expect;
     void *p = alloy_alloc(s->a, size, align);
     if (!align_ok(align)) {
         if (p)
@@ -209,7 +209,7 @@ static void do_resize(state *s, live_block *b, size_t size)
 {
     if (!b->p)
         return;
-    alloy_metrics *e = &s->expect;
+    alloy_shared_stats *e = &s->expect;
     live_block was = *b;
     bool done = alloy_resize(s->a, b->p, b->size, b->align, size);
     if (size == 0 || size > ALLOY_MAX_SIZE) {
@@ -249,7 +249,7 @@ static void do_realloc(state *s, live_block *b, size_t size, size_t align)
         b->p = NULL;
         return;
     }
-    alloy_metrics *e = &s->expect;
+    alloy_shared_stats *e = &s->expect;
     void *p = alloy_realloc(s->a, b->p, b->size, b->align, size);
     if (!p) { /* even a shrink may have to move (region: large to small) and fail */
         e->failed_allocs++;
@@ -285,9 +285,9 @@ static void check_all(state *s)
     if (!blocks_disjoint(s->slots, SLOTS))
         broken(s, "two live blocks overlap");
 
-    alloy_statistics st;
-    alloy_stats(s->a, &st);
-    const alloy_metrics *m = &st.shared, *e = &s->expect;
+    alloy_stats st;
+    alloy_stats_get(s->a, &st);
+    const alloy_shared_stats *m = &st.shared, *e = &s->expect;
 #define SAME(field)                                                                             \
     if (m->field != e->field)                                                                   \
     broken(s, "statistics: " #field " is %llu, the shadow count %llu", (unsigned long long)m->field, \
@@ -306,9 +306,10 @@ static void check_all(state *s)
         broken(s, "statistics: %llu heap bytes from a %zu-byte array", (unsigned long long)m->heap_bytes,
                (size_t)ARRAY_BYTES);
 #if defined(FUZZ_STRATEGY_BUMPFREE)
-    if (st.bumpfree.live_bytes != rounded)
+    const alloy_stat *live = alloy_stats_find(&st, "live_bytes");
+    if (!live || live->value != rounded)
         broken(s, "statistics: bumpfree live_bytes %llu, the rounded shadow %llu",
-               (unsigned long long)st.bumpfree.live_bytes, (unsigned long long)rounded);
+               live ? (unsigned long long)live->value : 0ull, (unsigned long long)rounded);
 #else
     (void)rounded;
 #endif

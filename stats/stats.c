@@ -1,5 +1,8 @@
-/* The shared statistics: bytes in use, high water, the trip meter and the counters.
- * See alloy/stats.h. Each update is a handful of additions and compares. */
+/* The statistics: the shared figures (bytes in use, high water, the trip meter and
+ * the counters), each update a handful of additions and compares, and the report's
+ * named figures. See alloy/stats.h. */
+#include <string.h>
+
 #include "alloy/stats.h"
 
 #if ALLOY_AUDIT_SIZES
@@ -12,7 +15,7 @@ static size_t audit_class(size_t size)
     return k;
 }
 
-static void audit_add(alloy_metrics *m, size_t size)
+static void audit_add(alloy_shared_stats *m, size_t size)
 {
     alloy_size_audit *row = &m->audit[audit_class(size)];
     row->live++;
@@ -22,7 +25,7 @@ static void audit_add(alloy_metrics *m, size_t size)
         row->trip_high_water = row->live;
 }
 
-static void audit_remove(alloy_metrics *m, size_t size)
+static void audit_remove(alloy_shared_stats *m, size_t size)
 {
     m->audit[audit_class(size)].live--;
 }
@@ -31,7 +34,7 @@ static void audit_remove(alloy_metrics *m, size_t size)
 #define audit_remove(m, size) ((void)0)
 #endif
 
-static void note_peak(alloy_metrics *m)
+static void note_peak(alloy_shared_stats *m)
 {
     if (m->bytes_in_use > m->high_water)
         m->high_water = m->bytes_in_use;
@@ -39,13 +42,13 @@ static void note_peak(alloy_metrics *m)
         m->trip_high_water = m->bytes_in_use;
 }
 
-static void note_request(alloy_metrics *m, size_t size)
+static void note_request(alloy_shared_stats *m, size_t size)
 {
     if (size > m->largest_request)
         m->largest_request = size;
 }
 
-void alloy_metrics_allocated(alloy_metrics *m, size_t size)
+void alloy_stats_allocated(alloy_shared_stats *m, size_t size)
 {
     m->allocs++;
     m->bytes_in_use += size;
@@ -54,14 +57,14 @@ void alloy_metrics_allocated(alloy_metrics *m, size_t size)
     audit_add(m, size);
 }
 
-void alloy_metrics_freed(alloy_metrics *m, size_t size)
+void alloy_stats_freed(alloy_shared_stats *m, size_t size)
 {
     m->frees++;
     m->bytes_in_use -= size;
     audit_remove(m, size);
 }
 
-void alloy_metrics_resized(alloy_metrics *m, size_t old_size, size_t new_size)
+void alloy_stats_resized(alloy_shared_stats *m, size_t old_size, size_t new_size)
 {
     m->reallocs++;
     m->bytes_in_use = m->bytes_in_use - old_size + new_size;
@@ -71,13 +74,13 @@ void alloy_metrics_resized(alloy_metrics *m, size_t old_size, size_t new_size)
     audit_add(m, new_size);
 }
 
-void alloy_metrics_failed(alloy_metrics *m, size_t size)
+void alloy_stats_failed(alloy_shared_stats *m, size_t size)
 {
     m->failed_allocs++;
     note_request(m, size);
 }
 
-void alloy_metrics_reset_trip(alloy_metrics *m)
+void alloy_stats_reset_trip(alloy_shared_stats *m)
 {
     m->trip_high_water = m->bytes_in_use;
 #if ALLOY_AUDIT_SIZES
@@ -86,7 +89,7 @@ void alloy_metrics_reset_trip(alloy_metrics *m)
 #endif
 }
 
-bool alloy_metrics_consistent(const alloy_metrics *m)
+bool alloy_stats_consistent(const alloy_shared_stats *m)
 {
     bool ok = m->bytes_in_use <= m->trip_high_water && m->trip_high_water <= m->high_water &&
               m->bytes_in_use <= m->high_water && m->frees <= m->allocs;
@@ -100,4 +103,20 @@ bool alloy_metrics_consistent(const alloy_metrics *m)
     ok = ok && live == m->allocs - m->frees;
 #endif
     return ok;
+}
+
+void alloy_stats_add(alloy_stats *out, const char *name, uint64_t value)
+{
+    if (out->count < ALLOY_STATS_FIGURES)
+        out->figures[out->count++] = (alloy_stat){value, name};
+}
+
+const alloy_stat *alloy_stats_find(const alloy_stats *s, const char *name)
+{
+    if (!s || !name)
+        return NULL;
+    for (size_t i = 0; i < s->count && i < ALLOY_STATS_FIGURES; i++)
+        if (strcmp(s->figures[i].name, name) == 0)
+            return &s->figures[i];
+    return NULL;
 }
