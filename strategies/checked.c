@@ -56,9 +56,6 @@
 #include <string.h>
 
 #include "alloy/checked.h"
-/* Every block here lies inside a block of the inner instance, which its front end
- * announces to a memory checker: this wrapper's front end announces nothing. */
-#define FRONTEND_ANNOUNCES 0
 #include "frontend.h"
 
 #define GUARD ALLOY_CHECKED_GUARD_SIZE
@@ -151,7 +148,7 @@ static unsigned log2_of(size_t power_of_two)
 
 static void release_table(alloy_checked *c)
 {
-    alloy_free(c->inner, c->table, c->table_slots * sizeof(entry), _Alignof(entry));
+    frontend_serve_free(c->inner, c->table, c->table_slots * sizeof(entry), _Alignof(entry));
     c->table = NULL;
     c->table_slots = 0;
     c->table_shift = 0;
@@ -166,7 +163,7 @@ static bool make_room(alloy_checked *c)
     size_t slots = c->table_slots ? 2 * c->table_slots : MIN_SLOTS;
     if (slots > ALLOY_MAX_SIZE / sizeof(entry))
         return false;
-    entry *table = alloy_alloc(c->inner, slots * sizeof(entry), _Alignof(entry));
+    entry *table = frontend_serve_alloc(c->inner, slots * sizeof(entry), _Alignof(entry));
     if (!table)
         return false;
     memset(table, 0, slots * sizeof(entry));
@@ -179,7 +176,7 @@ static bool make_room(alloy_checked *c)
         if (old[i].ptr)
             place(c, old[i]);
     if (old)
-        alloy_free(c->inner, old, old_slots * sizeof(entry), _Alignof(entry));
+        frontend_serve_free(c->inner, old, old_slots * sizeof(entry), _Alignof(entry));
     return true;
 }
 
@@ -286,7 +283,12 @@ static size_t named_block(alloy_checked *c, const char *operation, void *ptr, si
     return c->table_slots;
 }
 
-/* --- the strategy ------------------------------------------------------------------ */
+/* --- the operations on sound requests ------------------------------------------------ */
+
+/* These run after the front end's checks, which the handle runs once per call (see
+ * the wrapper's table below). The inner instance gets only sound requests, through
+ * the front end's serving half: it counts them in its own figures, and tells a
+ * memory checker about its blocks, inside which the wrapper's lie. */
 
 static void *checked_alloc(alloy_allocator *a, size_t size, size_t align)
 {
@@ -296,7 +298,7 @@ static void *checked_alloc(alloy_allocator *a, size_t size, size_t align)
         return NULL;
     if (!make_room(c))
         return NULL;
-    unsigned char *outer = alloy_alloc(c->inner, outer_size(size, align), align);
+    unsigned char *outer = frontend_serve_alloc(c->inner, outer_size(size, align), align);
     if (!outer) {
         if (c->live_blocks == 0)
             release_table(c); /* made for this block: a first failure leaves nothing */
@@ -313,15 +315,12 @@ static void *checked_alloc(alloy_allocator *a, size_t size, size_t align)
     return ptr;
 }
 
-static void checked_free(alloy_allocator *a, void *ptr, size_t size, size_t align)
+/* Free the live block in `slot`, which a free or realloc to 0 named with (size,
+ * align): damaged guards are reported, and the block goes all the same. */
+static void release(alloy_checked *c, size_t slot, size_t size, size_t align)
 {
-    alloy_checked *c = checked_of(a);
-    size_t slot = named_block(c, "free", ptr, size, align);
-    if (slot == c->table_slots)
-        return; /* reported: only calls through the handle reach here, after checking */
     entry e = c->table[slot];
-    unsigned damage = damaged_guards(c, &e, "free", size, align);
-    c->reports += damage; /* reported; the block goes all the same */
+    c->reports += damaged_guards(c, &e, "free", size, align);
     remove_slot(c, slot);
     c->live_blocks--;
     c->guard_bytes -= front_bytes(align) + GUARD;
@@ -329,7 +328,14 @@ static void checked_free(alloy_allocator *a, void *ptr, size_t size, size_t alig
     c->recent_next = (c->recent_next + 1) % ALLOY_CHECKED_RECENT_FREES;
     unsigned char *outer = outer_of(e.ptr, align);
     memset(outer, ALLOY_CHECKED_FREED_BYTE, outer_size(size, align));
-    alloy_free(c->inner, outer, outer_size(size, align), align);
+    frontend_serve_free(c->inner, outer, outer_size(size, align), align);
+}
+
+/* The old block of a realloc that moved: live, the handle has looked it up. */
+static void checked_free(alloy_allocator *a, void *ptr, size_t size, size_t align)
+{
+    alloy_checked *c = checked_of(a);
+    release(c, find_slot(c, (uintptr_t)ptr), size, align);
 }
 
 static bool checked_resize(alloy_allocator *a, void *ptr, size_t size, size_t align, size_t new_size)
@@ -346,7 +352,7 @@ static bool checked_resize(alloy_allocator *a, void *ptr, size_t size, size_t al
     if (new_size > ALLOY_MAX_SIZE - front_bytes(align) - GUARD)
         return false;
     unsigned char *outer = outer_of((uintptr_t)ptr, align);
-    if (!alloy_resize(c->inner, outer, outer_size(size, align), align, outer_size(new_size, align)))
+    if (!frontend_serve_resize(c->inner, outer, outer_size(size, align), align, outer_size(new_size, align)))
         return false;
     unsigned char *block = ptr;
     if (new_size > size) {
@@ -364,6 +370,7 @@ static void checked_stats(const alloy_allocator *a, alloy_stats *out)
     const alloy_checked *c = const_checked_of(a);
     alloy_stats inner;
     alloy_stats_get(c->inner, &inner);
+    out->shared = a->stats;
     out->shared.heap_bytes = inner.shared.heap_bytes;
     out->inner_strategy = inner.strategy;
     alloy_stats_add(out, "live_blocks", c->live_blocks);
@@ -416,19 +423,24 @@ static bool checked_check(const alloy_allocator *a)
     return alloy_check(c->inner);
 }
 
-/* The operations above, behind the front end's checks and counting: */
+/* The operations above, as the front end's layers call a strategy: */
 static const alloy_strategy checked_core = {
     .alloc = checked_alloc,
     .resize = checked_resize,
     .free = checked_free,
 };
 
-/* and the wrapper's table, through which the front end passes every call whole, so
- * that a misnamed block is refused before the front end counts or moves anything. */
+/* --- the wrapper's table ----------------------------------------------------------- */
+
+/* The front end passes every call on the handle here whole (alloy/alloy.h), and each
+ * runs the front end's checks and counting for the handle once, announcing nothing
+ * (the inner instance announces the blocks these lie in). alloc and resize are the
+ * front end's own, over the operations above; free and realloc look the block up
+ * first, so that a misnamed block is refused before anything is counted or moved. */
 
 static void *checked_handle_alloc(alloy_allocator *a, size_t size, size_t align)
 {
-    return frontend_alloc(a, &checked_core, size, align);
+    return frontend_alloc(a, &checked_core, size, align, false);
 }
 
 static void checked_handle_free(alloy_allocator *a, void *ptr, size_t size, size_t align)
@@ -437,13 +449,17 @@ static void checked_handle_free(alloy_allocator *a, void *ptr, size_t size, size
         COUNT(a->stats.invalid_requests++);
         return;
     }
-    if (named_block(checked_of(a), "free", ptr, size, align) != checked_of(a)->table_slots)
-        frontend_free(a, &checked_core, ptr, size, align);
+    alloy_checked *c = checked_of(a);
+    size_t slot = named_block(c, "free", ptr, size, align);
+    if (slot == c->table_slots)
+        return; /* reported */
+    release(c, slot, size, align);
+    COUNT(alloy_stats_freed(&a->stats, size));
 }
 
 static bool checked_handle_resize(alloy_allocator *a, void *ptr, size_t size, size_t align, size_t new_size)
 {
-    return frontend_resize(a, &checked_core, ptr, size, align, new_size);
+    return frontend_resize(a, &checked_core, ptr, size, align, new_size, false);
 }
 
 static void *checked_handle_realloc(alloy_allocator *a, void *ptr, size_t size, size_t align, size_t new_size)
@@ -459,7 +475,8 @@ static void *checked_handle_realloc(alloy_allocator *a, void *ptr, size_t size, 
     if (slot == c->table_slots)
         return NULL; /* reported; nothing is read, moved or freed */
     if (new_size == 0) {
-        frontend_free(a, &checked_core, ptr, size, align);
+        release(c, slot, size, align);
+        COUNT(alloy_stats_freed(&a->stats, size));
         return NULL;
     }
     unsigned damage = damaged_guards(c, &c->table[slot], "realloc", size, align);
@@ -467,7 +484,11 @@ static void *checked_handle_realloc(alloy_allocator *a, void *ptr, size_t size, 
         c->reports += damage;
         return NULL; /* reported; the block, and the evidence, stay as they were */
     }
-    return frontend_realloc(a, &checked_core, ptr, size, align, new_size);
+    if (new_size > ALLOY_MAX_SIZE) {
+        COUNT(alloy_stats_failed(&a->stats, new_size));
+        return NULL;
+    }
+    return serve_realloc(a, &checked_core, ptr, size, align, new_size, false);
 }
 
 static void checked_handle_reset_trip(alloy_allocator *a)
@@ -483,6 +504,7 @@ static const alloy_strategy checked_strategy = {
     .free = checked_handle_free,
     .stats = checked_stats,
     .check = checked_check,
+    .wrapper = true,
     .realloc = checked_handle_realloc,
     .reset_trip = checked_handle_reset_trip,
 };

@@ -14,23 +14,23 @@ void alloy_allocator_init(alloy_allocator *a, const alloy_strategy *strategy)
 
 void *alloy_alloc(alloy_allocator *a, size_t size, size_t align)
 {
-    return a ? frontend_alloc(a, a->strategy, size, align) : NULL;
+    return a ? frontend_alloc(a, a->strategy, size, align, true) : NULL;
 }
 
 void alloy_free(alloy_allocator *a, void *ptr, size_t size, size_t align)
 {
     if (ptr && a)
-        frontend_free(a, a->strategy, ptr, size, align);
+        frontend_free(a, a->strategy, ptr, size, align, true);
 }
 
 bool alloy_resize(alloy_allocator *a, void *ptr, size_t size, size_t align, size_t new_size)
 {
-    return a && ptr && frontend_resize(a, a->strategy, ptr, size, align, new_size);
+    return a && ptr && frontend_resize(a, a->strategy, ptr, size, align, new_size, true);
 }
 
 void *alloy_realloc(alloy_allocator *a, void *ptr, size_t size, size_t align, size_t new_size)
 {
-    if (a && a->strategy->realloc)
+    if (a && a->strategy->wrapper)
         return a->strategy->realloc(a, ptr, size, align, new_size);
     if (!ptr)
         return alloy_alloc(a, new_size, align);
@@ -38,7 +38,7 @@ void *alloy_realloc(alloy_allocator *a, void *ptr, size_t size, size_t align, si
         alloy_free(a, ptr, size, align);
         return NULL;
     }
-    return a ? frontend_realloc(a, a->strategy, ptr, size, align, new_size) : NULL;
+    return a ? frontend_realloc(a, a->strategy, ptr, size, align, new_size, true) : NULL;
 }
 
 void alloy_stats_get(const alloy_allocator *a, alloy_stats *out)
@@ -48,7 +48,8 @@ void alloy_stats_get(const alloy_allocator *a, alloy_stats *out)
     memset(out, 0, sizeof *out);
     const alloy_strategy *s = a->strategy;
     out->strategy = s->name;
-    out->shared = a->stats;
+    if (!s->wrapper)
+        out->shared = a->stats;
     for (const char *const *name = s->figures; name && *name; name++)
         alloy_stats_add(out, *name, 0);
     s->stats(a, out);
@@ -56,7 +57,7 @@ void alloy_stats_get(const alloy_allocator *a, alloy_stats *out)
 
 void alloy_reset_trip(alloy_allocator *a)
 {
-    if (a && a->strategy->reset_trip)
+    if (a && a->strategy->wrapper)
         a->strategy->reset_trip(a);
     else if (a)
         COUNT(alloy_stats_reset_trip(&a->stats));

@@ -1,9 +1,22 @@
 /* The front end's checks and bookkeeping around a strategy's operations, written
- * once for both ways of reaching a strategy: through an instance's table
- * (frontend.c, every alloy_* call) and through a table the compiler can see
+ * once for every way of reaching a strategy: through an instance's table
+ * (frontend.c, every alloy_* call), through a table the compiler can see
  * (libc_malloc.c, where a constant table turns every call into a direct one and
- * lets the linker drop the operations a program never uses). Internal: not
- * installed. Contracts are in alloy/alloy.h. */
+ * lets the linker drop the operations a program never uses), and from a wrapper
+ * (checked.c). Internal: not installed. Contracts are in alloy/alloy.h.
+ *
+ * Two layers. frontend_alloc, _free, _resize and _realloc take any request: they
+ * check its arguments, count and answer what they refuse, and serve the rest. The
+ * frontend_serve_* functions take only sound requests (sizes 1 .. ALLOY_MAX_SIZE,
+ * an alignment that is a power of two up to ALLOY_MAX_ALIGN, ptr a live block with
+ * exactly that size and alignment): they call the table, tell a memory checker,
+ * and keep the shared figures. A wrapper's table (alloy_strategy.wrapper) gets
+ * every call whole from both layers.
+ *
+ * `announce`: whether the blocks are told to a memory checker (-Dpoison,
+ * poison.h). Every caller passes true but a wrapper for its own handle, whose
+ * blocks lie inside blocks of its inner instance that were announced already:
+ * memcheck's leak check cannot take a block inside a block. */
 #ifndef ALLOY_FRONTEND_H
 #define ALLOY_FRONTEND_H
 
@@ -19,15 +32,7 @@
 #define COUNT(update) ((void)0)
 #endif
 
-/* The front end tells a memory checker (-Dpoison, poison.h) about every block it
- * hands out or takes back, unless the file that includes this header defines
- * FRONTEND_ANNOUNCES 0 first: the checked wrapper does, because its blocks lie inside
- * blocks its inner instance's front end has announced already, and memcheck's leak
- * check cannot take a block inside a block. */
-#ifndef FRONTEND_ANNOUNCES
-#define FRONTEND_ANNOUNCES 1
-#endif
-#define ANNOUNCE(hook) do { if (FRONTEND_ANNOUNCES) { hook; } } while (0)
+#define ANNOUNCE(hook) do { if (announce) { hook; } } while (0)
 
 static inline bool frontend_align_ok(size_t align)
 {
@@ -40,19 +45,13 @@ static inline bool frontend_block_ok(size_t size, size_t align)
     return size != 0 && size <= ALLOY_MAX_SIZE && frontend_align_ok(align);
 }
 
-/* `a` is not NULL in all of these; `s` is its strategy. A wrapper's table (s->realloc
- * set) gets every call whole. */
+/* --- sound requests ---------------------------------------------------------------- */
 
-static inline void *frontend_alloc(alloy_allocator *a, const alloy_strategy *s, size_t size, size_t align)
+/* `a` is not NULL in all of these; `s` is its strategy. */
+
+/* (size may be above ALLOY_MAX_SIZE here: it fails as out of memory) */
+static inline void *serve_alloc(alloy_allocator *a, const alloy_strategy *s, size_t size, size_t align, bool announce)
 {
-    if (s->realloc)
-        return s->alloc(a, size, align);
-    if (!frontend_align_ok(align)) {
-        COUNT(a->stats.invalid_requests++);
-        return NULL;
-    }
-    if (size == 0)
-        return NULL;
     void *p = size <= ALLOY_MAX_SIZE ? s->alloc(a, size, align) : NULL;
     if (p) {
         ANNOUNCE(poison_block_allocated(p, size));
@@ -63,34 +62,17 @@ static inline void *frontend_alloc(alloy_allocator *a, const alloy_strategy *s, 
     return p;
 }
 
-static inline void frontend_free(alloy_allocator *a, const alloy_strategy *s, void *ptr, size_t size, size_t align)
+static inline void serve_free(alloy_allocator *a, const alloy_strategy *s, void *ptr, size_t size, size_t align,
+                              bool announce)
 {
-    if (s->realloc) {
-        s->free(a, ptr, size, align);
-        return;
-    }
-    if (!frontend_block_ok(size, align)) {
-        COUNT(a->stats.invalid_requests++);
-        return;
-    }
     ANNOUNCE(poison_block_freed(ptr, size)); /* first: the strategy may keep records in it */
     s->free(a, ptr, size, align);
     COUNT(alloy_stats_freed(&a->stats, size));
 }
 
-static inline bool frontend_resize(alloy_allocator *a, const alloy_strategy *s, void *ptr, size_t size, size_t align,
-                                   size_t new_size)
+static inline bool serve_resize(alloy_allocator *a, const alloy_strategy *s, void *ptr, size_t size, size_t align,
+                                size_t new_size, bool announce)
 {
-    if (s->realloc)
-        return s->resize(a, ptr, size, align, new_size);
-    if (!frontend_block_ok(size, align) || new_size == 0) {
-        COUNT(a->stats.invalid_requests++);
-        return false;
-    }
-    if (new_size > ALLOY_MAX_SIZE) {
-        COUNT(alloy_stats_failed(&a->stats, new_size));
-        return false;
-    }
     /* a shrink hides the tail first: the strategy may keep records in it */
     bool shrink = new_size < size;
     if (shrink)
@@ -108,18 +90,12 @@ static inline bool frontend_resize(alloy_allocator *a, const alloy_strategy *s, 
     return true;
 }
 
-/* ptr is not NULL and new_size not 0: the caller has taken those cases. */
-static inline void *frontend_realloc(alloy_allocator *a, const alloy_strategy *s, void *ptr, size_t size,
-                                     size_t align, size_t new_size)
+/* In place if the strategy can, else allocate, copy and free. */
+static inline void *serve_realloc(alloy_allocator *a, const alloy_strategy *s, void *ptr, size_t size,
+                                  size_t align, size_t new_size, bool announce)
 {
-    if (s->realloc)
-        return s->realloc(a, ptr, size, align, new_size);
-    if (frontend_resize(a, s, ptr, size, align, new_size))
+    if (serve_resize(a, s, ptr, size, align, new_size, announce))
         return ptr;
-    /* frontend_resize has vetted the arguments; only a refusal to grow in place, or
-     * an impossible new_size (already counted), leads here. */
-    if (!frontend_block_ok(size, align) || new_size > ALLOY_MAX_SIZE)
-        return NULL;
     void *moved = s->alloc(a, new_size, align);
     if (!moved) {
         COUNT(alloy_stats_failed(&a->stats, new_size));
@@ -131,6 +107,94 @@ static inline void *frontend_realloc(alloy_allocator *a, const alloy_strategy *s
     s->free(a, ptr, size, align);
     COUNT(alloy_stats_resized(&a->stats, size, new_size));
     return moved;
+}
+
+/* The same, for a table that may be a wrapper's, which gets the call whole. */
+
+static inline void *frontend_serve_alloc(alloy_allocator *a, size_t size, size_t align)
+{
+    const alloy_strategy *s = a->strategy;
+    return s->wrapper ? s->alloc(a, size, align) : serve_alloc(a, s, size, align, true);
+}
+
+static inline void frontend_serve_free(alloy_allocator *a, void *ptr, size_t size, size_t align)
+{
+    const alloy_strategy *s = a->strategy;
+    if (s->wrapper)
+        s->free(a, ptr, size, align);
+    else
+        serve_free(a, s, ptr, size, align, true);
+}
+
+static inline bool frontend_serve_resize(alloy_allocator *a, void *ptr, size_t size, size_t align, size_t new_size)
+{
+    const alloy_strategy *s = a->strategy;
+    return s->wrapper ? s->resize(a, ptr, size, align, new_size) : serve_resize(a, s, ptr, size, align, new_size, true);
+}
+
+/* --- any request ------------------------------------------------------------------- */
+
+static inline void *frontend_alloc(alloy_allocator *a, const alloy_strategy *s, size_t size, size_t align,
+                                   bool announce)
+{
+    if (s->wrapper)
+        return s->alloc(a, size, align);
+    if (!frontend_align_ok(align)) {
+        COUNT(a->stats.invalid_requests++);
+        return NULL;
+    }
+    if (size == 0)
+        return NULL;
+    return serve_alloc(a, s, size, align, announce);
+}
+
+static inline void frontend_free(alloy_allocator *a, const alloy_strategy *s, void *ptr, size_t size, size_t align,
+                                 bool announce)
+{
+    if (s->wrapper) {
+        s->free(a, ptr, size, align);
+        return;
+    }
+    if (!frontend_block_ok(size, align)) {
+        COUNT(a->stats.invalid_requests++);
+        return;
+    }
+    serve_free(a, s, ptr, size, align, announce);
+}
+
+/* Whether alloy_resize(a, ptr, size, align, new_size) may go on to the table;
+ * counts what it may not. */
+static inline bool frontend_resize_ok(alloy_allocator *a, size_t size, size_t align, size_t new_size)
+{
+    (void)a; /* with ALLOY_STATS 0, nothing is counted */
+    if (!frontend_block_ok(size, align) || new_size == 0) {
+        COUNT(a->stats.invalid_requests++);
+        return false;
+    }
+    if (new_size > ALLOY_MAX_SIZE) {
+        COUNT(alloy_stats_failed(&a->stats, new_size));
+        return false;
+    }
+    return true;
+}
+
+static inline bool frontend_resize(alloy_allocator *a, const alloy_strategy *s, void *ptr, size_t size, size_t align,
+                                   size_t new_size, bool announce)
+{
+    if (s->wrapper)
+        return s->resize(a, ptr, size, align, new_size);
+    return frontend_resize_ok(a, size, align, new_size) && serve_resize(a, s, ptr, size, align, new_size, announce);
+}
+
+/* ptr is not NULL and new_size not 0: the caller has taken those cases. */
+static inline void *frontend_realloc(alloy_allocator *a, const alloy_strategy *s, void *ptr, size_t size,
+                                     size_t align, size_t new_size, bool announce)
+{
+    if (s->wrapper)
+        return s->realloc(a, ptr, size, align, new_size);
+    if (!frontend_resize_ok(a, size, align, new_size))
+        return NULL;
+    return serve_realloc(a, s, ptr, size, align, new_size, announce);
 }
 
 #endif

@@ -3,9 +3,8 @@
  * alloy/locked.h.
  *
  * What it is
- *   A wrapper in the sense of alloy_strategy: its table sets realloc and reset_trip,
- *   so the front end passes every call on whole and keeps no figures of its own for
- *   the handle. Each entry takes the mutex, calls the front end of the inner instance
+ *   A wrapper in the sense of alloy/alloy.h: its table sets wrapper, so the front
+ *   end passes every call on whole and keeps no figures of its own for the handle. Each entry takes the mutex, calls the front end of the inner instance
  *   (alloy_alloc(inner, ...), ...) and gives the mutex back: the inner instance
  *   checks the arguments and keeps its shared statistics exactly as if it were used
  *   directly, only ever under the mutex, and the wrapper reports those.
@@ -123,6 +122,7 @@ static const alloy_strategy locked_strategy = {
     .free = locked_free,
     .stats = locked_stats,
     .check = locked_check,
+    .wrapper = true,
     .realloc = locked_realloc,
     .reset_trip = locked_reset_trip,
 };

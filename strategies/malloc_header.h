@@ -44,7 +44,7 @@ static inline void *header_alloc(alloy_allocator *a, const alloy_strategy *s, si
     size_t front = front_of(align);
     if (size > ALLOY_MAX_SIZE - front)
         return NULL;
-    char *block = frontend_alloc(a, s, size + front, align);
+    char *block = frontend_alloc(a, s, size + front, align, true);
     if (!block)
         return NULL;
     char *p = block + front;
@@ -68,7 +68,7 @@ static inline void header_free(alloy_allocator *a, const alloy_strategy *s, void
         return;
     header h = *header_of(p);
     size_t front = front_of(h.align);
-    frontend_free(a, s, (char *)p - front, h.size + front, h.align);
+    frontend_free(a, s, (char *)p - front, h.size + front, h.align, true);
 }
 
 static inline void *header_realloc(alloy_allocator *a, const alloy_strategy *s, void *p, size_t size)
@@ -83,7 +83,7 @@ static inline void *header_realloc(alloy_allocator *a, const alloy_strategy *s, 
     size_t front = front_of(h.align);
     if (size > ALLOY_MAX_SIZE - front)
         return NULL;
-    char *block = frontend_realloc(a, s, (char *)p - front, h.size + front, h.align, size + front);
+    char *block = frontend_realloc(a, s, (char *)p - front, h.size + front, h.align, size + front, true);
     if (!block)
         return NULL;
     char *moved = block + front;

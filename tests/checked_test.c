@@ -582,6 +582,44 @@ Test(checked_table, statistics)
     close_bench(&b);
 }
 
+/* Through the wrapper each call is checked and counted once in each instance's
+ * figures (alloy/alloy.h): the handle counts the program's calls, the inner instance
+ * the blocks the wrapper takes from it, and a call the handle refuses reaches the
+ * inner instance not at all. */
+Test(checked_table, each_call_counted_once_per_instance)
+{
+    bench b;
+    open_bench(&b, OVER_REGION, false);
+    live_block x = take(b.a, 100, 16, 1);
+    unsigned char *moved = alloy_realloc(b.a, x.p, 100, 16, 40000); /* small to large: moves */
+    cr_assert(moved);
+    cr_assert(alloy_resize(b.a, moved, 40000, 16, 39000));
+    cr_assert_null(alloy_alloc(b.a, 10, 3));             /* bad alignment */
+    alloy_free(b.a, moved, 0, 16);                        /* size 0 */
+    cr_assert_null(alloy_alloc(b.a, ALLOY_MAX_SIZE, 16)); /* too large with its guards */
+    alloy_stats s = stats_of(b.a), in = stats_of(b.inner);
+    cr_assert_eq(s.shared.allocs, 1);
+    cr_assert_eq(s.shared.reallocs, 2, "the move and the resize");
+    cr_assert_eq(s.shared.invalid_requests, 2);
+    cr_assert_eq(s.shared.failed_allocs, 1);
+    cr_assert_eq(s.shared.bytes_in_use, 39000);
+    /* the inner instance: the table, the first block, the moved one (the old one
+     * freed), the moved one resized; nothing invalid, nothing failed */
+    cr_assert_eq(in.shared.allocs, 3);
+    cr_assert_eq(in.shared.frees, 1);
+    cr_assert_eq(in.shared.reallocs, 1);
+    cr_assert_eq(in.shared.invalid_requests, 0);
+    cr_assert_eq(in.shared.failed_allocs, 0);
+    cr_assert_eq(in.shared.bytes_in_use, stat_value(&s, "table_bytes") + 16 + 39000 + GUARD);
+    alloy_free(b.a, moved, 39000, 16);
+    s = stats_of(b.a);
+    in = stats_of(b.inner);
+    cr_assert_eq(s.shared.frees, 1);
+    cr_assert_eq(in.shared.frees, 2);
+    cr_assert(alloy_check(b.a));
+    close_bench(&b);
+}
+
 Test(checked_oom, first_table_does_not_fit)
 {
     /* room for a small block with its guards, not for a 16-slot table */

@@ -217,14 +217,14 @@ static const alloy_strategy pool_strategy = {
     .free = pool_free,
     .stats = pool_stats,
     .check = pool_check,
-    /* realloc and reset_trip stay NULL: a strategy, not a wrapper */
+    /* wrapper stays false, realloc and reset_trip NULL: a strategy, not a wrapper */
 };
 
 alloy_allocator *pool_init(pool *p, size_t block_size, alloy_allocator *fallback)
 {
     if (!p || !fallback || block_size == 0 || block_size > POOL_MAX_BLOCK_SIZE)
         return NULL;
-    if (fallback->strategy->realloc)
+    if (fallback->strategy->wrapper)
         return NULL; /* a wrapper: it would check and count every block again */
     alloy_allocator_init(&p->base, &pool_strategy);
     p->fallback = fallback;

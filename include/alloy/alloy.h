@@ -14,6 +14,20 @@
  * with Rust's GlobalAlloc or Zig's Allocator, so blocks carry no header. Passing a
  * different size or alignment, or a pointer the instance never gave out, is
  * undefined. Instances are not thread-safe.
+ *
+ * Wrappers. A wrapper is an instance that serves its calls from another instance,
+ * its inner one (alloy/checked.h, alloy/locked.h); its table sets
+ * alloy_strategy::wrapper. The front end passes every call on a wrapper's handle to
+ * its table whole: it checks no argument, counts nothing in the handle's figures and
+ * tells a memory checker nothing; alloy_realloc and alloy_reset_trip go to the
+ * table's realloc and reset_trip; alloy_stats_get fills in only the table's name and
+ * figure names, and stats the rest of the report, shared figures included. The
+ * rule every wrapper keeps: each call is checked once, and counted once in the
+ * figures of each instance it touches. Either the wrapper hands the call to the inner
+ * instance's front end, which checks and counts it, and reports the inner instance's
+ * figures as its handle's (locked); or it checks the call and keeps its handle's
+ * figures itself, once, and then makes only sound requests of the inner instance,
+ * which counts them in its own figures (checked).
  */
 #ifndef ALLOY_ALLOY_H
 #define ALLOY_ALLOY_H
@@ -55,13 +69,14 @@ typedef struct alloy_strategy {
     void (*stats)(const alloy_allocator *self, alloy_stats *out);
     /** Verify every internal invariant; false when one is broken. */
     bool (*check)(const alloy_allocator *self);
-    /** NULL for strategies. A wrapper that is itself a front end over another instance
-     * (alloy/locked.h) sets both: the front end then checks and counts nothing for
-     * its handle and passes every call on whole - the arguments unchecked, realloc
-     * and reset_trip through these two, and stats fills all of *out. */
+    /** false for a strategy. true for a wrapper (see the top of this header), whose
+     * table gets every call whole, and must set realloc and reset_trip. */
+    bool wrapper;
+    /** A wrapper's alloy_realloc, called whatever the arguments; NULL for a strategy,
+     * whose alloy_realloc the front end makes of resize, alloc and free. */
     void *(*realloc)(alloy_allocator *self, void *ptr, size_t size, size_t align, size_t new_size);
-    /** NULL for strategies; a wrapper that is a front end sets it with realloc (see
-     * there) and gets alloy_reset_trip through it. */
+    /** A wrapper's alloy_reset_trip; NULL for a strategy, whose trip meter the front
+     * end resets. */
     void (*reset_trip)(alloy_allocator *self);
 } alloy_strategy;
 
