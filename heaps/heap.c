@@ -1,7 +1,7 @@
 /* What every heap provider shares: argument checks and the one-time claim of the
  * initial space. Contracts are in alloy/heap.h. */
 #include "alloy/heap.h"
-#include "../strategies/poison.h"
+#include "alloy/poison.h"
 
 void *alloy_heap_grow(alloy_heap *heap, size_t pages)
 {
@@ -9,7 +9,7 @@ void *alloy_heap_grow(alloy_heap *heap, size_t pages)
         return NULL;
     void *first = heap->ops->grow(heap, pages);
     if (first) /* a checker may remember it from an earlier life (a reused array or mapping) */
-        poison_expose(first, pages * ALLOY_PAGE_SIZE);
+        alloy_poison_expose(first, pages * ALLOY_PAGE_SIZE);
     return first;
 }
 
@@ -18,7 +18,7 @@ void *alloy_heap_claim_initial(alloy_heap *heap, size_t *bytes)
     void *space = heap->initial;
     *bytes = space ? heap->initial_bytes : 0;
     if (space)
-        poison_expose(space, heap->initial_bytes);
+        alloy_poison_expose(space, heap->initial_bytes);
     heap->initial = NULL;
     heap->initial_bytes = 0;
     return space;

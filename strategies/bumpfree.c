@@ -31,8 +31,8 @@
  */
 #include <stdint.h>
 
-#include "direct.h"
-#include "poison.h"
+#include "alloy/bumpfree.h"
+#include "alloy/poison.h"
 
 #define GRAIN ((size_t)16)
 
@@ -63,8 +63,8 @@ static size_t pad_for(uintptr_t p, size_t align)
 static void push_free(alloy_bumpfree *bf, uintptr_t p, size_t size)
 {
     block *b = (block *)p;
-    poison_expose(b, GRAIN);
-    poison_hide((char *)b + GRAIN, size - GRAIN);
+    alloy_poison_expose(b, GRAIN);
+    alloy_poison_hide((char *)b + GRAIN, size - GRAIN);
     b->next = bf->free_list;
     b->size = size;
     bf->free_list = b;

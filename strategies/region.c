@@ -55,8 +55,8 @@
  */
 #include <string.h>
 
-#include "direct.h"
-#include "poison.h"
+#include "alloy/poison.h"
+#include "alloy/region.h"
 
 #define UNIT ((size_t)16)
 #define AREA_HEADER ((size_t)16)
@@ -196,8 +196,8 @@ static void list_insert(alloy_region *r, uint32_t offset, uint32_t units)
 {
     unsigned c = class_of(units);
     free_block *b = block_at(r, offset);
-    poison_expose(b, UNIT);
-    poison_expose((char *)(footer_of(r, offset, units) + 1) - 8, 8);
+    alloy_poison_expose(b, UNIT);
+    alloy_poison_expose((char *)(footer_of(r, offset, units) + 1) - 8, 8);
     b->units = units;
     *footer_of(r, offset, units) = units;
     b->prev = NIL;
@@ -234,7 +234,7 @@ static void add_free(alloy_region *r, area *ar, uint32_t offset, uint32_t units)
     mark(ar, first + units - 1);
     list_insert(r, offset, units);
     if (units > 1) /* all but the record in front and the footer behind */
-        poison_hide((char *)address_of(r, offset) + UNIT, units * UNIT - UNIT - 8);
+        alloy_poison_hide((char *)address_of(r, offset) + UNIT, units * UNIT - UNIT - 8);
 }
 
 /* Hand out `units` at `offset + pad` of a free block of `have` units, already off its
@@ -520,7 +520,7 @@ static char *run_end(const alloy_page_link *run)
 static alloy_page_link *trailer(const alloy_page_link *run)
 {
     alloy_page_link *link = (alloy_page_link *)(void *)(run_end(run) - LINK_SIZE);
-    poison_expose(link, LINK_SIZE);
+    alloy_poison_expose(link, LINK_SIZE);
     return link;
 }
 
@@ -544,7 +544,7 @@ static size_t large_pad(const char *pages, size_t align)
 static void split_run(alloy_page_link *run, size_t pages)
 {
     alloy_page_link *rest = (alloy_page_link *)(void *)(run->pages + pages * PAGE - LINK_SIZE);
-    poison_expose(rest, LINK_SIZE);
+    alloy_poison_expose(rest, LINK_SIZE);
     rest->page_count = (uint16_t)(run->page_count - pages);
     rest->unused_words = ALLOY_PAGES_FREE;
     rest->pages = run->pages + pages * PAGE;

@@ -29,21 +29,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "alloy/poison.h"
 #include "pool.h"
-
-/* With alloy built with -Dpoison (alloy/config.h tells), memory the pool did not
- * get from its own front end may be off limits to the memory checker: a block freed
- * (the front end hid it before the pool's free runs) and a new slab (the fallback's
- * free space, which it hides). The pool opens what it writes there first. */
-#if ALLOY_POISON_VALGRIND
-#include <valgrind/memcheck.h>
-#define OPEN(p, bytes) ((void)VALGRIND_MAKE_MEM_DEFINED((p), (bytes)))
-#elif ALLOY_POISON_ASAN
-#include <sanitizer/asan_interface.h>
-#define OPEN(p, bytes) ASAN_UNPOISON_MEMORY_REGION((p), (bytes))
-#else
-#define OPEN(p, bytes) ((void)0)
-#endif
 
 /* Room for the slab header, keeping blocks aligned to POOL_ALIGN. */
 #define SLAB_HEADER POOL_ALIGN
@@ -99,7 +86,7 @@ static bool take_slab(pool *p)
     char *slab = p->fallback->strategy->alloc(p->fallback, slab_bytes(p), POOL_ALIGN);
     if (!slab)
         return false;
-    OPEN(slab, SLAB_HEADER);
+    alloy_poison_expose(slab, SLAB_HEADER); /* the fallback hid its free space */
     ((slab_header *)slab)->older = p->newest_slab;
     p->newest_slab = slab;
     p->slabs++;
@@ -136,7 +123,7 @@ static void pool_free(alloy_allocator *a, void *ptr, size_t size, size_t align)
         return;
     }
     struct pool_free_block *freed = ptr;
-    OPEN(freed, sizeof *freed);
+    alloy_poison_expose(freed, sizeof *freed); /* the front end hid the block */
     freed->next = p->free_list;
     p->free_list = freed;
     p->free_blocks++;

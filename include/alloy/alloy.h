@@ -138,4 +138,26 @@ const char *alloy_name(const alloy_allocator *a);
  * the given table. For strategy authors; neither argument may be NULL. */
 void alloy_allocator_init(alloy_allocator *a, const alloy_strategy *strategy);
 
+/** Declares a strategy's parts that code outside its .c may call by name, for a
+ * strategy NAME whose public header (alloy/NAME.h) defines its instance type
+ * alloy_NAME and invokes this once after it. strategies/NAME.c defines them, with
+ * external linkage:
+ * - `const alloy_strategy alloy_NAME_strategy`: its table, which alloy_NAME_init
+ *   puts in the instance's handle;
+ * - `void alloy_NAME_setup(alloy_NAME *self, alloy_heap *heap)`: what alloy_NAME_init
+ *   does, but the handle's table is left NULL for the caller to set; neither
+ *   argument may be NULL;
+ * - `alloy_NAME_alloc`, `alloy_NAME_resize`, `alloy_NAME_free`: the table's
+ *   operations, under the front end's guarantees (alloy_strategy).
+ *
+ * The malloc layer (the alloy_malloc library) calls these directly rather than
+ * through the table, so that a module links only the operations it uses. Programs
+ * call alloy_NAME_init and the front end. */
+#define ALLOY_STRATEGY_OPERATIONS(NAME)                                                                  \
+    extern const alloy_strategy alloy_##NAME##_strategy;                                                 \
+    void alloy_##NAME##_setup(alloy_##NAME *self, alloy_heap *heap);                                     \
+    void *alloy_##NAME##_alloc(alloy_allocator *self, size_t size, size_t align);                        \
+    bool alloy_##NAME##_resize(alloy_allocator *self, void *ptr, size_t size, size_t align, size_t new_size); \
+    void alloy_##NAME##_free(alloy_allocator *self, void *ptr, size_t size, size_t align)
+
 #endif

@@ -37,4 +37,7 @@ typedef struct alloy_bumpfree {
  * memory goes when the heap's does. */
 alloy_allocator *alloy_bumpfree_init(alloy_bumpfree *bf, alloy_heap *heap);
 
+/** The table, setup and operations (see ALLOY_STRATEGY_OPERATIONS). */
+ALLOY_STRATEGY_OPERATIONS(bumpfree);
+
 #endif

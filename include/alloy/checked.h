@@ -10,7 +10,7 @@
  * alloy_resize, alloy_realloc, alloy_stats_get and alloy_check on it. Bad arguments
  * (NULL, size 0, bad alignment, impossible sizes) get the front end's answers, as
  * for any strategy (alloy/alloy.h): counted as invalid requests, never reported.
- * How it works, and what it costs, is told in strategies/checked.c.
+ * How it works, and what it costs, is told in wrappers/checked.c.
  *
  * Its statistics (alloy_stats_get): the shared figures are those of the calls made on
  * the wrapper, but for heap_bytes, the inner instance's; inner_strategy names the

@@ -63,4 +63,7 @@ typedef struct alloy_region {
  * heap. Large blocks are limited to 65,535 pages (4 GiB) each. */
 alloy_allocator *alloy_region_init(alloy_region *r, alloy_heap *heap);
 
+/** The table, setup and operations (see ALLOY_STRATEGY_OPERATIONS). */
+ALLOY_STRATEGY_OPERATIONS(region);
+
 #endif

@@ -2,7 +2,7 @@
  * alloy/stats.h - the statistics every allocator instance keeps.
  *
  * alloy_stats_get() (alloy/alloy.h) fills an alloy_stats report: the shared figures
- * (alloy_shared_stats), which the front end (strategies/frontend.c) keeps for every
+ * (alloy_shared_stats), which the front end (frontend/frontend.c) keeps for every
  * strategy alike, then named figures that the instance's strategy adds, which each
  * strategy's header lists. Byte counts are the sizes callers asked for, not what
  * strategies rounded them to. Every counter is 64-bit, also on wasm32 where size_t is

@@ -1,14 +1,15 @@
-/* The C allocation API over an instance (alloy/malloc.h), written once for calls
- * through the instance's table (malloc.c) and for direct calls (libc_malloc.c); see
- * frontend.h. Internal: not installed.
+/* The block header of the C allocation API over an instance (alloy/malloc.h), and
+ * the API itself, written once for calls through the instance's table
+ * (instance_malloc.c) and for direct calls (program_malloc.c); see
+ * frontend/frontend.h. Internal: not installed.
  *
  *   | padding (align - 16 bytes, when align > 16) | header: size, align | user block |
  *   ^ the instance's block, aligned to max(align, 16)                   ^ returned
  *
  * The header sits right in front of what the caller gets, so free finds it there and
  * gives the instance back exactly what was asked of it. */
-#ifndef ALLOY_MALLOC_HEADER_H
-#define ALLOY_MALLOC_HEADER_H
+#ifndef ALLOY_MALLOC_BLOCK_HEADER_H
+#define ALLOY_MALLOC_BLOCK_HEADER_H
 
 #include "frontend.h"
 

@@ -1,9 +1,10 @@
 /* The front end's checks and bookkeeping around a strategy's operations, written
  * once for every way of reaching a strategy: through an instance's table
  * (frontend.c, every alloy_* call), through a table the compiler can see
- * (libc_malloc.c, where a constant table turns every call into a direct one and
- * lets the linker drop the operations a program never uses), and from a wrapper
- * (checked.c). Internal: not installed. Contracts are in alloy/alloy.h.
+ * (malloc/program_malloc.c, where a constant table turns every call into a direct
+ * one and lets the linker drop the operations a program never uses), and from a
+ * wrapper (wrappers/checked.c). Internal: not installed. Contracts are in
+ * alloy/alloy.h.
  *
  * Two layers. frontend_alloc, _free, _resize and _realloc take any request: they
  * check its arguments, count and answer what they refuse, and serve the rest. The
@@ -14,7 +15,7 @@
  * every call whole from both layers.
  *
  * `announce`: whether the blocks are told to a memory checker (-Dpoison,
- * poison.h). Every caller passes true but a wrapper for its own handle, whose
+ * alloy/poison.h). Every caller passes true but a wrapper for its own handle, whose
  * blocks lie inside blocks of its inner instance that were announced already:
  * memcheck's leak check cannot take a block inside a block. */
 #ifndef ALLOY_FRONTEND_H
@@ -23,7 +24,7 @@
 #include <string.h>
 
 #include "alloy/alloy.h"
-#include "poison.h"
+#include "alloy/poison.h"
 
 /* The upkeep of the shared statistics, compiled out with ALLOY_STATS 0. */
 #if ALLOY_STATS
@@ -54,7 +55,7 @@ static inline void *serve_alloc(alloy_allocator *a, const alloy_strategy *s, siz
 {
     void *p = size <= ALLOY_MAX_SIZE ? s->alloc(a, size, align) : NULL;
     if (p) {
-        ANNOUNCE(poison_block_allocated(p, size));
+        ANNOUNCE(alloy_poison_block_allocated(p, size));
         COUNT(alloy_stats_allocated(&a->stats, size));
     } else {
         COUNT(alloy_stats_failed(&a->stats, size));
@@ -65,7 +66,7 @@ static inline void *serve_alloc(alloy_allocator *a, const alloy_strategy *s, siz
 static inline void serve_free(alloy_allocator *a, const alloy_strategy *s, void *ptr, size_t size, size_t align,
                               bool announce)
 {
-    ANNOUNCE(poison_block_freed(ptr, size)); /* first: the strategy may keep records in it */
+    ANNOUNCE(alloy_poison_block_freed(ptr, size)); /* first: the strategy may keep records in it */
     s->free(a, ptr, size, align);
     COUNT(alloy_stats_freed(&a->stats, size));
 }
@@ -76,16 +77,16 @@ static inline bool serve_resize(alloy_allocator *a, const alloy_strategy *s, voi
     /* a shrink hides the tail first: the strategy may keep records in it */
     bool shrink = new_size < size;
     if (shrink)
-        ANNOUNCE(poison_block_resized(ptr, size, new_size));
+        ANNOUNCE(alloy_poison_block_resized(ptr, size, new_size));
     if (!s->resize(a, ptr, size, align, new_size)) {
         if (shrink) {
-            ANNOUNCE(poison_block_resized(ptr, new_size, size));
-            ANNOUNCE(poison_expose((char *)ptr + new_size, size - new_size)); /* its contents stand */
+            ANNOUNCE(alloy_poison_block_resized(ptr, new_size, size));
+            ANNOUNCE(alloy_poison_expose((char *)ptr + new_size, size - new_size)); /* its contents stand */
         }
         return false;
     }
     if (!shrink)
-        ANNOUNCE(poison_block_resized(ptr, size, new_size));
+        ANNOUNCE(alloy_poison_block_resized(ptr, size, new_size));
     COUNT(alloy_stats_resized(&a->stats, size, new_size));
     return true;
 }
@@ -101,9 +102,9 @@ static inline void *serve_realloc(alloy_allocator *a, const alloy_strategy *s, v
         COUNT(alloy_stats_failed(&a->stats, new_size));
         return NULL;
     }
-    ANNOUNCE(poison_block_allocated(moved, new_size));
+    ANNOUNCE(alloy_poison_block_allocated(moved, new_size));
     memcpy(moved, ptr, size < new_size ? size : new_size);
-    ANNOUNCE(poison_block_freed(ptr, size));
+    ANNOUNCE(alloy_poison_block_freed(ptr, size));
     s->free(a, ptr, size, align);
     COUNT(alloy_stats_resized(&a->stats, size, new_size));
     return moved;

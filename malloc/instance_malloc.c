@@ -1,7 +1,9 @@
-/* The C allocation API over any instance (alloy/malloc.h), through the instance's
- * table. The header layout is drawn in malloc_header.h. */
+/* alloy_malloc() and its family: the C allocation API over any instance
+ * (alloy/malloc.h), through the instance's table. Part of the alloy library; the
+ * header layout is drawn in block_header.h. (alloy as the program's malloc, the
+ * alloy_malloc library, is program_malloc.c.) */
 #include "alloy/malloc.h"
-#include "malloc_header.h"
+#include "block_header.h"
 
 void *alloy_malloc_aligned(alloy_allocator *a, size_t align, size_t size)
 {

@@ -8,10 +8,11 @@
  * (the alloy_malloc library). */
 #include <errno.h>
 
+#include "alloy/bumpfree.h"
 #include "alloy/default.h"
 #include "alloy/malloc.h"
-#include "direct.h"
-#include "malloc_header.h"
+#include "alloy/region.h"
+#include "block_header.h"
 
 #if defined(ALLOY_MALLOC_USE_REGION) || (!defined(ALLOY_MALLOC_USE_BUMPFREE) && ALLOY_DEFAULT_STRATEGY_REGION)
 typedef alloy_region malloc_strategy; /* and CHOSEN(op) names its operations */

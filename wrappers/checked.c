@@ -307,7 +307,7 @@ static void *checked_alloc(alloy_allocator *a, size_t size, size_t align)
     unsigned char *ptr = outer + front;
     memset(outer, ALLOY_CHECKED_GUARD_BYTE, front);
     memset(ptr, ALLOY_CHECKED_FRESH_BYTE, size);
-    poison_undefined(ptr, size); /* to memcheck, still unwritten */
+    alloy_poison_undefined(ptr, size); /* to memcheck, still unwritten */
     memset(ptr + size, ALLOY_CHECKED_GUARD_BYTE, GUARD);
     place(c, (entry){(uintptr_t)ptr, size, align});
     c->live_blocks++;
@@ -357,7 +357,7 @@ static bool checked_resize(alloy_allocator *a, void *ptr, size_t size, size_t al
     unsigned char *block = ptr;
     if (new_size > size) {
         memset(block + size, ALLOY_CHECKED_FRESH_BYTE, new_size - size);
-        poison_undefined(block + size, new_size - size);
+        alloy_poison_undefined(block + size, new_size - size);
     }
     memset(block + new_size, ALLOY_CHECKED_GUARD_BYTE, GUARD);
     c->table[slot].size = new_size;
