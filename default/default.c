@@ -1,24 +1,20 @@
-/* The strategy and heap provider picked at build time. See alloy/default.h. */
+/* The strategy and heap provider picked at build time, through the naming
+ * conventions of alloy/alloy.h and alloy/heap.h. See alloy/default.h. */
 #include "alloy/default.h"
 
 alloy_heap *alloy_default_heap_init(alloy_default_heap *storage)
 {
     if (!storage)
         return NULL;
-#if ALLOY_DEFAULT_HEAP_WASM
-    return alloy_wasm_heap_init(storage, false);
-#elif ALLOY_DEFAULT_HEAP_MMAP
-    return alloy_mmap_heap_init(storage, ALLOY_MMAP_HEAP_SIZE);
+#if ALLOY_DEFAULT_HEAP_ARRAY
+    return ALLOY_PASTE(alloy_, ALLOY_DEFAULT_HEAP, _heap_open)(&storage->provider, storage->array,
+                                                               sizeof storage->array);
 #else
-    return alloy_static_heap_init(&storage->provider, storage->array, sizeof storage->array);
+    return ALLOY_PASTE(alloy_, ALLOY_DEFAULT_HEAP, _heap_open)(storage, NULL, ALLOY_DEFAULT_HEAP_SIZE);
 #endif
 }
 
 alloy_allocator *alloy_default_init(alloy_default_strategy *storage, alloy_heap *heap)
 {
-#if ALLOY_DEFAULT_STRATEGY_REGION
-    return alloy_region_init(storage, heap);
-#else
-    return alloy_bumpfree_init(storage, heap);
-#endif
+    return ALLOY_PASTE(alloy_, ALLOY_DEFAULT_STRATEGY, _init)(storage, heap);
 }

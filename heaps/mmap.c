@@ -53,3 +53,13 @@ void alloy_mmap_heap_destroy(alloy_mmap_heap *h)
     h->heap.end = h->heap.start;
     h->limit = h->heap.start;
 }
+
+alloy_heap *alloy_mmap_heap_open(alloy_mmap_heap *h, void *array, size_t bytes)
+{
+    return array ? NULL : alloy_mmap_heap_init(h, bytes ? bytes : ALLOY_MMAP_HEAP_DEFAULT_SIZE);
+}
+
+void alloy_mmap_heap_close(alloy_mmap_heap *h)
+{
+    alloy_mmap_heap_destroy(h);
+}

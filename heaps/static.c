@@ -41,3 +41,13 @@ alloy_heap *alloy_static_heap_init(alloy_static_heap *h, void *array, size_t byt
     h->limit = start + (hi - lo);
     return &h->heap;
 }
+
+alloy_heap *alloy_static_heap_open(alloy_static_heap *h, void *array, size_t bytes)
+{
+    return alloy_static_heap_init(h, array, bytes);
+}
+
+void alloy_static_heap_close(alloy_static_heap *h)
+{
+    (void)h; /* the array is the caller's */
+}

@@ -3,7 +3,9 @@
  * Whatever else grows memory (libc's malloc, another provider) takes pages too, so
  * the pages of two grows are adjacent only if nobody grew in between; strategies
  * compare addresses, never assume. As the program's sole allocator the provider owns
- * __heap_base .. the end of memory at init as its initial space. */
+ * __heap_base .. the end of memory at init as its initial space. A provider with a
+ * budget (alloy_wasm_heap_open) has a table of its own, whose grow counts pages:
+ * a program that gives none (alloy as its malloc) does not link that code. */
 #include <stdint.h>
 
 #include "alloy/heap.h"
@@ -27,6 +29,19 @@ static void *wasm_grow(alloy_heap *heap, size_t pages)
 
 static const alloy_heap_ops wasm_ops = {"wasm", wasm_grow};
 
+static void *budget_grow(alloy_heap *heap, size_t pages)
+{
+    alloy_wasm_heap *h = (alloy_wasm_heap *)heap;
+    if (pages > h->pages_left)
+        return NULL;
+    void *first = wasm_grow(heap, pages);
+    if (first)
+        h->pages_left -= pages;
+    return first;
+}
+
+static const alloy_heap_ops budget_ops = {"wasm", budget_grow};
+
 alloy_heap *alloy_wasm_heap_init(alloy_wasm_heap *h, bool sole_allocator)
 {
     if (!h)
@@ -43,4 +58,20 @@ alloy_heap *alloy_wasm_heap_init(alloy_wasm_heap *h, bool sole_allocator)
     h->heap.initial = initial_bytes ? base : NULL;
     h->heap.initial_bytes = initial_bytes;
     return &h->heap;
+}
+
+alloy_heap *alloy_wasm_heap_open(alloy_wasm_heap *h, void *array, size_t bytes)
+{
+    if (array || !alloy_wasm_heap_init(h, false))
+        return NULL;
+    if (bytes) {
+        h->heap.ops = &budget_ops;
+        h->pages_left = bytes / ALLOY_PAGE_SIZE;
+    }
+    return &h->heap;
+}
+
+void alloy_wasm_heap_close(alloy_wasm_heap *h)
+{
+    (void)h; /* wasm memory does not shrink */
 }

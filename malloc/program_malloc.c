@@ -1,6 +1,6 @@
 /* alloy as the program's malloc: the C allocation family over one instance of the
- * build-time default strategy (or the one ALLOY_MALLOC_USE_REGION /
- * ALLOY_MALLOC_USE_BUMPFREE names) on the default heap. On wasm32-wasi it also
+ * build-time default strategy (or the one -DALLOY_MALLOC_STRATEGY=NAME names) on the
+ * default heap. On wasm32-wasi it also
  * defines the __libc_ names that other libc objects call, so wasi-libc's dlmalloc is
  * not linked at all, and the wasm provider is the sole allocator: it starts at
  * __heap_base. This file holds alloy's one piece of mutable global state: that
@@ -8,19 +8,17 @@
  * (the alloy_malloc library). */
 #include <errno.h>
 
-#include "alloy/bumpfree.h"
 #include "alloy/default.h"
 #include "alloy/malloc.h"
-#include "alloy/region.h"
 #include "block_header.h"
 
-#if defined(ALLOY_MALLOC_USE_REGION) || (!defined(ALLOY_MALLOC_USE_BUMPFREE) && ALLOY_DEFAULT_STRATEGY_REGION)
-typedef alloy_region malloc_strategy; /* and CHOSEN(op) names its operations */
-#define CHOSEN(name) alloy_region_##name
-#else
-typedef alloy_bumpfree malloc_strategy;
-#define CHOSEN(name) alloy_bumpfree_##name
+#ifndef ALLOY_MALLOC_STRATEGY
+#define ALLOY_MALLOC_STRATEGY ALLOY_DEFAULT_STRATEGY
 #endif
+/* The instance's type, and its strategy's table, setup and operations by name
+ * (ALLOY_STRATEGY_OPERATIONS in alloy/alloy.h): CHOSEN(alloc) is alloy_NAME_alloc. */
+typedef ALLOY_PASTE(alloy_, ALLOY_MALLOC_STRATEGY, ) malloc_strategy;
+#define CHOSEN(op) ALLOY_PASTE(alloy_, ALLOY_MALLOC_STRATEGY, _##op)
 
 /* The operations malloc and friends call. The compiler sees this table whole, so
  * every call through it becomes a direct call, and the linker keeps only the
@@ -42,10 +40,14 @@ static struct {
     bool ready;
 } the;
 
+/* The instance's handle: its first member, whatever the strategy calls it. */
+#define HANDLE ((alloy_allocator *)(void *)&the.strategy)
+
 static alloy_allocator *instance(void)
 {
     if (!the.ready) {
 #if ALLOY_DEFAULT_HEAP_WASM
+        /* alloy is the program's allocator: the memory from __heap_base on is its own */
         alloy_heap *heap = alloy_wasm_heap_init(&the.heap, true);
 #else
         alloy_heap *heap = alloy_default_heap_init(&the.heap);
@@ -54,11 +56,11 @@ static alloy_allocator *instance(void)
             return NULL;
         CHOSEN(setup)(&the.strategy, heap);
 #if defined(ALLOY_MALLOC_DISPATCH)
-        the.strategy.base.strategy = &CHOSEN(strategy);
+        HANDLE->strategy = &CHOSEN(strategy);
 #endif
         the.ready = true;
     }
-    return &the.strategy.base;
+    return HANDLE;
 }
 
 alloy_allocator *alloy_malloc_instance(void)
@@ -90,7 +92,7 @@ void *malloc(size_t size)
 
 void free(void *p)
 {
-    alloy_allocator *a = &the.strategy.base; /* made by whoever allocated p */
+    alloy_allocator *a = HANDLE; /* made by whoever allocated p */
     if (p)
         header_free(a, TABLE(a), p);
 }
@@ -111,7 +113,7 @@ void *realloc(void *p, size_t size)
 {
     if (!p)
         return allocate(HEADER, size);
-    alloy_allocator *a = &the.strategy.base;
+    alloy_allocator *a = HANDLE;
     void *moved = header_realloc(a, TABLE(a), p, size);
     return size == 0 ? moved : or_enomem(moved); /* freeing is no failure */
 }

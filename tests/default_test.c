@@ -10,10 +10,10 @@ Test(default, is_what_meson_configured)
     static alloy_default_strategy storage;
     alloy_heap *heap = alloy_default_heap_init(&heap_storage);
     cr_assert(heap);
-    cr_assert_str_eq(alloy_heap_name(heap), ALLOY_DEFAULT_HEAP);
+    cr_assert_str_eq(alloy_heap_name(heap), ALLOY_DEFAULT_HEAP_NAME);
     alloy_allocator *a = alloy_default_init(&storage, heap);
     cr_assert(a);
-    cr_assert_str_eq(alloy_name(a), ALLOY_DEFAULT_STRATEGY);
+    cr_assert_str_eq(alloy_name(a), ALLOY_DEFAULT_STRATEGY_NAME);
     char *p = alloy_alloc(a, 1000, 64);
     cr_assert(p && (uintptr_t)p % 64 == 0);
     memset(p, 1, 1000);

@@ -15,7 +15,7 @@
 #include "alloy/malloc.h"
 
 #ifndef STRATEGY
-#define STRATEGY ALLOY_DEFAULT_STRATEGY
+#define STRATEGY ALLOY_DEFAULT_STRATEGY_NAME
 #endif
 
 size_t malloc_usable_size(void *p);

@@ -15,6 +15,17 @@
  * different size or alignment, or a pointer the instance never gave out, is
  * undefined. Instances are not thread-safe.
  *
+ * The strategies. alloy/config.h lists the build's strategies: ALLOY_STRATEGIES(X)
+ * expands to X(NAME) for each, in the order of meson.build's list, and
+ * ALLOY_DEFAULT_STRATEGY is the default one's name as a token
+ * (ALLOY_DEFAULT_STRATEGY_NAME as a string). Every strategy NAME follows one
+ * convention, so that code can be written once for all of them (alloy/default.h,
+ * the malloc layer, test fixtures, benchmarks): its public header alloy/NAME.h
+ * defines its instance type alloy_NAME and `alloy_allocator *alloy_NAME_init(alloy_NAME
+ * *self, alloy_heap *heap)`, and invokes ALLOY_STRATEGY_OPERATIONS(NAME);
+ * strategies/NAME.c defines them. alloy/strategies.h includes every strategy's
+ * header.
+ *
  * Wrappers. A wrapper is an instance that serves its calls from another instance,
  * its inner one (alloy/checked.h, alloy/locked.h); its table sets
  * alloy_strategy::wrapper. The front end passes every call on a wrapper's handle to
@@ -137,6 +148,13 @@ const char *alloy_name(const alloy_allocator *a);
 /** Initialise the handle at the front of a strategy instance: zeroed statistics and
  * the given table. For strategy authors; neither argument may be NULL. */
 void alloy_allocator_init(alloy_allocator *a, const alloy_strategy *strategy);
+
+/** `a##b##c`, after the macros in the arguments are expanded: names derived from
+ * the lists in alloy/config.h, such as ALLOY_PASTE(alloy_, ALLOY_DEFAULT_STRATEGY,
+ * _init), which is alloy_region_init when region is the default strategy. */
+#define ALLOY_PASTE(a, b, c) ALLOY_PASTE_(a, b, c)
+/** ALLOY_PASTE's second step, which pastes. */
+#define ALLOY_PASTE_(a, b, c) a##b##c
 
 /** Declares a strategy's parts that code outside its .c may call by name, for a
  * strategy NAME whose public header (alloy/NAME.h) defines its instance type

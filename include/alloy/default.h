@@ -1,6 +1,6 @@
 /** @file
  * alloy/default.h - the strategy and heap provider picked at build time
- * (meson options `strategy` and `heap`).
+ * (meson options `strategy`, `heap` and `heap_size`).
  *
  *     static alloy_default_heap heap_storage;
  *     static alloy_default_strategy storage;
@@ -10,42 +10,33 @@
 #define ALLOY_DEFAULT_H
 
 #include "alloy/alloy.h"
-#include "alloy/bumpfree.h"
-#include "alloy/region.h"
+#include "alloy/strategies.h"
 
-/** The type of a default-strategy instance: alloy_region or alloy_bumpfree, as the
- * meson option `strategy` says. */
-#if ALLOY_DEFAULT_STRATEGY_REGION
-typedef alloy_region alloy_default_strategy;
-#elif ALLOY_DEFAULT_STRATEGY_BUMPFREE
-typedef alloy_bumpfree alloy_default_strategy;
-#else
-#error "alloy/config.h names no default strategy"
-#endif
+/** The type of a default-strategy instance: alloy_NAME for the strategy NAME that the
+ * meson option `strategy` picked (ALLOY_DEFAULT_STRATEGY). */
+typedef ALLOY_PASTE(alloy_, ALLOY_DEFAULT_STRATEGY, ) alloy_default_strategy;
 
-/** The type that holds the default heap provider: alloy_wasm_heap, alloy_mmap_heap,
- * or a static provider together with its array, as the meson option `heap` says. */
-#if ALLOY_DEFAULT_HEAP_WASM
-typedef alloy_wasm_heap alloy_default_heap;
-#elif ALLOY_DEFAULT_HEAP_MMAP
-typedef alloy_mmap_heap alloy_default_heap;
-#elif ALLOY_DEFAULT_HEAP_STATIC
+#if ALLOY_DEFAULT_HEAP_ARRAY || defined(ALLOY_DOXYGEN)
+/** The type that holds the default heap provider: its alloy_NAME_heap, for the
+ * provider NAME that the meson option `heap` picked (ALLOY_DEFAULT_HEAP), and, for a
+ * provider that serves an array (the static one), the array of
+ * ALLOY_DEFAULT_HEAP_SIZE bytes too. */
 typedef struct alloy_default_heap {
-    alloy_static_heap provider;                               /**< the static provider */
-    _Alignas(16) unsigned char array[ALLOY_STATIC_HEAP_SIZE]; /**< the memory it serves */
+    ALLOY_PASTE(alloy_, ALLOY_DEFAULT_HEAP, _heap) provider;  /**< the provider */
+    _Alignas(16) unsigned char array[ALLOY_DEFAULT_HEAP_SIZE]; /**< the memory it serves */
 } alloy_default_heap;
 #else
-#error "alloy/config.h names no default heap"
+typedef ALLOY_PASTE(alloy_, ALLOY_DEFAULT_HEAP, _heap) alloy_default_heap;
 #endif
 
-/** Initialise the default heap provider in *storage: the wasm provider (not the sole
- * allocator), an mmap reservation of ALLOY_MMAP_HEAP_SIZE bytes, or a static array of
- * ALLOY_STATIC_HEAP_SIZE bytes inside *storage. Returns its handle, or NULL when
+/** Initialise the default heap provider in *storage (alloy_NAME_heap_open): the wasm
+ * provider (not the sole allocator), an mmap reservation, or a static array inside
+ * *storage, of ALLOY_DEFAULT_HEAP_SIZE bytes. Returns its handle, or NULL when
  * storage is NULL or the provider cannot start (mmap reservation refused). */
 alloy_heap *alloy_default_heap_init(alloy_default_heap *storage);
 
-/** Initialise the default strategy in *storage over `heap`. Returns its handle, or
- * NULL when either argument is NULL. */
+/** Initialise the default strategy in *storage over `heap` (alloy_NAME_init).
+ * Returns its handle, or NULL when either argument is NULL. */
 alloy_allocator *alloy_default_init(alloy_default_strategy *storage, alloy_heap *heap);
 
 #endif

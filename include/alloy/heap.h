@@ -71,60 +71,7 @@ static inline bool alloy_heap_holds(const alloy_heap *heap, const void *p, size_
 /** The name of the provider ("wasm", "mmap", "static"). `heap` must not be NULL. */
 const char *alloy_heap_name(const alloy_heap *heap);
 
-/* --- static: a caller's array -------------------------------------------------- */
-
-/** A provider serving a caller's array. */
-typedef struct alloy_static_heap {
-    alloy_heap heap; /**< the provider, as alloy_static_heap_init returns it */
-    char *limit;     /**< end of the usable array */
-} alloy_static_heap;
-
-/** Serve pages from `array` (`bytes` long, any alignment). The array is cut into an
- * initial space at its front (less than a page) followed by as many whole 64 KiB
- * pages as fit, so nothing but at most 15 bytes of alignment at each end goes unused.
- * Returns &h->heap, or NULL when h or array is NULL. An array smaller than a page
- * is all initial space. grow returns NULL when the pages are used up. */
-alloy_heap *alloy_static_heap_init(alloy_static_heap *h, void *array, size_t bytes);
-
-#if !defined(__wasm__) || defined(ALLOY_DOXYGEN)
-/* --- mmap: a reserved address range (native only) ------------------------------ */
-
-/** A provider serving pages of one reserved address range (native only). */
-typedef struct alloy_mmap_heap {
-    alloy_heap heap;      /**< the provider, as alloy_mmap_heap_init returns it */
-    char *mapping;        /**< the whole reservation, as mmap returned it */
-    size_t mapping_bytes; /**< its size */
-    char *limit;          /**< end of the usable, 64 KiB aligned part */
-} alloy_mmap_heap;
-
-/** Reserve `max_bytes` (rounded up to whole pages) of address space, without
- * committing memory. Pages are handed out in address order and made readable and
- * writable as they are; grow returns NULL once max_bytes are handed out. Returns
- * &h->heap, or NULL when h is NULL, max_bytes is 0 or too large, or the reservation
- * fails. There is no initial space. Native only. */
-alloy_heap *alloy_mmap_heap_init(alloy_mmap_heap *h, size_t max_bytes);
-
-/** Give the whole reservation back to the system. Every instance that used this
- * provider is dead afterwards. NULL is ignored; destroying twice is harmless.
- * Native only. */
-void alloy_mmap_heap_destroy(alloy_mmap_heap *h);
-#endif
-
-#if defined(__wasm__) || defined(ALLOY_DOXYGEN)
-/* --- wasm: memory.grow on memory 0 ---------------------------------------------- */
-
-/** A provider growing wasm memory 0 (wasm only). */
-typedef struct alloy_wasm_heap {
-    alloy_heap heap; /**< the provider, as alloy_wasm_heap_init returns it */
-} alloy_wasm_heap;
-
-/** Grow wasm memory 0. With `sole_allocator` true, alloy is the program's only
- * allocator and the provider's initial space is __heap_base .. end of memory; with
- * false it has none, and it leaves that space to libc's malloc. Growth stops short
- * of 4 GiB (65,535 pages) so that no address wraps. Returns &h->heap, or NULL
- * when h is NULL. Any number of wasm providers may coexist; only one may be sole.
- * Wasm only. */
-alloy_heap *alloy_wasm_heap_init(alloy_wasm_heap *h, bool sole_allocator);
-#endif
+/* Every provider of this target, each in its own header (see the top). */
+#include "alloy/providers.h"
 
 #endif

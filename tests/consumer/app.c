@@ -27,8 +27,8 @@ int main(void)
      * all be the strategy asked for */
     int typed = strcmp(WANT_STRATEGY, "bumpfree") == 0 ? _Generic(&storage, alloy_bumpfree *: 1, default: 0)
                                                         : _Generic(&storage, alloy_region *: 1, default: 0);
-    if (strcmp(ALLOY_DEFAULT_STRATEGY, WANT_STRATEGY) != 0 || strcmp(alloy_name(a), WANT_STRATEGY) != 0 || !typed) {
-        fprintf(stderr, "asked for %s, got %s (instance %s, type %s)\n", WANT_STRATEGY, ALLOY_DEFAULT_STRATEGY,
+    if (strcmp(ALLOY_DEFAULT_STRATEGY_NAME, WANT_STRATEGY) != 0 || strcmp(alloy_name(a), WANT_STRATEGY) != 0 || !typed) {
+        fprintf(stderr, "asked for %s, got %s (instance %s, type %s)\n", WANT_STRATEGY, ALLOY_DEFAULT_STRATEGY_NAME,
                 alloy_name(a), typed ? "matches" : "differs");
         return 1;
     }

@@ -1,0 +1,44 @@
+/** @file
+ * alloy/mmap_heap.h - the mmap provider (native only): pages of one reserved range
+ * of address space, committed as they are handed out. alloy/heap.h includes it in
+ * native builds. */
+#ifndef ALLOY_MMAP_HEAP_H
+#define ALLOY_MMAP_HEAP_H
+
+#include "alloy/heap.h"
+
+#if !defined(__wasm__) || defined(ALLOY_DOXYGEN)
+/** The address space an mmap provider reserves when alloy_mmap_heap_open is given 0
+ * bytes, and the default one when the meson option heap_size is 0: 1 GiB. */
+#define ALLOY_MMAP_HEAP_DEFAULT_SIZE ((size_t)1 << 30)
+
+/** A provider serving pages of one reserved address range (native only). */
+typedef struct alloy_mmap_heap {
+    alloy_heap heap;      /**< the provider, as alloy_mmap_heap_init returns it */
+    char *mapping;        /**< the whole reservation, as mmap returned it */
+    size_t mapping_bytes; /**< its size */
+    char *limit;          /**< end of the usable, 64 KiB aligned part */
+} alloy_mmap_heap;
+
+/** Reserve `max_bytes` (rounded up to whole pages) of address space, without
+ * committing memory. Pages are handed out in address order and made readable and
+ * writable as they are; grow returns NULL once max_bytes are handed out. Returns
+ * &h->heap, or NULL when h is NULL, max_bytes is 0 or too large, or the reservation
+ * fails. There is no initial space. Native only. */
+alloy_heap *alloy_mmap_heap_init(alloy_mmap_heap *h, size_t max_bytes);
+
+/** Give the whole reservation back to the system. Every instance that used this
+ * provider is dead afterwards. NULL is ignored; destroying twice is harmless.
+ * Native only. */
+void alloy_mmap_heap_destroy(alloy_mmap_heap *h);
+
+/** The uniform constructor (alloy/heap.h): alloy_mmap_heap_init(h, bytes), or with
+ * ALLOY_MMAP_HEAP_DEFAULT_SIZE for bytes 0. The provider serves no array: NULL when
+ * array is not NULL. Native only. */
+alloy_heap *alloy_mmap_heap_open(alloy_mmap_heap *h, void *array, size_t bytes);
+
+/** The uniform destructor (alloy/heap.h): alloy_mmap_heap_destroy. Native only. */
+void alloy_mmap_heap_close(alloy_mmap_heap *h);
+#endif
+
+#endif
