@@ -62,7 +62,7 @@ test: build
 	-meson test -C $(NATIVE) --print-errorlogs
 	-meson test -C $(WASM) --print-errorlogs
 	-meson test -C $(OPTIONS) --print-errorlogs stats_test default_test readme_example frame_instances
-	@python3 tests/summary.py $(NATIVE) $(WASM) $(OPTIONS)
+	@python3 tests/scripts/summary.py $(NATIVE) $(WASM) $(OPTIONS)
 
 # wasm Code-section bytes of minimal modules per strategy, against dlmalloc
 size: build
@@ -114,7 +114,7 @@ hardening: deps $(BUILD)/wasm-paths.ini
 	@test -f $(FUZZ)/build.ninja || CC=clang meson setup $(FUZZ) -Dfuzz=enabled \
 	  -Db_sanitize=address,undefined -Db_lundef=false -Dtests=disabled -Dbench=disabled $(MESON_ARGS)
 	-meson test -C $(FUZZ) --print-errorlogs --num-processes 2
-	@python3 tests/summary.py $(NATIVE) $(WASM) $(OPTIONS) $(ASAN) $(VALGRIND) $(CLANG) $(TSAN) $(FUZZ)
+	@python3 tests/scripts/summary.py $(NATIVE) $(WASM) $(OPTIONS) $(ASAN) $(VALGRIND) $(CLANG) $(TSAN) $(FUZZ)
 
 clean:
 	rm -rf $(BUILD)

@@ -1,20 +1,22 @@
-/* libFuzzer target: one strategy (FUZZ_STRATEGY_REGION or FUZZ_STRATEGY_BUMPFREE)
- * on a small static heap, driven by a sequence of operations decoded from the input,
- * with every property checked after every operation. A broken property prints what
- * broke and calls abort(), which libFuzzer reports as a crash and saves the input.
+/* libFuzzer target: one strategy (FUZZ_STRATEGY, its name as a token: meson builds
+ * fuzz_NAME for every strategy NAME) on a small static heap, driven by a sequence of
+ * operations decoded from the input, with every property checked after every
+ * operation. A broken property prints what broke and calls abort(), which libFuzzer
+ * reports as a crash and saves the input.
  *
- * Build and run (clang only; tests/fuzz/meson.build builds fuzz_region and
- * fuzz_bumpfree when the `fuzz` option is enabled):
+ * Build and run (clang only; tests/fuzz/meson.build builds the targets when the
+ * `fuzz` option is enabled):
  *
  *   CC=clang meson setup build/fuzz -Dfuzz=enabled -Db_sanitize=address,undefined \
  *       -Db_lundef=false -Dtests=disabled -Dbench=disabled
  *   meson compile -C build/fuzz
- *   build/fuzz/tests/fuzz/fuzz_region -max_total_time=60 tests/fuzz/corpus/region
- *   build/fuzz/tests/fuzz/fuzz_bumpfree -max_total_time=60 tests/fuzz/corpus/bumpfree
+ *   build/fuzz/tests/fuzz/fuzz_NAME -max_total_time=60 new-inputs/ tests/fuzz/corpus/seeds
  *
- * (the corpus directories are read and added to; copy them first to keep the
- * committed seeds as they are). A saved crash replays with
- * `build/fuzz/tests/fuzz/fuzz_region crash-<sha1>`.
+ * The seeds (tests/fuzz/corpus/seeds, written by make_corpus.py) are the same for
+ * every target; inputs that once crashed a target stay in tests/fuzz/corpus/NAME.
+ * libFuzzer adds what it finds to the first directory, so name a new one there, as
+ * `meson test` does. A saved crash replays with
+ * `build/fuzz/tests/fuzz/fuzz_NAME crash-<sha1>`.
  *
  * Input format: a sequence of operations, each starting with one byte b:
  *   b % 5 is the operation, b >> 3 the slot (0..31) it works on;
@@ -33,9 +35,10 @@
  * After every operation: each live block is aligned and holds its pattern; no two
  * live blocks overlap; the shared statistics equal a shadow count (bytes in use,
  * high water, trip high water, allocs, frees, reallocs, failed allocations, invalid
- * requests, largest request) and heap bytes stay within the array; bumpfree's live
- * bytes equal the rounded shadow; alloy_check holds. At the end every block is freed
- * and the instance must be back to 0 bytes in use.
+ * requests, largest request) and heap bytes stay within the array; a strategy's
+ * figure live_bytes, if it keeps one, equals the shadow's sizes rounded up to 16 (the
+ * bytes its blocks hold: no capacity lost); alloy_check holds. At the end every
+ * block is freed and the instance must be back to 0 bytes in use.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -43,21 +46,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloy/bumpfree.h"
-#include "alloy/region.h"
+#include "alloy/strategies.h"
 #include "blocks.h"
 
-#if defined(FUZZ_STRATEGY_REGION)
-#define STRATEGY_NAME "region"
-typedef alloy_region instance_state;
-#define instance_init alloy_region_init
-#elif defined(FUZZ_STRATEGY_BUMPFREE)
-#define STRATEGY_NAME "bumpfree"
-typedef alloy_bumpfree instance_state;
-#define instance_init alloy_bumpfree_init
-#else
-#error "define FUZZ_STRATEGY_REGION or FUZZ_STRATEGY_BUMPFREE"
+#if !defined(FUZZ_STRATEGY)
+#error "define FUZZ_STRATEGY to a strategy's name: -DFUZZ_STRATEGY=NAME"
 #endif
+typedef ALLOY_PASTE(alloy_, FUZZ_STRATEGY, ) instance_state;
+#define instance_init ALLOY_PASTE(alloy_, FUZZ_STRATEGY, _init)
 
 #define SLOTS 32
 /* A few hundred KiB: an initial space of 40,000 bytes and 5 pages, so that running
@@ -94,7 +90,7 @@ static void broken(const state *s, const char *format, ...)
 {
     va_list args;
     va_start(args, format);
-    fprintf(stderr, "fuzz_%s: operation %zu: ", STRATEGY_NAME, s->op);
+    fprintf(stderr, "fuzz_%s: operation %zu: ", alloy_name(s->a), s->op);
     vfprintf(stderr, format, args);
     fputc('\n', stderr);
     va_end(args);
@@ -305,14 +301,10 @@ static void check_all(state *s)
     if (m->heap_bytes > ARRAY_BYTES)
         broken(s, "statistics: %llu heap bytes from a %zu-byte array", (unsigned long long)m->heap_bytes,
                (size_t)ARRAY_BYTES);
-#if defined(FUZZ_STRATEGY_BUMPFREE)
     const alloy_stat *live = alloy_stats_find(&st, "live_bytes");
-    if (!live || live->value != rounded)
-        broken(s, "statistics: bumpfree live_bytes %llu, the rounded shadow %llu",
-               live ? (unsigned long long)live->value : 0ull, (unsigned long long)rounded);
-#else
-    (void)rounded;
-#endif
+    if (live && live->value != rounded)
+        broken(s, "statistics: live_bytes %llu, the rounded shadow %llu", (unsigned long long)live->value,
+               (unsigned long long)rounded);
     if (!alloy_check(s->a))
         broken(s, "alloy_check failed");
 }

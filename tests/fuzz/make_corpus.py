@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Write the seed corpus of the fuzz targets: a handful of small hand-made operation
-sequences in the input format told in fuzz_alloy.c, the same for every target.
+sequences in the input format told in fuzz_alloy.c, one set shared by every target.
 Run from anywhere: python3 tests/fuzz/make_corpus.py (it rewrites the seed-* files
-under tests/fuzz/corpus/<target>/ and leaves whatever else is there)."""
+under tests/fuzz/corpus/seeds/ and leaves whatever else is there). Inputs that once
+crashed a target are kept apart, in tests/fuzz/corpus/<target>/."""
 import os
 
 ALLOC, FREE, RESIZE, REALLOC, RESET = range(5)
@@ -49,10 +50,8 @@ SEEDS = {
              b"".join(op(FREE, i) for i in range(0, 32, 2)),
 }
 
-here = os.path.dirname(os.path.abspath(__file__))
-for target in ("region", "bumpfree"):
-    directory = os.path.join(here, "corpus", target)
-    os.makedirs(directory, exist_ok=True)
-    for name, data in SEEDS.items():
-        with open(os.path.join(directory, "seed-" + name), "wb") as f:
-            f.write(data)
+directory = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", "seeds")
+os.makedirs(directory, exist_ok=True)
+for name, data in SEEDS.items():
+    with open(os.path.join(directory, "seed-" + name), "wb") as f:
+        f.write(data)

@@ -1,0 +1,110 @@
+/* The malloc-style API bound to an instance (alloy/malloc.h), on every strategy. */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <string.h>
+
+#include "alloy/malloc.h"
+#include "blocks.h"
+#include "kinds.h"
+
+typedef struct bench {
+    alloy_mmap_heap heap;
+    _Alignas(max_align_t) unsigned char storage[4096];
+    alloy_allocator *a;
+} bench;
+
+/* An instance of strategy number `strategy` (alloy_strategy_kinds) on 64 MiB. */
+static void open_bench(bench *b, size_t strategy)
+{
+    const strategy_kind *kind = &alloy_strategy_kinds[strategy];
+    cr_assert_leq(kind->bytes, sizeof b->storage);
+    cr_assert(alloy_mmap_heap_init(&b->heap, 64u << 20));
+    b->a = kind->make(b->storage, &b->heap.heap);
+    cr_assert(b->a);
+}
+
+ParameterizedTestParameters(malloc_api, family)
+{
+    return cr_make_param_array(size_t, kind_indexes(alloy_strategy_kind_count), alloy_strategy_kind_count);
+}
+
+ParameterizedTest(size_t *strategy, malloc_api, family)
+{
+    bench b;
+    open_bench(&b, *strategy);
+    live_block blocks[200] = {{0}};
+    test_rng r = {11};
+    for (size_t i = 0; i < 200; i++) {
+        size_t size = rng_range(&r, 0, i % 20 ? 500 : 50000);
+        blocks[i] = (live_block){alloy_malloc(b.a, size), size, 16, (uint32_t)i};
+        cr_assert(blocks[i].p && (uintptr_t)blocks[i].p % 16 == 0);
+        cr_assert_eq(alloy_malloc_usable_size(blocks[i].p), size);
+        block_fill(&blocks[i]);
+    }
+    cr_assert(blocks_disjoint(blocks, 200));
+    /* realloc up and down keeps contents; free without sizes */
+    for (size_t i = 0; i < 200; i += 2) {
+        size_t size = rng_range(&r, 1, 3000);
+        void *p = alloy_malloc_realloc(b.a, blocks[i].p, size);
+        cr_assert(p && (uintptr_t)p % 16 == 0);
+        blocks[i].p = p;
+        cr_assert(block_intact(&blocks[i], size < blocks[i].size ? size : blocks[i].size));
+        blocks[i].size = size;
+        cr_assert_eq(alloy_malloc_usable_size(p), size);
+        block_fill(&blocks[i]);
+    }
+    for (size_t i = 0; i < 200; i++) {
+        cr_assert(block_intact(&blocks[i], blocks[i].size));
+        alloy_malloc_free(b.a, blocks[i].p);
+    }
+    alloy_stats s;
+    alloy_stats_get(b.a, &s);
+    cr_assert_eq(s.shared.bytes_in_use, 0, "every unsized free gave back exactly its block");
+    cr_assert(alloy_check(b.a));
+}
+
+ParameterizedTestParameters(malloc_api, edges)
+{
+    return cr_make_param_array(size_t, kind_indexes(alloy_strategy_kind_count), alloy_strategy_kind_count);
+}
+
+ParameterizedTest(size_t *strategy, malloc_api, edges)
+{
+    bench b;
+    open_bench(&b, *strategy);
+    for (size_t align = 1; align <= 65536; align *= 2) {
+        char *p = alloy_malloc_aligned(b.a, align, 100);
+        cr_assert(p && (uintptr_t)p % (align < 16 ? 16 : align) == 0, "align %zu", align);
+        memset(p, 1, 100);
+        char *q = alloy_malloc_realloc(b.a, p, 70000);
+        cr_assert(q && (uintptr_t)q % (align < 16 ? 16 : align) == 0, "realloc keeps align %zu", align);
+        cr_assert_eq(q[99], 1);
+        alloy_malloc_free(b.a, q);
+    }
+    cr_assert_null(alloy_malloc_aligned(b.a, 3, 10));
+    cr_assert_null(alloy_malloc_aligned(b.a, 1u << 17, 10));
+    cr_assert_null(alloy_malloc_aligned(NULL, 16, 10));
+    cr_assert_null(alloy_malloc(b.a, SIZE_MAX));
+    cr_assert_null(alloy_malloc_calloc(b.a, SIZE_MAX / 2, 4));
+    unsigned char *z = alloy_malloc_calloc(b.a, 100, 10);
+    for (int i = 0; i < 1000; i++)
+        cr_assert_eq(z[i], 0);
+    void *keep = alloy_malloc(b.a, 10);
+    cr_assert_null(alloy_malloc_realloc(b.a, keep, SIZE_MAX - 8), "a failed realloc...");
+    cr_assert_eq(alloy_malloc_usable_size(keep), 10, "...leaves the block alone");
+    cr_assert_null(alloy_malloc_realloc(b.a, keep, 0), "realloc to 0 frees");
+    void *zero = alloy_malloc(b.a, 0);
+    cr_assert(zero);
+    cr_assert_eq(alloy_malloc_usable_size(zero), 0);
+    alloy_malloc_free(b.a, zero);
+    alloy_malloc_free(b.a, z);
+    alloy_malloc_free(b.a, NULL);
+    cr_assert_eq(alloy_malloc_usable_size(NULL), 0);
+    void *fresh = alloy_malloc_realloc(b.a, NULL, 40);
+    cr_assert(fresh);
+    alloy_malloc_free(b.a, fresh);
+    alloy_stats s;
+    alloy_stats_get(b.a, &s);
+    cr_assert_eq(s.shared.bytes_in_use, 0);
+    cr_assert(alloy_check(b.a));
+}

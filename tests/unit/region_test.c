@@ -1,0 +1,682 @@
+/* The region/page-link strategy: every test of the alloc_cat seed, ported with its
+ * figures, then merging, in-place resizing and region growth. */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS, MAP_NORESERVE */
+#include <criterion/criterion.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "alloy/region.h"
+#include "blocks.h"
+
+#define PAGE ALLOY_PAGE_SIZE
+#define KiB ((size_t)1024)
+/* The link record ends every run of pages: 16 bytes on x86_64, 8 on wasm32. The seed's
+ * figures that depend on it are derived from sizeof, as the seed derives them. */
+#define LINK sizeof(alloy_page_link)
+
+typedef struct bench {
+    alloy_mmap_heap heap;
+    alloy_region region;
+    alloy_allocator *a;
+} bench;
+
+static void open_bench(bench *b, size_t heap_bytes)
+{
+    cr_assert(alloy_mmap_heap_init(&b->heap, heap_bytes));
+    b->a = alloy_region_init(&b->region, &b->heap.heap);
+    cr_assert(b->a);
+}
+
+static size_t heap_span(const bench *b)
+{
+    return (size_t)(b->heap.heap.end - b->heap.heap.start);
+}
+
+/* region's figures (alloy/region.h), under the names they have in the report */
+typedef struct region_figures {
+    uint64_t regions, total_words, allocated_words, unused_words, fragment_words, fragments, total_large_pages,
+        unused_large_pages, allocated_large_pages_words;
+} region_figures;
+
+static region_figures figures_of(const alloy_stats *s)
+{
+    region_figures f;
+#define FIGURE(name) f.name = stat_value(s, #name)
+    FIGURE(regions);
+    FIGURE(total_words);
+    FIGURE(allocated_words);
+    FIGURE(unused_words);
+    FIGURE(fragment_words);
+    FIGURE(fragments);
+    FIGURE(total_large_pages);
+    FIGURE(unused_large_pages);
+    FIGURE(allocated_large_pages_words);
+#undef FIGURE
+    return f;
+}
+
+static region_figures rstats(const bench *b)
+{
+    alloy_stats s;
+    alloy_stats_get(b->a, &s);
+    cr_assert(alloy_check(b->a), "check fails");
+    return figures_of(&s);
+}
+
+static void *take(bench *b, size_t size)
+{
+    void *p = alloy_alloc(b->a, size, 1);
+    cr_assert(p, "alloc(%zu) failed", size);
+    return p;
+}
+
+/* --- alloc_cat's tests ------------------------------------------------------------- */
+
+Test(region_seed, simple)
+{
+    bench b;
+    open_bench(&b, 256 * KiB);
+    void *p = take(&b, 32);
+    region_figures s = rstats(&b);
+    cr_assert_eq(s.regions, 1);
+    cr_assert_eq(s.allocated_words, 8);
+    cr_assert_eq(s.allocated_large_pages_words, 0);
+    alloy_free(b.a, p, 32, 1);
+    s = rstats(&b);
+    cr_assert_eq(s.regions, 1);
+    cr_assert_eq(s.allocated_words, 0);
+    cr_assert_eq(s.allocated_large_pages_words, 0);
+}
+
+Test(region_seed, multiple_regions)
+{
+    bench b;
+    open_bench(&b, 256 * KiB);
+    take(&b, 1024);
+    region_figures s = rstats(&b);
+    cr_assert_eq(s.regions, 1);
+    cr_assert_eq(s.allocated_words, 256);
+    cr_assert_eq(s.allocated_large_pages_words, 0);
+
+    /* alloc a random page, messing up our precious contiguous region */
+    cr_assert(alloy_heap_grow(&b.heap.heap, 1));
+    for (int i = 0; i < 64; i++)
+        take(&b, 1024);
+    s = rstats(&b);
+    cr_assert_eq(s.regions, 2);
+    cr_assert_eq(s.allocated_words, 256 * 65);
+    cr_assert_eq(s.allocated_large_pages_words, 0);
+}
+
+Test(region_seed, large_simple)
+{
+    bench b;
+    open_bench(&b, 256 * KiB);
+    void *p = take(&b, 96 * KiB);
+    region_figures s = rstats(&b);
+    cr_assert_eq(s.regions, 1);
+    cr_assert_eq(s.allocated_words, 0);
+    cr_assert_eq(s.allocated_large_pages_words, 96 * 256);
+    cr_assert_eq(s.total_large_pages, 2);
+    cr_assert_eq(s.unused_large_pages, 0);
+
+    alloy_free(b.a, p, 96 * KiB, 1);
+    s = rstats(&b);
+    cr_assert_eq(s.regions, 1);
+    cr_assert_eq(s.allocated_words, 0);
+    cr_assert_eq(s.allocated_large_pages_words, 0);
+    cr_assert_eq(s.total_large_pages, 2);
+    cr_assert_eq(s.unused_large_pages, 2);
+}
+
+Test(region_seed, large_reuse)
+{
+    bench b;
+    open_bench(&b, 256 * KiB);
+    void *p1 = take(&b, 96 * KiB);
+    take(&b, 48 * KiB);
+    region_figures s = rstats(&b);
+    cr_assert_eq(s.regions, 1);
+    cr_assert_eq(s.allocated_words, 0);
+    cr_assert_eq(s.allocated_large_pages_words, 144 * 256);
+    cr_assert_eq(s.total_large_pages, 3);
+    cr_assert_eq(s.unused_large_pages, 0);
+
+    alloy_free(b.a, p1, 96 * KiB, 1);
+    s = rstats(&b);
+    cr_assert_eq(s.allocated_large_pages_words, 48 * 256);
+    cr_assert_eq(s.total_large_pages, 3);
+    cr_assert_eq(s.unused_large_pages, 2);
+
+    take(&b, 96 * KiB);
+    s = rstats(&b);
+    cr_assert_eq(s.regions, 1);
+    cr_assert_eq(s.allocated_words, 0);
+    cr_assert_eq(s.allocated_large_pages_words, 144 * 256);
+    cr_assert_eq(s.total_large_pages, 3);
+    cr_assert_eq(s.unused_large_pages, 0);
+}
+
+Test(region_seed, large_threshold)
+{
+    size_t size1 = 64 * KiB - 4, size2 = 128 * KiB - 4;
+    bench b;
+    open_bench(&b, 512 * KiB);
+    unsigned char *ptr1 = take(&b, size1);
+    void *ptr2 = take(&b, size2);
+    region_figures s = rstats(&b);
+    cr_assert_eq(s.regions, 1);
+    cr_assert_eq(s.allocated_words, 0);
+    cr_assert_eq(s.total_large_pages, 5);
+    cr_assert_eq(s.allocated_large_pages_words, 192 * 256 - 2);
+    cr_assert_eq(s.unused_large_pages, 0);
+
+    /* if it failed to allocate an extra page for ptr1, we'll corrupt the ptr2 link here */
+    memset(ptr1, 0xff, size1);
+
+    size_t size3 = 192 * KiB - LINK;
+    alloy_free(b.a, ptr2, size2, 1);
+    s = rstats(&b);
+    cr_assert_eq(s.total_large_pages, 5);
+    cr_assert_eq(s.allocated_large_pages_words, 64 * 256 - 1);
+    cr_assert_eq(s.unused_large_pages, 3);
+
+    void *ptr3 = take(&b, size3);
+    cr_assert_eq(ptr2, ptr3);
+    s = rstats(&b);
+    cr_assert_eq(s.total_large_pages, 5);
+    cr_assert_eq(s.allocated_large_pages_words, 256 * 256 - 1 - LINK / 4);
+}
+
+Test(region_seed, large_split)
+{
+    size_t size_192k = 192 * KiB - 128, size_64k = 64 * KiB - 128;
+    bench b;
+    open_bench(&b, 512 * KiB);
+
+    /* alloc 3 pages, then free them */
+    void *ptr1 = take(&b, size_192k);
+    region_figures s = rstats(&b);
+    cr_assert_eq(s.total_large_pages, 3);
+    cr_assert_eq(s.allocated_large_pages_words, size_192k / 4);
+    cr_assert_eq(s.unused_large_pages, 0);
+    alloy_free(b.a, ptr1, size_192k, 1);
+    s = rstats(&b);
+    cr_assert_eq(s.total_large_pages, 3);
+    cr_assert_eq(s.allocated_large_pages_words, 0);
+    cr_assert_eq(s.unused_large_pages, 3);
+
+    /* alloc 1 page, 3 times */
+    ptr1 = take(&b, size_64k);
+    s = rstats(&b);
+    cr_assert_eq(s.total_large_pages, 3);
+    cr_assert_eq(s.allocated_large_pages_words, size_64k / 4);
+    cr_assert_eq(s.unused_large_pages, 2);
+    void *ptr2 = take(&b, size_64k);
+    s = rstats(&b);
+    cr_assert_eq(s.allocated_large_pages_words, size_64k * 2 / 4);
+    cr_assert_eq(s.unused_large_pages, 1);
+    void *ptr3 = take(&b, size_64k);
+    s = rstats(&b);
+    cr_assert_eq(s.total_large_pages, 3);
+    cr_assert_eq(s.allocated_large_pages_words, size_64k * 3 / 4);
+    cr_assert_eq(s.unused_large_pages, 0);
+
+    /* free first and last page */
+    alloy_free(b.a, ptr1, size_64k, 1);
+    s = rstats(&b);
+    cr_assert_eq(s.allocated_large_pages_words, size_64k * 2 / 4);
+    cr_assert_eq(s.unused_large_pages, 1);
+    alloy_free(b.a, ptr3, size_64k, 1);
+    s = rstats(&b);
+    cr_assert_eq(s.total_large_pages, 3);
+    cr_assert_eq(s.allocated_large_pages_words, size_64k / 4);
+    cr_assert_eq(s.unused_large_pages, 2);
+
+    /* free the middle page. should be merged with the rest */
+    alloy_free(b.a, ptr2, size_64k, 1);
+    s = rstats(&b);
+    cr_assert_eq(s.total_large_pages, 3);
+    cr_assert_eq(s.allocated_large_pages_words, 0);
+    cr_assert_eq(s.unused_large_pages, 3);
+
+    /* now grab the unified 3 pages again */
+    take(&b, size_192k);
+    s = rstats(&b);
+    cr_assert_eq(s.total_large_pages, 3);
+    cr_assert_eq(s.allocated_large_pages_words, size_192k / 4);
+    cr_assert_eq(s.unused_large_pages, 0);
+}
+
+Test(region_seed, large_then_small)
+{
+    bench b;
+    open_bench(&b, 512 * KiB);
+    cr_assert_eq(heap_span(&b), 0);
+    size_t size_64k = 64 * KiB - 128;
+    take(&b, size_64k);
+    region_figures s = rstats(&b);
+    cr_assert_eq(s.total_large_pages, 1);
+    cr_assert_eq(s.allocated_large_pages_words, size_64k / 4);
+    cr_assert_eq(s.unused_large_pages, 0);
+    cr_assert_eq(heap_span(&b), 128 * KiB);
+
+    /* now fill the single region page */
+    for (int i = 0; i < 3; i++)
+        take(&b, 16 * KiB);
+    take(&b, 15 * KiB);
+    cr_assert_eq(heap_span(&b), 128 * KiB);
+
+    /* a new 15k allocation will require a 2nd region */
+    take(&b, 15 * KiB);
+    s = rstats(&b);
+    cr_assert_eq(s.regions, 2);
+    cr_assert_eq(s.allocated_words, 78 * 256);
+    cr_assert_eq(s.allocated_large_pages_words, size_64k / 4);
+    cr_assert_eq(heap_span(&b), 192 * KiB);
+}
+
+Test(region_seed, trip_odometer)
+{
+    bench b;
+    open_bench(&b, 256 * KiB);
+    void *p = take(&b, 1024);
+    alloy_stats s;
+    alloy_stats_get(b.a, &s);
+    cr_assert_eq(s.shared.high_water, 1024);
+    cr_assert_eq(s.shared.trip_high_water, 1024);
+    alloy_free(b.a, p, 1024, 1);
+
+    alloy_reset_trip(b.a);
+    take(&b, 32);
+    alloy_stats_get(b.a, &s);
+    cr_assert_eq(s.shared.high_water, 1024);
+    cr_assert_eq(s.shared.trip_high_water, 32);
+}
+
+/* --- merging runs of pages --------------------------------------------------------- */
+
+#define ONE_PAGE (64 * KiB - 128)
+#define THREE_PAGES (192 * KiB - 128)
+
+/* Runs A, B, C touching in memory, each grown on its own, and D before them (so
+ * beyond them in the list, which puts the newest first). Frees A, B, C in `order`. */
+static void merge_three(const char *order)
+{
+    bench b;
+    open_bench(&b, 1024 * KiB);
+    void *d = take(&b, ONE_PAGE);
+    char *runs[3];
+    for (int i = 0; i < 3; i++)
+        runs[i] = take(&b, ONE_PAGE);
+    cr_assert(runs[1] == runs[0] + PAGE && runs[2] == runs[1] + PAGE, "A, B, C touch");
+    for (const char *o = order; *o; o++)
+        alloy_free(b.a, runs[*o - 'A'], ONE_PAGE, 1);
+    region_figures s = rstats(&b);
+    cr_assert_eq(s.total_large_pages, 4);
+    cr_assert_eq(s.unused_large_pages, 3);
+    size_t span = heap_span(&b);
+    cr_assert_eq(take(&b, THREE_PAGES), runs[0], "one run of three pages again");
+    cr_assert_eq(heap_span(&b), span, "without growing the heap");
+    s = rstats(&b);
+    cr_assert_eq(s.unused_large_pages, 0);
+    /* D, beyond them, is still reachable */
+    alloy_free(b.a, d, ONE_PAGE, 1);
+    s = rstats(&b);
+    cr_assert_eq(s.unused_large_pages, 1);
+    cr_assert_eq(s.allocated_large_pages_words, THREE_PAGES / 4);
+}
+
+Test(region_merge, three_runs_freed_a_c_b)
+{
+    merge_three("ACB");
+}
+
+Test(region_merge, three_runs_freed_c_b_a)
+{
+    merge_three("CBA");
+}
+
+Test(region_merge, three_runs_freed_b_a_c)
+{
+    merge_three("BAC");
+}
+
+Test(region_merge, runs_that_do_not_touch_stay_apart)
+{
+    /* alloc_cat's check_merge_next merged runs without checking that they touch
+     * (ENGINEERING.md, defect 6) */
+    bench b;
+    open_bench(&b, 1024 * KiB);
+    void *beyond = take(&b, ONE_PAGE);
+    char *first = take(&b, ONE_PAGE);
+    char *gap = alloy_heap_grow(&b.heap.heap, 1); /* someone else's page in between */
+    memset(gap, 0x77, PAGE);
+    char *second = take(&b, ONE_PAGE);
+    cr_assert_eq(second, gap + PAGE);
+    alloy_free(b.a, first, ONE_PAGE, 1);
+    alloy_free(b.a, second, ONE_PAGE, 1);
+    region_figures s = rstats(&b);
+    cr_assert_eq(s.unused_large_pages, 2);
+    size_t span = heap_span(&b);
+    char *both = take(&b, 128 * KiB - 128);
+    cr_assert(both != first && both != second, "two separate pages cannot hold two pages");
+    cr_assert_eq(heap_span(&b), span + 2 * PAGE);
+    for (size_t i = 0; i < PAGE; i++)
+        cr_assert_eq((unsigned char)gap[i], 0x77, "the page between was never touched");
+    /* both single pages serve single-page requests again, and the first run stays reachable */
+    void *x = take(&b, ONE_PAGE), *y = take(&b, ONE_PAGE);
+    cr_assert((x == first && y == second) || (x == second && y == first));
+    alloy_free(b.a, beyond, ONE_PAGE, 1);
+    cr_assert_eq(rstats(&b).unused_large_pages, 1);
+}
+
+/* --- resizing in place ------------------------------------------------------------- */
+
+Test(region_resize, small_at_the_bump_pointer_grows_in_place)
+{
+    bench b;
+    open_bench(&b, 1024 * KiB);
+    live_block x = {take(&b, 100), 100, 1, 1};
+    block_fill(&x);
+    cr_assert(alloy_resize(b.a, x.p, 100, 1, 30000));
+    cr_assert(block_intact(&x, 100));
+    memset(x.p + 100, 1, 30000 - 100);
+    cr_assert(alloy_resize(b.a, x.p, 30000, 1, 32 * KiB));
+    cr_assert(!alloy_resize(b.a, x.p, 32 * KiB, 1, 32 * KiB + 1), "a block does not change kinds");
+    void *moved = alloy_realloc(b.a, x.p, 32 * KiB, 1, 40 * KiB);
+    cr_assert(moved && moved != x.p);
+    x.p = moved;
+    cr_assert(block_intact(&x, 100));
+    cr_assert_eq(rstats(&b).allocated_large_pages_words, 10 * KiB);
+}
+
+Test(region_resize, small_grows_into_the_free_block_behind_it)
+{
+    bench b;
+    open_bench(&b, 1024 * KiB);
+    live_block x = {take(&b, 200), 200, 1, 2};
+    void *y = take(&b, 300);
+    void *z = take(&b, 40);
+    block_fill(&x);
+    alloy_free(b.a, y, 300, 1);
+    cr_assert(alloy_resize(b.a, x.p, 200, 1, 400));
+    cr_assert(block_intact(&x, 200));
+    region_figures s = rstats(&b);
+    cr_assert_eq(s.fragments, 1, "the rest of y stays free");
+    cr_assert_eq(s.fragment_words, (304 + 208 - 400) / 4, "16-byte units: 208 + 304 - 400");
+    cr_assert(!alloy_resize(b.a, x.p, 400, 1, 600), "z is in the way");
+    alloy_free(b.a, z, 40, 1);
+}
+
+Test(region_resize, small_shrinks_by_returning_the_tail)
+{
+    bench b;
+    open_bench(&b, 1024 * KiB);
+    void *x = take(&b, 4000);
+    void *wall = take(&b, 8);
+    cr_assert(alloy_resize(b.a, x, 4000, 1, 1000));
+    region_figures s = rstats(&b);
+    cr_assert_eq(s.fragment_words, (4000 - 1008) / 4, "16-byte units");
+    cr_assert_eq(s.allocated_words, (1008 + 16) / 4);
+    alloy_free(b.a, wall, 8, 1);
+    alloy_free(b.a, x, 1000, 1);
+}
+
+/* (the conformance suite lets a strategy refuse this; region must not) */
+Test(region_resize, small_shrinks_to_one_byte_in_place)
+{
+    bench b;
+    open_bench(&b, 1024 * KiB);
+    void *x = take(&b, 1000);
+    cr_assert(alloy_resize(b.a, x, 1000, 16, 1));
+    cr_assert_eq(rstats(&b).allocated_words, 16 / 4);
+    alloy_free(b.a, x, 1, 16);
+    cr_assert_eq(rstats(&b).allocated_words, 0);
+}
+
+Test(region_resize, large_grows_into_a_following_free_run)
+{
+    bench b;
+    open_bench(&b, 1024 * KiB);
+    char *x = take(&b, THREE_PAGES);
+    alloy_free(b.a, x, THREE_PAGES, 1);
+    x = take(&b, ONE_PAGE); /* splits: one page used, two free behind it */
+    memset(x, 3, ONE_PAGE);
+    size_t span = heap_span(&b);
+    cr_assert(alloy_resize(b.a, x, ONE_PAGE, 1, 128 * KiB - 128));
+    region_figures s = rstats(&b);
+    cr_assert_eq(s.unused_large_pages, 1);
+    cr_assert_eq(heap_span(&b), span);
+    cr_assert(alloy_resize(b.a, x, 128 * KiB - 128, 1, THREE_PAGES));
+    cr_assert_eq(rstats(&b).unused_large_pages, 0);
+    memset(x, 4, THREE_PAGES);
+    cr_assert(alloy_resize(b.a, x, THREE_PAGES, 1, ONE_PAGE), "and shrinks, splitting off pages");
+    s = rstats(&b);
+    cr_assert_eq(s.unused_large_pages, 2);
+    cr_assert_eq(s.total_large_pages, 3);
+    cr_assert_eq(take(&b, 128 * KiB - 128), x + PAGE);
+}
+
+Test(region_resize, large_grows_at_the_end_of_the_heap)
+{
+    bench b;
+    open_bench(&b, 1024 * KiB);
+    char *x = take(&b, ONE_PAGE);
+    cr_assert(alloy_resize(b.a, x, ONE_PAGE, 1, 5 * PAGE));
+    memset(x, 5, 5 * PAGE);
+    region_figures s = rstats(&b);
+    cr_assert_eq(s.total_large_pages, 6);
+    cr_assert(alloy_heap_grow(&b.heap.heap, 1)); /* now something follows it */
+    cr_assert(!alloy_resize(b.a, x, 5 * PAGE, 1, 7 * PAGE));
+    cr_assert(rstats(&b).total_large_pages >= 6);
+}
+
+/* --- regions ----------------------------------------------------------------------- */
+
+Test(region_space, freed_neighbours_merge_at_once)
+{
+    bench b;
+    open_bench(&b, 4096 * KiB);
+    enum { N = 200 };
+    void *p[N];
+    for (int i = 0; i < N; i++)
+        p[i] = take(&b, 250);
+    void *wall = take(&b, 16);
+    for (int i = 0; i < N; i++) {
+        alloy_free(b.a, p[(i * 7) % N], 250, 1);
+        cr_assert(alloy_check(b.a));
+    }
+    region_figures s = rstats(&b);
+    cr_assert_eq(s.fragments, 1, "200 touching blocks freed in scrambled order are one");
+    cr_assert_eq(s.fragment_words, N * 256 / 4);
+    size_t span = heap_span(&b);
+    void *big = take(&b, 20 * KiB);
+    cr_assert_eq(heap_span(&b), span);
+    cr_assert_eq(big, p[0]);
+    alloy_free(b.a, wall, 16, 1);
+    alloy_free(b.a, big, 20 * KiB, 1);
+    s = rstats(&b);
+    cr_assert_eq(s.fragments, 0, "and with the wall gone everything returns to the bump room");
+    cr_assert_eq(s.allocated_words, 0);
+}
+
+Test(region_space, a_region_grows_to_two_mebibytes_then_another_starts)
+{
+    bench b;
+    open_bench(&b, 8192 * KiB);
+    size_t blocks = 0;
+    do {
+        take(&b, 32 * KiB);
+        blocks++;
+    } while (rstats(&b).regions == 1);
+    region_figures s = rstats(&b);
+    cr_assert_eq(s.regions, 2);
+    cr_assert_eq(blocks, (2 * 1024 * KiB - 16) / (32 * KiB) + 1);
+    cr_assert_eq(s.total_words, (2 * 1024 * KiB + PAGE) / 4, "a full 2 MiB region and one page");
+}
+
+Test(region_space, initial_space_of_a_kibibyte_or_more_is_used)
+{
+    static _Alignas(16) unsigned char big[3 * PAGE + 5000], tiny[3 * PAGE + 512];
+    alloy_static_heap heap;
+    alloy_region r;
+    alloy_allocator *a = alloy_region_init(&r, alloy_static_heap_init(&heap, big, sizeof big));
+    char *p = alloy_alloc(a, 100, 8);
+    cr_assert(p >= (char *)big && p < (char *)big + 5000, "served from the initial space");
+    a = alloy_region_init(&r, alloy_static_heap_init(&heap, tiny, sizeof tiny));
+    p = alloy_alloc(a, 100, 8);
+    cr_assert(p >= (char *)tiny + 512, "512 bytes are too few: a page is used");
+    alloy_stats s;
+    alloy_stats_get(a, &s);
+    cr_assert_eq(s.shared.heap_bytes, PAGE);
+}
+
+Test(region_space, an_initial_space_of_any_size_is_used_to_its_end)
+{
+    /* 5,008 bytes is no multiple of the free map's granularity: the map must still
+     * leave the bump room unit-aligned, so that what is left when the region is
+     * retired is whole units (it used to be 8 bytes, freed as a block of 0 units) */
+    static _Alignas(16) unsigned char array[2 * PAGE + 5008];
+    alloy_static_heap heap;
+    alloy_region r;
+    alloy_allocator *a = alloy_region_init(&r, alloy_static_heap_init(&heap, array, sizeof array));
+    enum { N = 400 };
+    live_block blocks[N] = {{0}};
+    blocks[0] = (live_block){alloy_alloc(a, 16, 16), 16, 16, 0};
+    cr_assert(alloy_heap_grow(&heap.heap, 1), "someone else takes the page behind the region");
+    for (size_t i = 1; i < N; i++) {
+        blocks[i] = (live_block){alloy_alloc(a, 16, 16), 16, 16, (uint32_t)i};
+        cr_assert(blocks[i].p);
+        cr_assert(alloy_check(a), "after block %zu", i);
+    }
+    alloy_stats s;
+    alloy_stats_get(a, &s);
+    cr_assert_eq(stat_value(&s, "regions"), 2, "the initial space filled up and a page took over");
+    cr_assert(blocks[N - 1].p >= array + 5008 + PAGE);
+    for (size_t i = 0; i < N; i++)
+        block_fill(&blocks[i]);
+    cr_assert(blocks_disjoint(blocks, N));
+    for (size_t i = 0; i < N; i++) {
+        cr_assert(block_intact(&blocks[i], 16));
+        alloy_free(a, blocks[i].p, 16, 16);
+    }
+    cr_assert(alloy_check(a));
+}
+
+/* A provider whose pages lie far apart: its first `near_pages` pages at its start,
+ * every later one 80 GiB above, out of reach of region's 32-bit unit offsets
+ * (64 GiB). Address space only: PROT_NONE until a page is handed out. */
+#define FAR_DISTANCE ((size_t)80 << 30)
+
+typedef struct far_heap {
+    alloy_heap heap;
+    char *near, *far;
+    size_t near_pages;
+    size_t grows;
+} far_heap;
+
+static void *far_grow(alloy_heap *heap, size_t pages)
+{
+    far_heap *h = (far_heap *)(void *)heap;
+    char **next = h->near_pages >= pages ? &h->near : &h->far;
+    if (next == &h->near)
+        h->near_pages -= pages;
+    char *got = *next;
+    cr_assert(mprotect(got, pages * PAGE, PROT_READ | PROT_WRITE) == 0);
+    *next += pages * PAGE;
+    if (*next > heap->end)
+        heap->end = *next;
+    h->grows++;
+    return got;
+}
+
+static const alloy_heap_ops far_ops = {"far", far_grow};
+
+Test(region_space, pages_beyond_the_offsets_reach_go_to_large_blocks)
+{
+    size_t span = FAR_DISTANCE + 64 * PAGE;
+    char *base = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (base == MAP_FAILED)
+        cr_skip_test("no 80 GiB of address space here (valgrind limits it)");
+    far_heap h = {{&far_ops, base, base, NULL, 0}, base, base + FAR_DISTANCE, 1, 0};
+    alloy_region r;
+    alloy_allocator *a = alloy_region_init(&r, &h.heap);
+
+    /* the first region takes the near page; fill it */
+    enum { N = 100 };
+    live_block blocks[N] = {{0}};
+    size_t n = 0;
+    for (; n < N; n++) {
+        void *p = alloy_alloc(a, 1000, 8);
+        if (!p)
+            break;
+        cr_assert((char *)p < base + PAGE, "block %zu outside the near page", n);
+        blocks[n] = (live_block){p, 1000, 8, (uint32_t)n};
+        block_fill(&blocks[n]);
+    }
+    cr_assert(n > 32 && n < N, "the near page holds %zu blocks of 1000 bytes", n);
+    cr_assert_eq(h.grows, 2, "the refused request took pages, far ones");
+    cr_assert(alloy_check(a));
+
+    /* those far pages are a free run: a large block takes them without growing */
+    char *large = alloy_alloc(a, 40 * KiB, 16);
+    cr_assert(large >= base + FAR_DISTANCE, "the large block is in the far pages");
+    cr_assert_eq(h.grows, 2);
+    memset(large, 0x5a, 40 * KiB);
+    cr_assert(alloy_check(a));
+    for (size_t i = 0; i < n; i++)
+        cr_assert(block_intact(&blocks[i], 1000));
+    for (size_t i = 0; i < n; i++)
+        alloy_free(a, blocks[i].p, 1000, 8);
+    alloy_free(a, large, 40 * KiB, 16);
+    cr_assert(alloy_check(a));
+    cr_assert(alloy_alloc(a, 1000, 8), "the near page serves again");
+
+    /* no near page at all: large blocks still work and small ones fail cleanly; each
+     * page region takes to try for a region stays, as a free run, for large blocks */
+    h = (far_heap){{&far_ops, base, base, NULL, 0}, base, base + FAR_DISTANCE + 16 * PAGE, 0, 0};
+    a = alloy_region_init(&r, &h.heap);
+    large = alloy_alloc(a, 100 * KiB, 16); /* a page tried for a region, two for the block */
+    cr_assert(large, "a large block needs no region");
+    cr_assert_null(alloy_alloc(a, 100, 8), "no page within reach for a region");
+    cr_assert_eq(h.grows, 3);
+    char *again = alloy_alloc(a, 80 * KiB, 16); /* another page tried: with the last, two */
+    cr_assert_eq(h.grows, 4, "the block itself took no new pages");
+    cr_assert(again == h.far - 2 * PAGE, "it lies on the two pages tried for regions");
+    alloy_stats st;
+    alloy_stats_get(a, &st);
+    cr_assert_eq(st.shared.heap_bytes, 5 * PAGE);
+    cr_assert(alloy_check(a));
+    alloy_free(a, large, 100 * KiB, 16);
+    alloy_free(a, again, 80 * KiB, 16);
+    cr_assert(alloy_check(a));
+    munmap(base, span);
+}
+
+/* A regression test for a bug that the conformance suite's oom_matrix and
+ * growth_refused found: free_large merged the freed run with the run after it in the
+ * list, then the run before it with what followed; but once that one had grown it
+ * could touch the run before *it* in the list, which stayed unmerged (alloy_check
+ * failed, and the two free runs could not serve a request that needed both).
+ *
+ * Runs: R (3 pages), then S (1 page, after R in memory, first in the list); free R;
+ * X (1 page) splits R: X, then R's other 2 pages free behind it in the list; Y
+ * (2 pages) takes those. The list is S, X, Y; memory X | Y | S. Free S, X, then Y:
+ * X absorbs Y and now ends where S begins, but S precedes X in the list. */
+Test(region_merge, freed_runs_merge_across_the_list)
+{
+    bench b;
+    open_bench(&b, 4096 * KiB);
+    void *r = take(&b, 2 * PAGE + 1000), *s = take(&b, 40000);
+    alloy_free(b.a, r, 2 * PAGE + 1000, 1);
+    void *x = take(&b, 40000), *y = take(&b, 70000);
+    cr_assert((char *)x < (char *)y && (char *)y < (char *)s, "the layout the bug needs: X | Y | S");
+    alloy_free(b.a, s, 40000, 1);
+    cr_assert(alloy_check(b.a));
+    alloy_free(b.a, x, 40000, 1);
+    cr_assert(alloy_check(b.a));
+    alloy_free(b.a, y, 70000, 1);
+    cr_assert(alloy_check(b.a), "two free runs that touch stayed apart");
+    cr_assert_eq(rstats(&b).unused_large_pages, rstats(&b).total_large_pages);
+}
