@@ -1,4 +1,4 @@
-/* Runs the conformance suite without a test framework; see runner.h. CHECK
+/* Runs the conformance suites without a test framework; see runner.h. CHECK
  * (check.h) reports through test_failed and returns from the case. */
 #include "runner.h"
 
@@ -8,11 +8,25 @@
 #include "check.h"
 
 static int current_failed;
+static unsigned passed, failed;
 
 void test_failed(const char *file, int line, const char *what)
 {
     printf("    %s:%d: %s [%s]\n", file, line, what, test_note);
     current_failed = 1;
+}
+
+/* Start a case; then finish it with its name and what it ran on. */
+static void start(void)
+{
+    current_failed = 0;
+    test_note[0] = 0;
+}
+
+static void finish(const char *suite, const char *name, const char *what)
+{
+    printf("[%s] %s::%s (%s)\n", current_failed ? "FAIL" : " ok ", suite, name, what);
+    current_failed ? failed++ : passed++;
 }
 
 typedef struct test_case {
@@ -23,22 +37,50 @@ typedef struct test_case {
 #define CASE_ENTRY(name) {#name, conformance_##name},
 static const test_case cases[] = {CONFORMANCE_CASES(CASE_ENTRY)};
 
-int conformance_run(const fixture_kind *kinds, size_t count, const char *filter)
+void conformance_run_cases(const fixture_kind *kinds, size_t count, const char *filter)
 {
-    unsigned passed = 0, failed = 0;
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         if (!strstr(cases[c].name, filter))
             continue;
         for (size_t k = 0; k < count; k++) {
-            current_failed = 0;
-            test_note[0] = 0;
+            start();
             cases[c].run(&kinds[k]);
             char what[96];
             fixture_describe(&kinds[k], what, sizeof what);
-            printf("[%s] conformance::%s (%s)\n", current_failed ? "FAIL" : " ok ", cases[c].name, what);
-            current_failed ? failed++ : passed++;
+            finish("conformance", cases[c].name, what);
         }
     }
+}
+
+typedef struct heap_case {
+    const char *name;
+    void (*run)(const provider_kind *);
+} heap_case;
+
+#define HEAP_CASE_ENTRY(name) {#name, heap_conformance_##name},
+static const heap_case heap_cases[] = {HEAP_CONFORMANCE_CASES(HEAP_CASE_ENTRY)};
+
+void heap_conformance_run_cases(const provider_kind *kinds, size_t count, const char *filter)
+{
+    for (size_t c = 0; c < sizeof heap_cases / sizeof heap_cases[0]; c++) {
+        if (!strstr(heap_cases[c].name, filter))
+            continue;
+        for (size_t k = 0; k < count; k++) {
+            start();
+            heap_cases[c].run(&kinds[k]);
+            finish("heap_conformance", heap_cases[c].name, kinds[k].name);
+        }
+    }
+}
+
+int conformance_summary(void)
+{
     printf("alloy-tests: %u passed, %u failed\n", passed, failed);
     return failed != 0;
+}
+
+int conformance_run(const fixture_kind *kinds, size_t count, const char *filter)
+{
+    conformance_run_cases(kinds, count, filter);
+    return conformance_summary();
 }
