@@ -1,12 +1,11 @@
 /* bench/adapter_alloy.c - alloy's strategies behind the bench adapter (bench.h):
- * region and bumpfree, each on a heap of its own (mmap natively, wasm memory.grow
- * in wasm), called through the interface every program uses (alloy_alloc,
- * alloy_free, alloy_realloc). The heap figure is the statistics' heap_bytes (bytes
- * obtained from the provider); frames read the trip meter (alloy_reset_trip and
- * trip_high_water).
+ * every strategy of the build (ALLOY_STRATEGIES), each on a heap of its own (mmap
+ * natively, wasm memory.grow in wasm), called through the interface every program
+ * uses (alloy_alloc, alloy_free, alloy_realloc). The heap figure is the statistics'
+ * heap_bytes (bytes obtained from the provider); frames read the trip meter
+ * (alloy_reset_trip and trip_high_water).
  */
-#include "alloy/bumpfree.h"
-#include "alloy/region.h"
+#include "alloy/strategies.h"
 
 #include "bench.h"
 
@@ -23,19 +22,15 @@ static alloy_heap *new_heap(void)
 #endif
 }
 
-static bool open_region(void)
-{
-    static alloy_region region;
-    alloy_heap *heap = new_heap();
-    return heap && (instance = alloy_region_init(&region, heap)) != NULL;
-}
-
-static bool open_bumpfree(void)
-{
-    static alloy_bumpfree bumpfree;
-    alloy_heap *heap = new_heap();
-    return heap && (instance = alloy_bumpfree_init(&bumpfree, heap)) != NULL;
-}
+/* open_NAME: an instance of the strategy NAME on a new heap */
+#define OPEN(NAME)                                                              \
+    static bool open_##NAME(void)                                               \
+    {                                                                           \
+        static alloy_##NAME storage;                                            \
+        alloy_heap *heap = new_heap();                                          \
+        return heap && (instance = alloy_##NAME##_init(&storage, heap)) != NULL; \
+    }
+ALLOY_STRATEGIES(OPEN)
 
 static void *alloc(size_t size, size_t align)
 {
@@ -71,8 +66,7 @@ static uint64_t trip_high_water(void)
     return s.shared.trip_high_water;
 }
 
+#define ENTRY(NAME) {#NAME, open_##NAME, alloc, release, reallocate, heap_bytes, reset_trip, trip_high_water},
 const bench_allocator bench_allocators[] = {
-    {"region", open_region, alloc, release, reallocate, heap_bytes, reset_trip, trip_high_water},
-    {"bumpfree", open_bumpfree, alloc, release, reallocate, heap_bytes, reset_trip, trip_high_water},
-    {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+    ALLOY_STRATEGIES(ENTRY){NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 };

@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
 """Code-section bytes of the size modules (bench/size_module.c).
 
-  code_size.py table MODULE...        print the table, with ratios to dlmalloc
+  code_size.py table BUDGET MODULE... print the table, with ratios to dlmalloc, and
+                                      how the modules fare against BUDGET's targets
   code_size.py check BUDGET MODULE... fail when a module is more than 2% over the
                                       figure recorded in BUDGET, or when statistics
                                       cost more than 600 bytes
+
+BUDGET (bench/code-size.txt) is data: a line "MODULE BYTES" records a module's
+figure, a line "target MODULE BYTES" a size the module aims at (after wasm-opt -Oz
+when it is installed), "#" starts a comment.
 
 Module file names are size_<allocator>_<set>[_nostats|_dispatch] (_nostats:
 built with ALLOY_STATS 0; _dispatch: malloc calls the strategy through the
@@ -57,9 +62,22 @@ def name_of(path):
     return os.path.basename(path).removeprefix("size_").removesuffix(".wasm")
 
 
-# The issue's size targets: (module, bytes after wasm-opt -Oz, or clang's without it).
-TARGETS = [("bumpfree_malloc_free_nostats", 600), ("region_full_nostats", 2500)]
 STATS_COST_LIMIT = 600
+
+
+def read_budget(path):
+    """The recorded figures {module: bytes} and the targets [(module, bytes)]."""
+    figures, targets = {}, []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            fields = line.split()
+            if not fields or fields[0].startswith("#"):
+                continue
+            if fields[0] == "target":
+                targets.append((fields[1], int(fields[2])))
+            else:
+                figures[fields[0]] = int(fields[1])
+    return figures, targets
 
 
 def peer_of(name):
@@ -70,7 +88,7 @@ def peer_of(name):
     return None
 
 
-def table(paths):
+def table(budget_path, paths):
     sizes = {name_of(p): (code_bytes(p), optimized_bytes(p)) for p in paths}
     print(f"{'module':<30} {'clang -Oz':>10} {'vs dlmalloc':>12} {'+ wasm-opt -Oz':>15} {'vs dlmalloc':>12}")
     for name, (raw, opt) in sorted(sizes.items()):
@@ -92,19 +110,14 @@ def table(paths):
         if name + "_nostats" in sizes:
             print(f"  statistics, {name}: {final(name) - final(name + '_nostats'):+d} (limit {STATS_COST_LIMIT})")
     print("\ntargets:")
-    for name, limit in TARGETS:
+    for name, limit in read_budget(budget_path)[1]:
         if name in sizes:
             size = final(name)
             print(f"  {name}: {size} bytes, target {limit}: {'met' if size <= limit else 'missed'}")
 
 
 def check(budget_path, paths):
-    budget = {}
-    with open(budget_path, encoding="utf-8") as f:
-        for line in f:
-            if line.strip() and not line.startswith("#"):
-                name, size = line.split()
-                budget[name] = int(size)
+    budget = read_budget(budget_path)[0]
     passed = failed = 0
     for path in paths:
         name, size = name_of(path), code_bytes(path)
@@ -131,7 +144,7 @@ def check(budget_path, paths):
 
 if __name__ == "__main__":
     if sys.argv[1] == "table":
-        table(sys.argv[2:])
+        table(sys.argv[2], sys.argv[3:])
     elif sys.argv[1] == "check":
         sys.exit(0 if check(sys.argv[2], sys.argv[3:]) else 1)
     else:

@@ -64,8 +64,8 @@ void bench_checkpoint(bench_run *r)
     r->next_checkpoint = next;
 }
 
-/* Running out of memory is a result (bumpfree's free list can outgrow wasm's
- * 4 GiB), not a failure of the bench: reported with the figures so far. */
+/* Running out of memory is a result (a free list that never merges can outgrow
+ * wasm's 4 GiB), not a failure of the bench: reported with the figures so far. */
 _Noreturn void bench_out_of_memory(const bench_run *r, size_t size)
 {
     printf("bench allocator=%s workload=%s status=oom ops=%llu done=%llu runs=- median=0 size=%zu peak_heap=%llu "
@@ -107,7 +107,8 @@ static int by_value(const void *a, const void *b)
 static _Noreturn void usage(const char *message)
 {
     fprintf(stderr, "bench: %s\nusage: bench --allocator NAME (--workload NAME | --trace FILE --name NAME)\n"
-                    "       [--quick] [--runs N] [--limit SECONDS] [--samples FILE] [--callgrind]\n", message);
+                    "       [--quick] [--runs N] [--limit SECONDS] [--samples FILE] [--callgrind]\n"
+                    "       bench --list    (the allocators this program has, one a line)\n", message);
     exit(2);
 }
 
@@ -119,6 +120,11 @@ int main(int argc, char **argv)
     double limit = 10.0;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(arg, "--list")) {
+            for (const bench_allocator *x = bench_allocators; x->name; x++)
+                printf("%s\n", x->name);
+            return 0;
+        }
         if (!strcmp(arg, "--quick"))
             quick = true;
         else if (!strcmp(arg, "--callgrind"))

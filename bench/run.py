@@ -9,10 +9,11 @@ Each run is one process (bench/harness.c): one allocator, one workload, a memory
 pass then --runs timed runs; it prints one "bench ..." line, read here. Workloads:
 the synthetic ones (bench/workloads.c) and a replay of every trace in bench/traces/
 (unpacked into DIR/traces); with --trace, only the traces given (recorded from your
-program with bench/trace_recorder.c, plain or gzip'd). Allocators: natively alloy's region and bumpfree on the
-mmap heap, glibc malloc, and jemalloc and mimalloc where their programs were built;
-in wasm (under Node, as the cross file's exe_wrapper runs it) region and bumpfree on
-the wasm heap and wasi-libc's dlmalloc.
+program with bench/trace_recorder.c, plain or gzip'd). Allocators: natively every
+strategy of alloy's on the mmap heap (bench_alloy --list names them), glibc malloc,
+and jemalloc and mimalloc where their programs were built; in wasm (under Node, as
+the cross file's exe_wrapper runs it) every strategy on the wasm heap and wasi-libc's
+dlmalloc.
 
 Figures: time per allocator call, the median of the timed runs, as a ratio to the
 platform's malloc (glibc, dlmalloc) in the same run; a run past --limit seconds
@@ -52,17 +53,23 @@ class Platform:
         self.name, self.build, self.baseline, self.allocators, self.wasm = name, build, baseline, allocators, wasm
 
 
+def alloy_strategies(build, wasm):
+    """The allocators bench_alloy has: alloy's strategies, as it lists them."""
+    cmd = [os.path.join(build, "bench_alloy"), "--list"]
+    proc = subprocess.run((NODE + cmd) if wasm else cmd, capture_output=True, text=True, check=True)
+    return [(name, "bench_alloy") for name in proc.stdout.split()]
+
+
 def platforms(args):
     found = []
     if args.native:
         b = os.path.abspath(os.path.join(args.native, "bench"))
-        allocators = [("region", "bench_alloy"), ("bumpfree", "bench_alloy"), ("glibc", "bench_glibc")]
+        allocators = alloy_strategies(b, False) + [("glibc", "bench_glibc")]
         allocators += [(n, "bench_" + n) for n in ("jemalloc", "mimalloc") if os.path.exists(os.path.join(b, "bench_" + n))]
         found.append(Platform("native", b, "glibc", allocators, False))
     if args.wasm:
         b = os.path.abspath(os.path.join(args.wasm, "bench"))
-        found.append(Platform("wasm", b, "dlmalloc",
-                              [("region", "bench_alloy"), ("bumpfree", "bench_alloy"), ("dlmalloc", "bench_dlmalloc")], True))
+        found.append(Platform("wasm", b, "dlmalloc", alloy_strategies(b, True) + [("dlmalloc", "bench_dlmalloc")], True))
     return found
 
 
@@ -223,8 +230,8 @@ def code_size_table(args):
     modules = [m for m in modules if not m.endswith(".p") and os.path.isfile(m)]
     if not modules:
         return None
-    proc = subprocess.run([sys.executable, os.path.join(HERE, "code_size.py"), "table"] + modules,
-                          capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, os.path.join(HERE, "code_size.py"), "table",
+                           os.path.join(HERE, "code-size.txt")] + modules, capture_output=True, text=True)
     return proc.stdout if proc.returncode == 0 else None
 
 
