@@ -63,7 +63,7 @@ typedef struct alloy_allocator alloy_allocator;
  * self != NULL; 1 <= size <= ALLOY_MAX_SIZE; align is a power of two <= ALLOY_MAX_ALIGN;
  * ptr is a live block that this instance handed out with exactly (size, align). */
 typedef struct alloy_strategy {
-    const char *name; /**< the name alloy_name returns ("bumpfree", ...) */
+    const char *name; /**< the name alloy_name returns: a strategy's name in the registry */
     /** A block of `size` bytes aligned to `align`, or NULL. */
     void *(*alloc)(alloy_allocator *self, size_t size, size_t align);
     /** Make the block `new_size` bytes long without moving it; false leaves it as it was. */
@@ -142,7 +142,8 @@ void alloy_reset_trip(alloy_allocator *a);
  * in the instance's free blocks. NULL answers false. */
 bool alloy_check(const alloy_allocator *a);
 
-/** The strategy's name ("bumpfree", ...); "" for NULL. */
+/** The name of the instance's table: a strategy's name in the registry (meson.build),
+ * "checked" or "locked" for the wrappers; "" for NULL. */
 const char *alloy_name(const alloy_allocator *a);
 
 /** Initialise the handle at the front of a strategy instance: zeroed statistics and
@@ -151,7 +152,7 @@ void alloy_allocator_init(alloy_allocator *a, const alloy_strategy *strategy);
 
 /** `a##b##c`, after the macros in the arguments are expanded: names derived from
  * the lists in alloy/config.h, such as ALLOY_PASTE(alloy_, ALLOY_DEFAULT_STRATEGY,
- * _init), which is alloy_region_init when region is the default strategy. */
+ * _init), which is alloy_NAME_init for the default strategy NAME. */
 #define ALLOY_PASTE(a, b, c) ALLOY_PASTE_(a, b, c)
 /** ALLOY_PASTE's second step, which pastes. */
 #define ALLOY_PASTE_(a, b, c) a##b##c

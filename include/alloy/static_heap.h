@@ -1,6 +1,6 @@
 /** @file
  * alloy/static_heap.h - the static provider: pages cut from an array of the
- * caller's (static storage, the stack, a region a linker script reserves).
+ * caller's (static storage, the stack, memory a linker script reserves).
  * alloy/heap.h includes it. How it cuts the array is drawn in heaps/static.c. */
 #ifndef ALLOY_STATIC_HEAP_H
 #define ALLOY_STATIC_HEAP_H

@@ -67,14 +67,14 @@ typedef struct alloy_stat {
 } alloy_stat;
 
 /** The most named figures one report holds. The largest report of alloy's own is the
- * checked wrapper's over region (6 figures of its own and region's 9); the rest is
- * room for strategies from outside, and for a wrapper over a wrapper. */
+ * checked wrapper's (6 figures of its own) over the strategy with the most (9); the
+ * rest is room for strategies from outside, and for a wrapper over a wrapper. */
 #define ALLOY_STATS_FIGURES 24
 
 /** What alloy_stats_get() reports: the strategy's name, the shared figures, and the
  * named figures of the instance's strategy, in the order the strategy adds them. */
 typedef struct alloy_stats {
-    const char *strategy;       /**< the strategy's name ("bumpfree", ...) */
+    const char *strategy;       /**< the strategy's name (alloy_name) */
     /** A wrapper that reports an instance it wraps (alloy/checked.h): that instance's
      * strategy name, whose figures follow the wrapper's own. NULL otherwise. */
     const char *inner_strategy;

@@ -247,7 +247,7 @@ static void do_realloc(state *s, live_block *b, size_t size, size_t align)
     }
     alloy_shared_stats *e = &s->expect;
     void *p = alloy_realloc(s->a, b->p, b->size, b->align, size);
-    if (!p) { /* even a shrink may have to move (region: large to small) and fail */
+    if (!p) { /* even a shrink may have to move (a large block becoming a small one) and fail */
         e->failed_allocs++;
         shadow_peak(e, size);
         return; /* the old block is checked with all the others */

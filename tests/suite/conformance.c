@@ -207,8 +207,8 @@ void conformance_resize_in_place(const fixture_kind *kind)
     /* shrinking the last block allocated to 1 byte: a strategy may keep small blocks
      * apart and tell them by size at free, as the pool of docs/writing-a-strategy.md
      * does, and must then refuse to turn a block into one of those in place; the
-     * block stays as it was. (region and bumpfree keep blocks of 1 byte and of 1000
-     * alike: their unit tests hold them to shrinking in place.) */
+     * block stays as it was. (A strategy that keeps blocks of 1 byte and of 1000
+     * alike shrinks them in place: its own unit test holds it to that.) */
     live_block *last = &blocks[2];
     bool shrunk = alloy_resize(a, last->p, last->size, last->align, 1);
     if (shrunk)

@@ -53,7 +53,7 @@ typedef struct fixture_kind {
 size_t fixture_combine(const strategy_kind *strategies, size_t strategy_count, const provider_kind *providers,
                        size_t provider_count, fixture_kind *out);
 
-/* "checked region on static": what the kind builds, for notes and reports. */
+/* "checked NAME on PROVIDER": what the kind builds, for notes and reports. */
 void fixture_describe(const fixture_kind *kind, char *out, size_t size);
 
 #define FIXTURE_INSTANCES 3
