@@ -1,27 +1,20 @@
 /* alloy's conformance suite over the pool of pool.c: every case, on each heap
- * provider of the target and under the checked wrapper, as a strategy author runs it
- * (docs/writing-a-strategy.md, "Testing it"). Natively the cases are Criterion tests
+ * provider of the target and under the checked wrapper, as the author of a strategy
+ * outside alloy's tree runs it (docs/writing-a-strategy.md, "Testing it"). Natively the cases are Criterion tests
  * (built with -DALLOY_TEST_CRITERION, like tests/suite/criterion_main.c); in wasm,
  * where Criterion does not run, tests/suite/runner.c runs them in one process. */
-#include "alloy/region.h"
+#include "alloy/pool.h"
 #include "conformance.h"
 #include "kinds.h"
-#include "pool.h"
 
-/* What the fixture builds for each instance: a pool of 256-byte blocks, with a region
- * instance of its own on the same heap as the fallback. */
-typedef struct pool_with_fallback {
-    pool pool;
-    alloy_region fallback;
-} pool_with_fallback;
-
+/* What the fixture builds for each instance: a pool of ALLOY_POOL_BLOCK_SIZE blocks
+ * on the fixture's heap. */
 static alloy_allocator *make_pool(void *storage, alloy_heap *heap)
 {
-    pool_with_fallback *s = storage;
-    return pool_init(&s->pool, 256, alloy_region_init(&s->fallback, heap));
+    return alloy_pool_init(storage, heap);
 }
 
-static const strategy_kind pool_kind = {"pool", make_pool, sizeof(pool_with_fallback)};
+static const strategy_kind pool_kind = {"pool", make_pool, sizeof(alloy_pool)};
 
 /* The pool on each of alloy's heap providers (kinds.h), and under the checked wrapper
  * on the first: fixture_combine makes the list. */
@@ -63,6 +56,7 @@ int main(int argc, char **argv)
 {
     size_t count;
     const fixture_kind *kinds = pool_kinds(&count);
-    return conformance_run(kinds, count, argc > 1 ? argv[1] : "");
+    conformance_run_cases(kinds, count, argc - 1, argv + 1);
+    return conformance_summary();
 }
 #endif

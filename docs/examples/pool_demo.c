@@ -1,16 +1,15 @@
 /* pool_demo.c - the pool of pool.c in a program: many nodes of one size, on a static
- * heap of 1 MiB, with a region instance as the fallback for everything else. It
- * checks that every node keeps its contents, that no two nodes overlap, and that
- * nodes freed are the ones handed out again without a new slab; prints the
- * statistics; and exits with 1 on the first thing that is wrong. make test runs it
- * natively and in wasm. */
+ * heap of 1 MiB, with the pool's region instance serving everything else. It checks
+ * that every node keeps its contents, that no two nodes overlap, and that nodes
+ * freed are the ones handed out again without a new slab; prints the statistics;
+ * and exits with 1 on the first thing that is wrong. make test runs it natively and
+ * in wasm. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "alloy/region.h"
-#include "pool.h"
+#include "alloy/pool.h"
 
 enum { NODES = 10000 };
 
@@ -24,6 +23,15 @@ static int fail(const char *what)
 {
     printf("pool_demo: %s\n", what);
     return 1;
+}
+
+/* One of the pool's figures (alloy/pool.h); a pool has them all. */
+static uint64_t figure(const alloy_allocator *a, const char *name)
+{
+    alloy_stats s;
+    alloy_stats_get(a, &s);
+    const alloy_stat *f = alloy_stats_find(&s, name);
+    return f ? f->value : UINT64_MAX;
 }
 
 static int by_address(const void *x, const void *y)
@@ -51,13 +59,11 @@ int main(void)
 {
     static unsigned char memory[1 << 20];
     static alloy_static_heap heap_storage;
-    static alloy_region fallback_storage;
-    static pool pool_storage;
+    static alloy_pool pool_storage;
     alloy_heap *heap = alloy_static_heap_init(&heap_storage, memory, sizeof memory);
-    alloy_allocator *fallback = alloy_region_init(&fallback_storage, heap);
-    alloy_allocator *nodes = pool_init(&pool_storage, sizeof(node), fallback);
+    alloy_allocator *nodes = alloy_pool_init_sized(&pool_storage, heap, sizeof(node));
     if (!nodes)
-        return fail("pool_init refused");
+        return fail("alloy_pool_init_sized refused");
 
     /* two arrays of NODES pointers: too big for the pool, so the fallback serves them */
     node **all = alloy_alloc(nodes, NODES * sizeof *all, _Alignof(node *));
@@ -73,8 +79,7 @@ int main(void)
         return fail("nodes damaged or overlapping");
 
     /* free every other node; as many new ones must take exactly their places */
-    pool_usage before;
-    pool_get_usage(&pool_storage, &before);
+    uint64_t slabs = figure(nodes, "slabs");
     for (size_t i = 0; i < NODES; i += 2) {
         sorted[i / 2] = all[i];
         alloy_free(nodes, all[i], sizeof(node), _Alignof(node));
@@ -86,17 +91,17 @@ int main(void)
             return fail("a new node is not in a freed node's place");
         *all[i] = (node){NULL, i, i * i};
     }
-    pool_usage after;
-    pool_get_usage(&pool_storage, &after);
-    if (after.slabs != before.slabs || after.free_blocks != 0 || after.live_blocks != NODES)
+    if (figure(nodes, "slabs") != slabs || figure(nodes, "free_blocks") != 0 || figure(nodes, "live_blocks") != NODES)
         return fail("freed nodes were not reused");
     if (!nodes_sound(all, NODES, sorted) || !alloy_check(nodes))
         return fail("nodes damaged after reuse, or the pool is inconsistent");
 
     alloy_stats s;
     alloy_stats_get(nodes, &s);
-    printf("%u nodes of %zu bytes in blocks of %zu: %zu slabs of %zu bytes, %zu blocks never used\n",
-           (unsigned)NODES, sizeof(node), after.block_size, after.slabs, after.slab_bytes, after.fresh_blocks);
+    printf("%u nodes of %zu bytes in blocks of %llu: %llu slabs of %llu bytes, %llu blocks never used\n",
+           (unsigned)NODES, sizeof(node), (unsigned long long)figure(nodes, "block_size"),
+           (unsigned long long)figure(nodes, "slabs"), (unsigned long long)figure(nodes, "slab_bytes"),
+           (unsigned long long)figure(nodes, "fresh_blocks"));
     printf("%s: %llu bytes in use (nodes and arrays), high water %llu, %llu allocations, heap %llu bytes\n",
            s.strategy, (unsigned long long)s.shared.bytes_in_use, (unsigned long long)s.shared.high_water,
            (unsigned long long)s.shared.allocs, (unsigned long long)s.shared.heap_bytes);
@@ -106,8 +111,7 @@ int main(void)
     alloy_free(nodes, all, NODES * sizeof *all, _Alignof(node *));
     alloy_free(nodes, sorted, NODES * sizeof *sorted, _Alignof(node *));
     alloy_stats_get(nodes, &s);
-    pool_get_usage(&pool_storage, &after);
-    if (s.shared.bytes_in_use != 0 || after.live_blocks != 0 || !alloy_check(nodes))
+    if (s.shared.bytes_in_use != 0 || figure(nodes, "live_blocks") != 0 || !alloy_check(nodes))
         return fail("blocks left over");
     return 0;
 }

@@ -1,4 +1,4 @@
-/* two_banks.c - the bank heap provider (bank_heap.h) on its own and under alloy's
+/* two_banks.c - the bank heap provider (alloy/bank_heap.h) on its own and under alloy's
  * strategies: region alone, bumpfree alone, and both sharing one provider, on two
  * memory layouts (the fast bank below the slow one, and above it).
  *
@@ -18,7 +18,7 @@
 
 #include "alloy/bumpfree.h"
 #include "alloy/region.h"
-#include "bank_heap.h"
+#include "alloy/bank_heap.h"
 
 #define PAGE ALLOY_PAGE_SIZE
 
@@ -105,34 +105,34 @@ static size_t initial_space_bytes(const layout *board)
 
 static void init_refusals(unsigned char *memory)
 {
-    const char *context = "bank_heap_init's refusals";
-    bank_heap h, before;
+    const char *context = "alloy_bank_heap_init's refusals";
+    alloy_bank_heap h, before;
     memset(&h, 0x5a, sizeof h);
     before = h;
-    EXPECT(bank_heap_init(NULL, memory, 100, memory + 200, 100) == NULL);
-    EXPECT(bank_heap_init(&h, NULL, 100, memory + 200, 100) == NULL);
-    EXPECT(bank_heap_init(&h, memory, 100, NULL, 100) == NULL);
-    EXPECT(bank_heap_init(&h, memory, 300, memory + 200, 100) == NULL); /* overlapping */
-    EXPECT(bank_heap_init(&h, memory + 200, 100, memory + 150, 51) == NULL);
+    EXPECT(alloy_bank_heap_init(NULL, memory, 100, memory + 200, 100) == NULL);
+    EXPECT(alloy_bank_heap_init(&h, NULL, 100, memory + 200, 100) == NULL);
+    EXPECT(alloy_bank_heap_init(&h, memory, 100, NULL, 100) == NULL);
+    EXPECT(alloy_bank_heap_init(&h, memory, 300, memory + 200, 100) == NULL); /* overlapping */
+    EXPECT(alloy_bank_heap_init(&h, memory + 200, 100, memory + 150, 51) == NULL);
     void *near_the_top = (void *)(UINTPTR_MAX - 99); /* never read: init refuses first */
-    EXPECT(bank_heap_init(&h, memory, 100, near_the_top, 100) == NULL);
+    EXPECT(alloy_bank_heap_init(&h, memory, 100, near_the_top, 100) == NULL);
     EXPECT(memcmp(&h, &before, sizeof h) == 0); /* a refusal leaves *h as it was */
 
     /* touching banks are not overlapping ones; empty banks are allowed */
-    EXPECT(bank_heap_init(&h, memory, 200, memory + 200, 100) == &h.heap);
-    EXPECT(bank_heap_init(&h, memory + 1, 0, memory + 300, 0) == &h.heap);
+    EXPECT(alloy_bank_heap_init(&h, memory, 200, memory + 200, 100) == &h.heap);
+    EXPECT(alloy_bank_heap_init(&h, memory + 1, 0, memory + 300, 0) == &h.heap);
     EXPECT(alloy_heap_grow(&h.heap, 1) == NULL);
 
     /* banks smaller than a page: the fast one is all initial space, the slow one
      * gives nothing */
-    EXPECT(bank_heap_init(&h, memory + 3, 1000, memory + 2000, 1000) == &h.heap);
+    EXPECT(alloy_bank_heap_init(&h, memory + 3, 1000, memory + 2000, 1000) == &h.heap);
     size_t bytes;
     char *initial = alloy_heap_claim_initial(&h.heap, &bytes);
     EXPECT((uintptr_t)initial == align_up(memory + 3) && bytes % 16 == 0 && bytes >= 1000 - 30);
-    EXPECT(bank_heap_pages_left(&h.fast) == 0 && bank_heap_pages_left(&h.slow) == 0);
+    EXPECT(alloy_bank_heap_pages_left(&h.fast) == 0 && alloy_bank_heap_pages_left(&h.slow) == 0);
     EXPECT(alloy_heap_grow(&h.heap, 1) == NULL);
-    EXPECT(bank_heap_pages_left(NULL) == 0);
-    printf("ok: bank_heap_init refuses what it must and takes small banks\n");
+    EXPECT(alloy_bank_heap_pages_left(NULL) == 0);
+    printf("ok: alloy_bank_heap_init refuses what it must and takes small banks\n");
 }
 
 /* The fields strategies read, and the provider's answers, grow by grow. */
@@ -140,8 +140,8 @@ static void provider_contract(const layout *board)
 {
     char context[96];
     snprintf(context, sizeof context, "the provider alone, %s", board->name);
-    bank_heap h;
-    alloy_heap *heap = bank_heap_init(&h, board->fast, FAST_BYTES, board->slow, SLOW_BYTES);
+    alloy_bank_heap h;
+    alloy_heap *heap = alloy_bank_heap_init(&h, board->fast, FAST_BYTES, board->slow, SLOW_BYTES);
     EXPECT(heap == &h.heap);
     EXPECT(strcmp(alloy_heap_name(heap), "bank") == 0);
 
@@ -160,7 +160,7 @@ static void provider_contract(const layout *board)
     /* refusals change nothing: not zero pages, not counts whose bytes overflow, not
      * more than either bank holds; the provider's own grow refuses 0 too (strategies
      * never call it directly: alloy_heap_grow filters 0 and overflows first) */
-    bank_heap before = h;
+    alloy_bank_heap before = h;
     EXPECT(alloy_heap_grow(heap, 0) == NULL);
     EXPECT(heap->ops->grow(heap, 0) == NULL);
     EXPECT(alloy_heap_grow(heap, SIZE_MAX) == NULL);
@@ -169,7 +169,7 @@ static void provider_contract(const layout *board)
     EXPECT(heap->ops->grow(heap, SIZE_MAX / PAGE + 2) == NULL); /* its bytes wrap to 1 page */
     EXPECT(alloy_heap_grow(heap, 9) == NULL); /* fast has 4 pages, slow 8 */
     EXPECT(memcmp(&h, &before, sizeof h) == 0);
-    EXPECT(bank_heap_pages_left(&h.fast) == 4 && bank_heap_pages_left(&h.slow) == 8);
+    EXPECT(alloy_bank_heap_pages_left(&h.fast) == 4 && alloy_bank_heap_pages_left(&h.slow) == 8);
 
     /* the fast bank first, right behind the initial space */
     char *a = alloy_heap_grow(heap, 3);
@@ -181,7 +181,7 @@ static void provider_contract(const layout *board)
     /* the fast bank's last page still goes to a grow that fits it */
     char *c = alloy_heap_grow(heap, 1);
     EXPECT(c == a + 3 * PAGE && in_fast(board, c, PAGE));
-    EXPECT(bank_heap_pages_left(&h.fast) == 0);
+    EXPECT(alloy_bank_heap_pages_left(&h.fast) == 0);
     memset(a, 0x22, 3 * PAGE);
     memset(b, 0x33, 2 * PAGE);
     memset(c, 0x44, PAGE);
@@ -263,8 +263,8 @@ static void strategies_on_banks(const layout *board, ledger *l, bool use_region,
     char context[96];
     snprintf(context, sizeof context, "%s%s%s, %s", use_region ? "region" : "", use_region && use_bumpfree ? " + " : "",
              use_bumpfree ? "bumpfree" : "", board->name);
-    bank_heap h;
-    alloy_heap *heap = bank_heap_init(&h, board->fast, FAST_BYTES, board->slow, SLOW_BYTES);
+    alloy_bank_heap h;
+    alloy_heap *heap = alloy_bank_heap_init(&h, board->fast, FAST_BYTES, board->slow, SLOW_BYTES);
     EXPECT(heap != NULL);
     alloy_region region;
     alloy_bumpfree bumpfree;
@@ -287,7 +287,7 @@ static void strategies_on_banks(const layout *board, ledger *l, bool use_region,
         fill_block(l, p, size, align, owners[i % n]);
         spilled = in_slow(board, p, size);
         if (spilled)
-            EXPECT(bank_heap_pages_left(&h.fast) == 0);
+            EXPECT(alloy_bank_heap_pages_left(&h.fast) == 0);
         else
             EXPECT(in_fast(board, p, size));
     }
@@ -319,7 +319,7 @@ static void strategies_on_banks(const layout *board, ledger *l, bool use_region,
     }
     /* no page is left (a 16-byte request would have taken one), both banks hold blocks,
      * and every instance answered NULL, counted it, and is sound */
-    EXPECT(bank_heap_pages_left(&h.fast) == 0 && bank_heap_pages_left(&h.slow) == 0);
+    EXPECT(alloy_bank_heap_pages_left(&h.fast) == 0 && alloy_bank_heap_pages_left(&h.slow) == 0);
     verify(l, board, context);
     size_t in_fast_bank = 0, in_slow_bank = 0;
     for (size_t b = 0; b < l->count; b++)
@@ -352,7 +352,7 @@ static void strategies_on_banks(const layout *board, ledger *l, bool use_region,
         memset(p, l->blocks[b].fill, was.size);
         reused++;
     }
-    EXPECT(bank_heap_pages_left(&h.fast) == 0 && bank_heap_pages_left(&h.slow) == 0);
+    EXPECT(alloy_bank_heap_pages_left(&h.fast) == 0 && alloy_bank_heap_pages_left(&h.slow) == 0);
     verify(l, board, context);
     for (size_t k = 0; k < n; k++)
         EXPECT(alloy_check(owners[k]));

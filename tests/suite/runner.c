@@ -23,6 +23,17 @@ static void start(void)
     test_note[0] = 0;
 }
 
+/* Whether "name (what)" contains one of the filters; with none, everything does. */
+static bool chosen(const char *name, const char *what, int filter_count, char **filters)
+{
+    char line[160];
+    snprintf(line, sizeof line, "%s (%s)", name, what);
+    for (int i = 0; i < filter_count; i++)
+        if (strstr(line, filters[i]))
+            return true;
+    return filter_count == 0;
+}
+
 static void finish(const char *suite, const char *name, const char *what)
 {
     printf("[%s] %s::%s (%s)\n", current_failed ? "FAIL" : " ok ", suite, name, what);
@@ -37,16 +48,16 @@ typedef struct test_case {
 #define CASE_ENTRY(name) {#name, conformance_##name},
 static const test_case cases[] = {CONFORMANCE_CASES(CASE_ENTRY)};
 
-void conformance_run_cases(const fixture_kind *kinds, size_t count, const char *filter)
+void conformance_run_cases(const fixture_kind *kinds, size_t count, int filter_count, char **filters)
 {
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-        if (!strstr(cases[c].name, filter))
-            continue;
         for (size_t k = 0; k < count; k++) {
-            start();
-            cases[c].run(&kinds[k]);
             char what[96];
             fixture_describe(&kinds[k], what, sizeof what);
+            if (!chosen(cases[c].name, what, filter_count, filters))
+                continue;
+            start();
+            cases[c].run(&kinds[k]);
             finish("conformance", cases[c].name, what);
         }
     }
@@ -60,12 +71,12 @@ typedef struct heap_case {
 #define HEAP_CASE_ENTRY(name) {#name, heap_conformance_##name},
 static const heap_case heap_cases[] = {HEAP_CONFORMANCE_CASES(HEAP_CASE_ENTRY)};
 
-void heap_conformance_run_cases(const provider_kind *kinds, size_t count, const char *filter)
+void heap_conformance_run_cases(const provider_kind *kinds, size_t count, int filter_count, char **filters)
 {
     for (size_t c = 0; c < sizeof heap_cases / sizeof heap_cases[0]; c++) {
-        if (!strstr(heap_cases[c].name, filter))
-            continue;
         for (size_t k = 0; k < count; k++) {
+            if (!chosen(heap_cases[c].name, kinds[k].name, filter_count, filters))
+                continue;
             start();
             heap_cases[c].run(&kinds[k]);
             finish("heap_conformance", heap_cases[c].name, kinds[k].name);
@@ -77,10 +88,4 @@ int conformance_summary(void)
 {
     printf("alloy-tests: %u passed, %u failed\n", passed, failed);
     return failed != 0;
-}
-
-int conformance_run(const fixture_kind *kinds, size_t count, const char *filter)
-{
-    conformance_run_cases(kinds, count, filter);
-    return conformance_summary();
 }

@@ -1,14 +1,15 @@
 /* The two-bank heap provider: pages from a fast bank first, then from a slow one.
- * The design, and what start, end and the initial space mean, are in bank_heap.h. */
+ * The design, and what start, end and the initial space mean, are in
+ * alloy/bank_heap.h. */
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "bank_heap.h"
+#include "alloy/bank_heap.h"
 
 /* Hand out `pages` pages from one bank, or NULL, changing nothing, when they do not
  * fit. Dividing the room, rather than multiplying the count, keeps a huge count
  * from overflowing. */
-static char *take_pages(bank_heap_bank *bank, size_t pages)
+static char *take_pages(alloy_bank_heap_bank *bank, size_t pages)
 {
     if (pages == 0 || pages > (size_t)(bank->limit - bank->next) / ALLOY_PAGE_SIZE)
         return NULL;
@@ -19,7 +20,7 @@ static char *take_pages(bank_heap_bank *bank, size_t pages)
 
 static void *bank_grow(alloy_heap *heap, size_t pages)
 {
-    bank_heap *h = (bank_heap *)(void *)heap; /* heap is the first member of a bank_heap */
+    alloy_bank_heap *h = (alloy_bank_heap *)(void *)heap; /* heap is the first member of an alloy_bank_heap */
     char *first = take_pages(&h->fast, pages);
     if (!first)
         first = take_pages(&h->slow, pages);
@@ -31,7 +32,7 @@ static void *bank_grow(alloy_heap *heap, size_t pages)
     return first;
 }
 
-/* Only the name and grow: the table is constant, shared by every bank_heap. */
+/* Only the name and grow: the table is constant, shared by every alloy_bank_heap. */
 static const alloy_heap_ops bank_ops = {"bank", bank_grow};
 
 /* The usable part of an array: [*lo, *hi) trimmed to 16-byte boundaries. An array
@@ -53,7 +54,7 @@ static bool overlap(uintptr_t a, size_t a_bytes, uintptr_t b, size_t b_bytes)
     return a_bytes != 0 && b_bytes != 0 && a < b + b_bytes && b < a + a_bytes;
 }
 
-alloy_heap *bank_heap_init(bank_heap *h, void *fast, size_t fast_bytes, void *slow, size_t slow_bytes)
+alloy_heap *alloy_bank_heap_init(alloy_bank_heap *h, void *fast, size_t fast_bytes, void *slow, size_t slow_bytes)
 {
     if (!h || !fast || !slow)
         return NULL;
@@ -88,7 +89,20 @@ alloy_heap *bank_heap_init(bank_heap *h, void *fast, size_t fast_bytes, void *sl
     return &h->heap;
 }
 
-size_t bank_heap_pages_left(const bank_heap_bank *bank)
+alloy_heap *alloy_bank_heap_open(alloy_bank_heap *h, void *array, size_t bytes)
+{
+    if (!array || bytes < 64)
+        return NULL;
+    size_t fast_bytes = bytes / 4, gap = 16;
+    return alloy_bank_heap_init(h, array, fast_bytes, (char *)array + fast_bytes + gap, bytes - fast_bytes - gap);
+}
+
+void alloy_bank_heap_close(alloy_bank_heap *h)
+{
+    (void)h; /* the array is the caller's */
+}
+
+size_t alloy_bank_heap_pages_left(const alloy_bank_heap_bank *bank)
 {
     return bank ? (size_t)(bank->limit - bank->next) / ALLOY_PAGE_SIZE : 0;
 }

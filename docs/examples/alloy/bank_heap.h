@@ -1,5 +1,8 @@
-/* bank_heap.h - an example heap provider over two memory banks, written against
- * alloy's public headers only (docs/writing-a-heap-provider.md walks through it).
+/** @file
+ * alloy/bank_heap.h - an example heap provider over two memory banks, written against
+ * alloy's public headers only, and named after alloy's conventions (alloy/heap.h) so
+ * that it can join alloy's tree as it is (docs/writing-a-heap-provider.md walks
+ * through both).
  *
  * Many boards have two kinds of RAM: a little fast on-chip SRAM and a larger, slower
  * external RAM. This provider hands out 64 KiB pages from the fast bank while a grow
@@ -34,8 +37,11 @@
  * overflow, or of more pages than either bank has left returns NULL and changes
  * nothing. Pages are 16-byte aligned (more only if the caller's banks are).
  *
- * The provider keeps its state in the bank_heap the caller gives it; there is no
+ * The provider keeps its state in the alloy_bank_heap the caller gives it; there is no
  * global state. Like alloy's own providers it is not thread-safe.
+ *
+ * Code written for every provider (alloy/default.h, the test fixtures) opens it as
+ * it opens any: alloy_bank_heap_open cuts one array into two banks.
  *
  * The region strategy keeps its links as 32-bit counts of 16-byte units from start,
  * so its small blocks can use only memory within 64 GiB of start; pages beyond
@@ -43,37 +49,53 @@
  * close; on a 64-bit host, take both banks from the same kind of storage (two static
  * arrays, say, not one static and one mmap).
  */
-#ifndef BANK_HEAP_H
-#define BANK_HEAP_H
+#ifndef ALLOY_BANK_HEAP_H
+#define ALLOY_BANK_HEAP_H
 
 #include <stddef.h>
 
 #include "alloy/heap.h"
 
-/* One bank's pages. Read-only for callers. */
-typedef struct bank_heap_bank {
-    char *next;  /* the next page to hand out */
-    char *limit; /* the end of the bank's last whole page */
-} bank_heap_bank;
+/** The bytes alloy_bank_heap_open is given by alloy/default.h, for the array it
+ * holds, when the bank provider is the default and the meson option heap_size is 0:
+ * 1 MiB. */
+#define ALLOY_BANK_HEAP_DEFAULT_SIZE ((size_t)1 << 20)
 
-/* The provider. alloy_heap comes first: strategies get &h->heap, and the provider's
- * grow turns that pointer back into the bank_heap around it. Read-only for callers. */
-typedef struct bank_heap {
-    alloy_heap heap;
-    bank_heap_bank fast; /* pages are handed out from here first */
-    bank_heap_bank slow; /* and from here when a grow does not fit the fast bank */
-} bank_heap;
+/** One bank's pages. Read-only for callers. */
+typedef struct alloy_bank_heap_bank {
+    char *next;  /**< the next page to hand out */
+    char *limit; /**< the end of the bank's last whole page */
+} alloy_bank_heap_bank;
 
-/* Serve pages from `fast` (fast_bytes long), then from `slow` (slow_bytes long), as
+/** The provider. alloy_heap comes first: strategies get &h->heap, and the provider's
+ * grow turns that pointer back into the alloy_bank_heap around it. Read-only for
+ * callers. */
+typedef struct alloy_bank_heap {
+    alloy_heap heap;           /**< the provider, as alloy_bank_heap_init returns it */
+    alloy_bank_heap_bank fast; /**< pages are handed out from here first */
+    alloy_bank_heap_bank slow; /**< and from here when a grow does not fit the fast bank */
+} alloy_bank_heap;
+
+/** Serve pages from `fast` (fast_bytes long), then from `slow` (slow_bytes long), as
  * described above. Either bank may have any alignment and any size, 0 included: a
  * fast bank smaller than a page is all initial space, a slow bank smaller than a
  * page gives nothing. Returns &h->heap, or NULL, with *h untouched, when h, fast or
  * slow is NULL, when a bank runs past the end of the address space, or when the
  * banks overlap (they would hand out the same memory twice). The banks must outlive
  * every instance built on the provider. */
-alloy_heap *bank_heap_init(bank_heap *h, void *fast, size_t fast_bytes, void *slow, size_t slow_bytes);
+alloy_heap *alloy_bank_heap_init(alloy_bank_heap *h, void *fast, size_t fast_bytes, void *slow, size_t slow_bytes);
 
-/* The whole pages a bank (&h->fast or &h->slow) has left to hand out; 0 for NULL. */
-size_t bank_heap_pages_left(const bank_heap_bank *bank);
+/** The uniform constructor (alloy/heap.h): two banks cut from one array of `bytes`,
+ * the first quarter the fast bank, and the rest, 16 bytes further on as separate RAM
+ * would be, the slow one. Returns what alloy_bank_heap_init returns for them; NULL
+ * when array is NULL or `bytes` is below 64. */
+alloy_heap *alloy_bank_heap_open(alloy_bank_heap *h, void *array, size_t bytes);
+
+/** The uniform destructor (alloy/heap.h): nothing to give back, the array is the
+ * caller's. h may be NULL. */
+void alloy_bank_heap_close(alloy_bank_heap *h);
+
+/** The whole pages a bank (&h->fast or &h->slow) has left to hand out; 0 for NULL. */
+size_t alloy_bank_heap_pages_left(const alloy_bank_heap_bank *bank);
 
 #endif
