@@ -30,8 +30,7 @@ static const fixture_kind *bank_kinds(size_t *count)
 }
 
 #if defined(ALLOY_TEST_CRITERION)
-#include <criterion/criterion.h>
-#include <criterion/parameterized.h>
+#include "criterion_cases.h"
 
 #define BANK_HEAP_TEST(name)                                                          \
     Test(bank_heap_conformance, name)                                                 \
@@ -41,21 +40,7 @@ static const fixture_kind *bank_kinds(size_t *count)
 
 HEAP_CONFORMANCE_CASES(BANK_HEAP_TEST)
 
-/* The parameter is an index into bank_kinds(): Criterion runs each test in a new
- * process, where a pointer in a parameter would not survive. */
-#define BANK_TEST(name)                                                               \
-    ParameterizedTestParameters(bank_conformance, name)                               \
-    {                                                                                 \
-        size_t count;                                                                 \
-        bank_kinds(&count);                                                           \
-        return cr_make_param_array(size_t, kind_indexes(count), count);               \
-    }                                                                                 \
-    ParameterizedTest(size_t *kind, bank_conformance, name, .timeout = 600)           \
-    {                                                                                 \
-        size_t count;                                                                 \
-        conformance_##name(&bank_kinds(&count)[*kind]);                               \
-    }
-
+#define BANK_TEST(name) CONFORMANCE_TEST(bank_conformance, bank_kinds, name)
 CONFORMANCE_CASES(BANK_TEST)
 
 #else

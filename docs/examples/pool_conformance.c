@@ -29,24 +29,9 @@ static const fixture_kind *pool_kinds(size_t *count)
 }
 
 #if defined(ALLOY_TEST_CRITERION)
-#include <criterion/criterion.h>
-#include <criterion/parameterized.h>
+#include "criterion_cases.h"
 
-/* The parameter is an index into pool_kinds(): Criterion runs each test in a new
- * process, where a pointer in a parameter would not survive. */
-#define POOL_TEST(name)                                                              \
-    ParameterizedTestParameters(pool_conformance, name)                              \
-    {                                                                                \
-        size_t count;                                                                \
-        pool_kinds(&count);                                                          \
-        return cr_make_param_array(size_t, kind_indexes(count), count);              \
-    }                                                                                \
-    ParameterizedTest(size_t *kind, pool_conformance, name, .timeout = 600)          \
-    {                                                                                \
-        size_t count;                                                                \
-        conformance_##name(&pool_kinds(&count)[*kind]);                              \
-    }
-
+#define POOL_TEST(name) CONFORMANCE_TEST(pool_conformance, pool_kinds, name)
 CONFORMANCE_CASES(POOL_TEST)
 
 #else

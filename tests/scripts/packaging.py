@@ -20,22 +20,10 @@ import os
 import re
 import shlex
 import shutil
-import subprocess
 import sys
 import tempfile
 
-
-class Failed(Exception):
-    pass
-
-
-def run(cmd, env=None, cwd=None):
-    """Run cmd; its stdout, or Failed with everything it printed."""
-    print("$", shlex.join(cmd), flush=True)
-    r = subprocess.run(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    if r.returncode != 0:
-        raise Failed(f"exit status {r.returncode}\n{r.stdout}{r.stderr}")
-    return r.stdout
+from steps import Failed, run
 
 
 def expect_output(program, expected):

@@ -26,24 +26,13 @@ import os
 import re
 import shlex
 import shutil
-import subprocess
 import sys
 import tempfile
 
+from steps import Failed, run
+
 STRATEGY, PROVIDER = "pool", "bank"
 COUNT = re.compile(r"^alloy-tests: (\d+) passed, (\d+) failed$", re.M)
-
-
-class Failed(Exception):
-    pass
-
-
-def run(cmd, cwd=None, env=None):
-    print("$", shlex.join(cmd), flush=True)
-    r = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if r.returncode != 0:
-        raise Failed(f"exit status {r.returncode}\n{r.stdout[-6000:]}")
-    return r.stdout
 
 
 def section(guide, title):

@@ -1,29 +1,12 @@
 /* The conformance suites under Criterion: every case of the strategies' suite,
  * parameterized over every strategy x heap provider of the native target, and of
  * the heap providers' suite over every provider (kinds.h). The parameter is an index
- * into the kinds: Criterion runs each test in a freshly executed process, where
- * pointers in a parameter would not survive. */
-#include <criterion/criterion.h>
-#include <criterion/parameterized.h>
-
-#include "conformance.h"
+ * into the kinds (see criterion_cases.h). */
+#include "criterion_cases.h"
 #include "heap_conformance.h"
-#include "kinds.h"
 
-#define CONFORMANCE_TEST(name)                                                        \
-    ParameterizedTestParameters(conformance, name)                                    \
-    {                                                                                 \
-        size_t count;                                                                 \
-        alloy_fixture_kinds(&count);                                                  \
-        return cr_make_param_array(size_t, kind_indexes(count), count);               \
-    }                                                                                 \
-    ParameterizedTest(size_t *kind, conformance, name, .timeout = 600)                \
-    {                                                                                 \
-        size_t count;                                                                 \
-        conformance_##name(&alloy_fixture_kinds(&count)[*kind]);                      \
-    }
-
-CONFORMANCE_CASES(CONFORMANCE_TEST)
+#define ALLOY_CASE(name) CONFORMANCE_TEST(conformance, alloy_fixture_kinds, name)
+CONFORMANCE_CASES(ALLOY_CASE)
 
 #define HEAP_CONFORMANCE_TEST(name)                                                   \
     ParameterizedTestParameters(heap_conformance, name)                               \

@@ -95,3 +95,39 @@ Test(mmap_heap, bad_arguments)
     cr_assert_null(alloy_mmap_heap_init(&h, 0));
     cr_assert_null(alloy_mmap_heap_init(&h, SIZE_MAX));
 }
+
+/* The uniform constructors (alloy/heap.h) of the native providers: what they add to
+ * the inits. (The wasm provider's, with its budget, is held to the heap providers'
+ * conformance suite in wasm.) */
+
+Test(static_heap, open_is_init_and_close_leaves_the_array)
+{
+    alloy_static_heap h;
+    alloy_heap *heap = alloy_static_heap_open(&h, array + 5, 2 * PAGE + 1000);
+    cr_assert_eq(heap, &h.heap);
+    size_t bytes;
+    cr_assert(alloy_heap_claim_initial(heap, &bytes));
+    cr_assert_eq(alloy_heap_grow(heap, 2), heap->start + bytes);
+    cr_assert_null(alloy_static_heap_open(&h, NULL, PAGE));
+    alloy_static_heap_close(&h);
+    alloy_static_heap_close(NULL);
+    memset(array, 0x5a, sizeof array); /* still the caller's */
+}
+
+Test(mmap_heap, open_takes_no_array_and_defaults_to_a_gibibyte)
+{
+    static unsigned char mine[PAGE];
+    alloy_mmap_heap h;
+    cr_assert_null(alloy_mmap_heap_open(&h, mine, PAGE), "it serves no array");
+    alloy_heap *heap = alloy_mmap_heap_open(&h, NULL, 0);
+    cr_assert(heap);
+    cr_assert_eq((size_t)(h.limit - heap->start), ALLOY_MMAP_HEAP_DEFAULT_SIZE);
+    cr_assert(alloy_heap_grow(heap, ALLOY_MMAP_HEAP_DEFAULT_SIZE / PAGE));
+    cr_assert_null(alloy_heap_grow(heap, 1));
+    alloy_mmap_heap_close(&h);
+    cr_assert_null(h.mapping, "closed: the reservation is given back");
+    alloy_mmap_heap_close(&h); /* harmless */
+    heap = alloy_mmap_heap_open(&h, NULL, 3 * PAGE);
+    cr_assert(heap && alloy_heap_grow(heap, 3) && !alloy_heap_grow(heap, 1));
+    alloy_mmap_heap_close(&h);
+}
