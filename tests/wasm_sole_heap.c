@@ -42,17 +42,24 @@ int main(void)
     alloy_stats(a, &s);
     expect(s.shared.heap_bytes == memory_end - base, "no page was grown for it");
 
-    /* fill what is left of the initial space, then grow past it contiguously */
-    size_t rest = (size_t)(memory_end - base) - 112;
-    char *q = alloy_alloc(a, rest, 16);
+    /* fill what is left of the initial space, then grow past it contiguously: a
+     * power of two (a size bumpfree serves without rounding it up to its size class),
+     * then 16-byte blocks to the last byte */
+    size_t rest = (size_t)(memory_end - base) - 112, big = 16;
+    while (big * 2 <= rest)
+        big *= 2;
+    char *q = alloy_alloc(a, big, 16);
+    int filled = q == p + 112;
+    for (size_t at = 112 + big; at < (size_t)(memory_end - base); at += 16)
+        filled = filled && (uintptr_t)alloy_alloc(a, 16, 16) == base + at;
     char *r = alloy_alloc(a, 1000, 16);
     alloy_stats(a, &s);
-    expect(q == p + 112 && (uintptr_t)r == memory_end && s.bumpfree.bump_areas == 1,
+    expect(filled && (uintptr_t)r == memory_end && s.bumpfree.bump_areas == 1,
            "growth continues the same bump area");
-    memset(q, 1, rest);
+    memset(q, 1, big);
     memset(r, 2, 1000);
     alloy_free(a, r, 1000, 16);
-    alloy_free(a, q, rest, 16);
+    alloy_free(a, q, big, 16);
     alloy_free(a, p, 100, 16);
     expect(alloy_check(a), "check holds");
 
