@@ -17,19 +17,18 @@ struct alloy_bumpfree_area;
 typedef struct alloy_bumpfree {
     /** @privatesection */
     alloy_allocator base;
-    alloy_heap *heap;
-    uintptr_t first;                          /* where the first area begins */
-    uintptr_t start;                          /* where bumping began in the current area */
-    uintptr_t top;                            /* bump pointer */
-    uintptr_t end;                            /* end of the current area (0: none yet) */
-    const struct alloy_bumpfree_area *older;  /* the record of the area before (NULL: one) */
-    uint64_t bump_areas;
+    uintptr_t top;   /* bump pointer */
+    uintptr_t end;   /* end of the current area (0: none yet) */
+    uintptr_t start; /* where bumping began in the current area */
     struct {
         uint64_t nonempty; /* bit c: lists[c] holds a block */
-        struct alloy_bumpfree_block *lists[ALLOY_BUMPFREE_CLASSES]; /* LIFO, one per class */
         size_t blocks;
         size_t bytes;
+        struct alloy_bumpfree_block *lists[ALLOY_BUMPFREE_CLASSES]; /* LIFO, one per class */
     } free;
+    alloy_heap *heap;
+    const struct alloy_bumpfree_area *older; /* the record of the area before (NULL: one) */
+    size_t bump_areas;
 } alloy_bumpfree;
 
 /** Make *bf an instance that takes memory from `heap`, and return its handle. It
