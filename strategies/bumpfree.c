@@ -105,6 +105,8 @@ static unsigned shift_of(size_t grains)
  * four per doubling, the last one open-ended. */
 static unsigned class_of(size_t grains)
 {
+    if (grains <= 8)
+        return (unsigned)grains;
     unsigned shift = shift_of(grains);
     size_t c = ((size_t)shift << SUB) + (grains >> shift);
     return c < CLASSES - 1 ? (unsigned)c : CLASSES - 1;
@@ -116,6 +118,8 @@ static unsigned class_of(size_t grains)
 static size_t grains_for(size_t bytes)
 {
     size_t grains = (bytes + GRAIN - 1) / GRAIN;
+    if (grains <= 8)
+        return grains;
     unsigned shift = shift_of(grains);
     size_t step = shift <= TOP_SHIFT ? ((size_t)1 << shift) - 1 : 0;
     return (grains + step) & ~step;
