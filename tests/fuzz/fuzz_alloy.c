@@ -34,7 +34,7 @@
  * live blocks overlap; the shared statistics equal a shadow count (bytes in use,
  * high water, trip high water, allocs, frees, reallocs, failed allocations, invalid
  * requests, largest request) and heap bytes stay within the array; bumpfree's live
- * bytes equal the rounded shadow; alloy_check holds. At the end every block is freed
+ * bytes equal the shadow rounded to its size classes; alloy_check holds. At the end every block is freed
  * and the instance must be back to 0 bytes in use.
  */
 #include <stdarg.h>
@@ -267,6 +267,25 @@ static void do_realloc(state *s, live_block *b, size_t size, size_t align)
     shadow_peak(e, size);
 }
 
+#if defined(FUZZ_STRATEGY_BUMPFREE)
+/* The block bumpfree serves for `size` bytes (strategies/bumpfree.c): every grain
+ * count up to 8, then four class sizes per doubling up to 2^17 grains, above that
+ * whole grains. */
+static uint64_t class_bytes(size_t size)
+{
+    size_t grains = (size + 15) / 16, c = 1;
+    if (grains > (size_t)1 << 17)
+        return (uint64_t)grains * 16;
+    while (c < grains) {
+        size_t step = 1;
+        while (step * 8 <= c)
+            step *= 2;
+        c += step;
+    }
+    return (uint64_t)c * 16;
+}
+#endif
+
 static void check_all(state *s)
 {
     uint64_t rounded = 0;
@@ -280,7 +299,9 @@ static void check_all(state *s)
             broken(s, "slot %zu: the block at %p (%zu bytes) was overwritten", i, (void *)b->p, b->size);
         if (!alloy_heap_holds(&s->heap.heap, b->p, b->size))
             broken(s, "slot %zu: the block at %p (%zu bytes) is outside the heap", i, (void *)b->p, b->size);
-        rounded += (b->size + 15) / 16 * 16;
+#if defined(FUZZ_STRATEGY_BUMPFREE)
+        rounded += class_bytes(b->size);
+#endif
     }
     if (!blocks_disjoint(s->slots, SLOTS))
         broken(s, "two live blocks overlap");
