@@ -143,6 +143,31 @@ static size_t grains_for(size_t bytes)
     return (grains + step) & ~step;
 }
 
+/* REQUEST(bytes, grains, c): a request's grains (grains_for) and their class. Fast
+ * builds compute both from one shift; size builds call the two functions. */
+#if FAST_PATHS
+static inline unsigned request_class(size_t bytes, size_t *grains)
+{
+    size_t g = (bytes + GRAIN - 1) / GRAIN;
+    if (g <= 8) {
+        *grains = g;
+        return (unsigned)g;
+    }
+    unsigned shift = shift_of(g);
+    if (shift > TOP_SHIFT) {
+        *grains = g;
+        return CLASSES - 1;
+    }
+    size_t lead = (g + ((size_t)1 << shift) - 1) >> shift; /* 4..8: 8 is the next doubling's 4 */
+    *grains = lead << shift;
+    size_t c = ((size_t)shift << SUB) + lead;
+    return c < CLASSES - 1 ? (unsigned)c : CLASSES - 1;
+}
+#define REQUEST(bytes, grains, c) ((c) = request_class((bytes), &(grains)))
+#else
+#define REQUEST(bytes, grains, c) ((grains) = grains_for(bytes), (c) = class_of(grains))
+#endif
+
 static void push_class(alloy_bumpfree *bf, uintptr_t p, size_t size, unsigned c)
 {
     block *b = (block *)p;
@@ -206,9 +231,10 @@ static void *alloc_general(alloy_bumpfree *bf, size_t grains, size_t align);
 void *alloy_bumpfree_alloc(alloy_allocator *a, size_t size, size_t align)
 {
     alloy_bumpfree *bf = bumpfree_of(a);
-    size_t grains = grains_for(size);
+    size_t grains;
+    unsigned c;
+    REQUEST(size, grains, c);
     if (FAST_PATHS && align <= GRAIN) { /* a block of exactly this size at its list's head */
-        unsigned c = class_of(grains);
         block *b = bf->free.lists[c];
         if (b && b->size == grains * GRAIN)
             return pop(bf, c);
@@ -267,12 +293,14 @@ void alloy_bumpfree_free(alloy_allocator *a, void *ptr, size_t size, size_t alig
     (void)align;
     alloy_bumpfree *bf = bumpfree_of(a);
     uintptr_t p = (uintptr_t)ptr;
-    size_t grains = grains_for(size);
+    size_t grains;
+    unsigned c;
+    REQUEST(size, grains, c);
     size = grains * GRAIN;
     if (p + size == bf->top)
         bf->top = p;
     else
-        push_class(bf, p, size, class_of(grains));
+        push_class(bf, p, size, c);
     /* Nothing live any more (a frame's end): start over. Only in a single area:
      * with more, the lists hold the others' space (reset finds it). */
     if (!bf->older && bf->free.bytes == bf->top - bf->start)
