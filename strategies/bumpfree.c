@@ -37,19 +37,27 @@
  *   that earlier area { start, end }: a chain back to the first, which reset walks.
  *
  * Costs
- *   alloc: O(1) - two class computations (a count of leading zeros each), one look
- *   at the map, one list head, at most two pushes; bumping is O(1) too unless the
- *   heap grows. free: O(1). resize: O(1); grows in place only at the bump pointer,
- *   shrinks anywhere by returning the tail. reset: O(1) with one area, O(areas)
- *   otherwise. check: O(free blocks + areas). Bookkeeping: the 16-byte grain (the
- *   smallest block), the class rounding (none up to 128 bytes, less than 25%
- *   of a block above), 16 bytes per area after the first. Free blocks are never merged,
- *   so the heap is bounded by what each class has held at its peak rather than by
- *   the peak of all live bytes together: on the bench's random workloads it stays
- *   within 1.2x-1.8x of the peak live bytes (docs/choosing-a-strategy.md), but a
- *   program whose sizes move from one range to another keeps the first range's
- *   blocks on their lists until it asks for those sizes again (or smaller ones,
- *   once the bump room is gone). Single-threaded.
+ *   alloc: O(1) - a class computation (a count of leading zeros or two), one look at
+ *   the map, one list head, at most two pushes; bumping is O(1) too unless the heap
+ *   grows. free: O(1). resize: O(1); a block changes size in place at the bump
+ *   pointer, and anywhere within its class; elsewhere resize refuses and
+ *   alloy_realloc moves it, because a shrink in place would leave two blocks of
+ *   smaller classes for good (a program that shrinks often drifts its memory into
+ *   small classes that way: tests/random_ops.c's mix of sizes and reallocs, without
+ *   its large alignments, needed 29 MiB for 0.28 MiB live; refusing, 0.6 MiB).
+ *   reset: O(1) with one area, O(areas) otherwise. check: O(free blocks + areas).
+ *   Bookkeeping: the 16-byte grain (the smallest block), the class rounding (none up
+ *   to 128 bytes, less than 25% of a block above), 16 bytes per area after the first.
+ *   Memory: free blocks are never merged, so the heap is bounded by what each class
+ *   has held at its peak rather than by the peak of all live bytes together. On the
+ *   bench's random workloads it stays within 1.2x-1.8x of the peak live bytes (3.1x
+ *   with blocks of 32 KiB to 1 MiB; docs/choosing-a-strategy.md). A program whose
+ *   sizes move from one range to another keeps the first range's blocks on their
+ *   lists until it asks for those sizes again (or smaller ones, once the bump room is
+ *   gone); and an alignment of A bytes asks for size + A - 16, whose front and back go
+ *   to the lists: with alignments of many KiB the heap grows by about A per request
+ *   that finds no block that large (the randomized test's 64 KiB alignments, one
+ *   request in 512, fill its 64 MiB heap). Single-threaded.
  */
 #include <limits.h>
 #include <stdint.h>
@@ -323,10 +331,11 @@ bool alloy_bumpfree_resize(alloy_allocator *a, void *ptr, size_t size, size_t al
         bf->top = p + new_size;
         return true;
     }
-    if (new_size > size)
-        return false;
-    push_free(bf, p + new_size, size - new_size);
-    return true;
+    /* Elsewhere the block keeps its class: a shrink in place would leave it a block of
+     * a smaller class and its tail a third one, for good, since nothing merges; a
+     * program that shrinks often would drift its memory into small classes. Refused,
+     * alloy_realloc moves the block and its old place goes back to its list whole. */
+    return false;
 }
 
 /* The record of the area before the one `r` describes (which has one unless it is

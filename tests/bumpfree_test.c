@@ -168,17 +168,29 @@ Test(bumpfree_seed, realloc_shrink)
 
 /* --- what alloy adds ------------------------------------------------------------- */
 
-Test(bumpfree, shrink_below_top_returns_the_tail)
+Test(bumpfree, below_the_top_a_block_keeps_its_class)
 {
+    /* Shrinking in place below the bump pointer would split the block into two of
+     * smaller classes for good (nothing merges): resize refuses, and alloy_realloc
+     * moves the block, whose old place goes back whole to its list. */
     bench b;
     open_bench(&b, 1 << 20);
-    char *p = alloy_alloc(b.a, 1000, 16);
+    char *p = alloy_alloc(b.a, 1000, 16); /* a 1024-byte block */
     void *wall = alloy_alloc(b.a, 16, 16);
-    cr_assert(alloy_resize(b.a, p, 1000, 16, 100));
+    cr_assert(!alloy_resize(b.a, p, 1000, 16, 100), "no shrink in place below the top");
+    cr_assert(!alloy_resize(b.a, p, 1000, 16, 2000), "nor growth");
+    cr_assert(alloy_resize(b.a, p, 1000, 16, 1024), "within its class, yes: it has 1024 bytes");
+    cr_assert(alloy_resize(b.a, p, 1024, 16, 900), "and back");
+    live_block x = {(unsigned char *)p, 900, 16, 5};
+    block_fill(&x);
+    char *q = alloy_realloc(b.a, p, 900, 16, 100);
+    cr_assert(q && q != p, "realloc moves it");
+    x.p = (unsigned char *)q;
+    cr_assert(block_intact(&x, 100));
     alloy_bumpfree_stats s = bf_stats(b.a);
     cr_assert_eq(s.free_blocks, 1);
-    cr_assert_eq(s.free_bytes, 1024 - 112, "class sizes: 1000 is served 1024 bytes, 100 is 112");
-    cr_assert(!alloy_resize(b.a, p, 100, 16, 2000), "below the top a block cannot grow");
+    cr_assert_eq(s.free_bytes, 1024, "the old block, whole, on its list");
+    cr_assert_eq(alloy_alloc(b.a, 1000, 16), p, "for the next request of its class");
     alloy_free(b.a, wall, 16, 16);
     cr_assert(alloy_check(b.a));
 }
@@ -568,10 +580,10 @@ Test(bumpfree_classes, resize_within_the_class_is_in_place)
     char *p = alloy_alloc(b.a, 130, 16); /* a 160-byte block */
     cr_assert(p && alloy_alloc(b.a, 16, 16));
     cr_assert(alloy_resize(b.a, p, 130, 16, 160), "the block already has 160 bytes");
-    cr_assert(!alloy_resize(b.a, p, 160, 16, 161), "but not 192, below the top");
-    cr_assert(alloy_resize(b.a, p, 160, 16, 60), "shrinking returns the tail");
-    alloy_bumpfree_stats s = bf_stats(b.a);
-    cr_assert_eq(s.free_bytes, 160 - 64);
+    cr_assert(alloy_resize(b.a, p, 160, 16, 129), "and 129 is served 160 too");
+    cr_assert(!alloy_resize(b.a, p, 129, 16, 161), "but not 192, below the top");
+    cr_assert(!alloy_resize(b.a, p, 129, 16, 128), "nor 128");
+    cr_assert_eq(bf_stats(b.a).free_blocks, 0);
     cr_assert(alloy_check(b.a));
 }
 
