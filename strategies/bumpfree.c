@@ -186,7 +186,6 @@ static void push_class(alloy_bumpfree *bf, uintptr_t p, size_t size, unsigned c)
     bf->free.lists[c] = b;
     bf->free.nonempty |= (uint64_t)1 << c;
     bf->free.blocks++;
-    bf->free.bytes += size;
 }
 
 static void push_free(alloy_bumpfree *bf, uintptr_t p, size_t size)
@@ -230,7 +229,6 @@ static block *pop(alloy_bumpfree *bf, unsigned c)
     if (!(bf->free.lists[c] = b->next))
         bf->free.nonempty &= ~((uint64_t)1 << c);
     bf->free.blocks--;
-    bf->free.bytes -= b->size;
     return b;
 }
 
@@ -244,8 +242,10 @@ void *alloy_bumpfree_alloc(alloy_allocator *a, size_t size, size_t align)
     REQUEST(size, grains, c);
     if (FAST_PATHS && align <= GRAIN) { /* a block of exactly this size at its list's head */
         block *b = bf->free.lists[c];
-        if (b && b->size == grains * GRAIN)
+        if (b && b->size == grains * GRAIN) {
+            bf->live += grains * GRAIN;
             return pop(bf, c);
+        }
     }
     return alloc_general(bf, grains, align);
 }
@@ -286,6 +286,7 @@ carve:;
         push_free(bf, start, p - start);
     if (start + have != p + size)
         push_free(bf, p + size, start + have - (p + size));
+    bf->live += size;
     return (void *)p;
 }
 
@@ -311,7 +312,7 @@ void alloy_bumpfree_free(alloy_allocator *a, void *ptr, size_t size, size_t alig
         push_class(bf, p, size, c);
     /* Nothing live any more (a frame's end): start over. Only in a single area:
      * with more, the lists hold the others' space (reset finds it). */
-    if (!bf->older && bf->free.bytes == bf->top - bf->start)
+    if (!(bf->live -= size) && !bf->older)
         start_over(bf);
 }
 
@@ -329,6 +330,7 @@ bool alloy_bumpfree_resize(alloy_allocator *a, void *ptr, size_t size, size_t al
         if (new_size > room && (!grow_area(bf, new_size - room) || bf->top != p + size))
             return false; /* refused, or the new pages were elsewhere and now bump there */
         bf->top = p + new_size;
+        bf->live += new_size - size; /* wraps around for a shrink: the sum is right */
         return true;
     }
     /* Elsewhere the block keeps its class: a shrink in place would leave it a block of
@@ -350,6 +352,7 @@ void alloy_bumpfree_reset(alloy_bumpfree *bf)
     if (!bf)
         return;
     start_over(bf);
+    bf->live = 0;
     /* the earlier areas go back on the lists, whole (each after its own record) */
     const area_record *r = bf->older;
     for (size_t n = bf->bump_areas; n > 1; n--, r = older_than(r))
@@ -376,10 +379,10 @@ static void bumpfree_stats(const alloy_allocator *a, alloy_statistics *out)
     const alloy_bumpfree *bf = (const alloy_bumpfree *)a;
     alloy_bumpfree_stats *s = &out->bumpfree;
     s->free_blocks = bf->free.blocks;
-    s->free_bytes = bf->free.bytes;
     s->bump_bytes = bf->end - bf->top;
     s->bump_areas = bf->bump_areas;
-    s->live_bytes = a->metrics.heap_bytes - s->free_bytes - s->bump_bytes - record_bytes(bf);
+    s->live_bytes = bf->live;
+    s->free_bytes = a->metrics.heap_bytes - s->live_bytes - s->bump_bytes - record_bytes(bf);
 }
 
 static bool bumpfree_check(const alloy_allocator *a)
@@ -414,8 +417,9 @@ static bool bumpfree_check(const alloy_allocator *a)
             bytes += b->size;
         }
     }
-    return count == bf->free.blocks && bytes == bf->free.bytes &&
-           bytes + (bf->end - bf->top) + record_bytes(bf) <= a->metrics.heap_bytes;
+    /* every byte of every area is a live block, a free block, bump room or a record */
+    return count == bf->free.blocks &&
+           (uint64_t)bytes + bf->live + (bf->end - bf->top) + record_bytes(bf) == a->metrics.heap_bytes;
 }
 
 const alloy_strategy alloy_bumpfree_strategy = {

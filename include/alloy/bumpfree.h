@@ -20,10 +20,10 @@ typedef struct alloy_bumpfree {
     uintptr_t top;   /* bump pointer */
     uintptr_t end;   /* end of the current area (0: none yet) */
     uintptr_t start; /* where bumping began in the current area */
+    size_t live;     /* bytes of live blocks, as served (class sizes) */
     struct {
         uint64_t nonempty; /* bit c: lists[c] holds a block */
         size_t blocks;
-        size_t bytes;
         struct alloy_bumpfree_block *lists[ALLOY_BUMPFREE_CLASSES]; /* LIFO, one per class */
     } free;
     alloy_heap *heap;
