@@ -78,8 +78,9 @@
  * size at its list's head, or an empty list and bump room, returns without the
  * general path (natively that path saves and restores four registers around its
  * pushes). They save time only - on the bench, natively (callgrind, driver included)
- * 152 -> 115 instructions per call on the small workload and 134 -> 105 on lifo;
- * under Node 1.5x -> 1.2x dlmalloc's time on lifo - and cost 283 bytes of wasm code
+ * 148 -> 115 instructions per call on the small workload, 132 -> 105 on lifo, 155 ->
+ * 133 on frame; under Node 1.5x -> 1.2x dlmalloc's time on lifo - and cost 283 bytes
+ * of wasm code
  * for malloc + free, so builds that optimize for size (-Os, -Oz: the compiler defines
  * __OPTIMIZE_SIZE__, as for `make size`) leave them out. -DFAST_PATHS=0/1 decides. */
 #if !defined(FAST_PATHS) && defined(__OPTIMIZE_SIZE__)
