@@ -80,9 +80,9 @@
  * pushes). They save time only - on the bench, natively (callgrind, driver included)
  * 148 -> 115 instructions per call on the small workload, 132 -> 105 on lifo, 155 ->
  * 133 on frame; under Node 1.5x -> 1.2x dlmalloc's time on lifo - and cost 283 bytes
- * of wasm code
- * for malloc + free, so builds that optimize for size (-Os, -Oz: the compiler defines
- * __OPTIMIZE_SIZE__, as for `make size`) leave them out. -DFAST_PATHS=0/1 decides. */
+ * of wasm code for malloc + free, so builds that optimize for size (-Os, -Oz: the
+ * compiler defines __OPTIMIZE_SIZE__, as for `make size`) leave them out.
+ * -DFAST_PATHS=0/1 decides. */
 #if !defined(FAST_PATHS) && defined(__OPTIMIZE_SIZE__)
 #define FAST_PATHS 0
 #elif !defined(FAST_PATHS)
