@@ -244,14 +244,14 @@ void *alloy_bumpfree_alloc(alloy_allocator *a, size_t size, size_t align)
     unsigned c;
     REQUEST(size, grains, c);
     if (FAST_PATHS && align <= GRAIN) {
-        size_t size = grains * GRAIN;
+        size_t bytes = grains * GRAIN;
         block *b = bf->free.lists[c];
-        if (b ? b->size == size : bf->end - bf->top >= size) {
-            bf->live += size;
+        if (b ? b->size == bytes : bf->end - bf->top >= bytes) {
+            bf->live += bytes;
             if (b) /* a block of exactly this size at its list's head */
                 return pop(bf, c);
             uintptr_t p = bf->top; /* an empty list, and bump room */
-            bf->top += size;
+            bf->top += bytes;
             return (void *)p;
         }
     }
@@ -400,7 +400,6 @@ static bool bumpfree_check(const alloy_allocator *a)
     if (pad_for(bf->start, GRAIN) || pad_for(bf->top, GRAIN) || pad_for(bf->end, GRAIN) || bf->start > bf->top ||
         bf->top > bf->end || (bf->end && !alloy_heap_holds(heap, (void *)bf->start, bf->end - bf->start)))
         return false;
-    /* the chain of earlier areas: one record per area after the first */
     /* no area yet, one, or more with a chain of records back to the first */
     if ((bf->bump_areas == 0) != (bf->end == 0) || (bf->bump_areas > 1) != (bf->older != NULL))
         return false;
