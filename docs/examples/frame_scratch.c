@@ -118,8 +118,9 @@ static void step_world(counted *world)
         e->x += e->vx;
         e->y += e->vy;
         if (e->x * e->x + e->y * e->y > 40.0f * 40.0f) {
-            alloy_free(world->a, e, entity_bytes(e), _Alignof(entity));
-            world->live -= entity_bytes(e);
+            size_t bytes = entity_bytes(e);
+            alloy_free(world->a, e, bytes, _Alignof(entity));
+            world->live -= bytes;
             entities[i] = entities[--entity_count];
         } else {
             i++;
@@ -231,8 +232,9 @@ int main(void)
     /* the end: the world's entities go back one by one, and it is empty and sound */
     while (entity_count > 0) {
         entity *e = entities[--entity_count];
-        alloy_free(world.a, e, entity_bytes(e), _Alignof(entity));
-        world.live -= entity_bytes(e);
+        size_t bytes = entity_bytes(e);
+        alloy_free(world.a, e, bytes, _Alignof(entity));
+        world.live -= bytes;
     }
     alloy_statistics s;
     alloy_stats(world.a, &s);
