@@ -80,6 +80,16 @@ void alloy_stats_failed(alloy_shared_stats *m, size_t size)
     note_request(m, size);
 }
 
+void alloy_stats_dropped_all(alloy_shared_stats *m)
+{
+    m->frees = m->allocs;
+    m->bytes_in_use = 0;
+#if ALLOY_AUDIT_SIZES
+    for (size_t k = 0; k < ALLOY_AUDIT_CLASSES; k++)
+        m->audit[k].live = 0;
+#endif
+}
+
 void alloy_stats_reset_trip(alloy_shared_stats *m)
 {
     m->trip_high_water = m->bytes_in_use;

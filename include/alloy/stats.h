@@ -109,6 +109,9 @@ void alloy_stats_freed(alloy_shared_stats *s, size_t size);
 void alloy_stats_resized(alloy_shared_stats *s, size_t old_size, size_t new_size);
 /** A request of `size` bytes could not be served for lack of memory. */
 void alloy_stats_failed(alloy_shared_stats *s, size_t size);
+/** Every live block went at once (a strategy's reset): they count as freed, and
+ * nothing is in use. */
+void alloy_stats_dropped_all(alloy_shared_stats *s);
 /** Start a new trip: trip high waters become the current figures. */
 void alloy_stats_reset_trip(alloy_shared_stats *s);
 /** The invariants that hold between the figures (high waters above current values, ...). */

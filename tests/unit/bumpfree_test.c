@@ -1,5 +1,7 @@
-/* The bump + free list strategy: lite-alloc's tests, ported, and one regression test
- * for each defect of the seed that alloy fixes (ENGINEERING.md). */
+/* The bump + segregated free lists strategy: lite-alloc's tests, ported; one
+ * regression test for each defect of the seed that alloy fixes (ENGINEERING.md); and
+ * what alloy's version adds: size classes, reuse within a class, splitting only once
+ * the bump room is gone, the open-ended class, the end of a frame and reset. */
 #include <criterion/criterion.h>
 #include <string.h>
 
@@ -40,6 +42,41 @@ static uint64_t heap_bytes(const alloy_allocator *a)
     alloy_stats s;
     alloy_stats_get(a, &s);
     return s.shared.heap_bytes;
+}
+
+/* The block size strategies/bumpfree.c documents for a request, found another way:
+ * class sizes are every grain count (16 bytes) up to 8, then four per doubling
+ * (8, 10, 12, 14, 16, 20, 24, ... grains) up to 2^17 grains (2 MiB); above that a
+ * request is rounded to a whole grain only. */
+static size_t class_bytes(size_t size)
+{
+    size_t grains = (size + 15) / 16;
+    if (grains > (size_t)1 << 17)
+        return grains * 16;
+    size_t c = 1;
+    while (c < grains) {
+        size_t step = 1;
+        while (step * 8 <= c)
+            step *= 2;
+        c += step;
+    }
+    return c * 16;
+}
+
+/* A static heap whose whole array is the initial space (less than a page): nothing
+ * can grow, so the bump room is exactly what is left of the array. */
+typedef struct small_bench {
+    alloy_static_heap heap;
+    alloy_bumpfree bf;
+    alloy_allocator *a;
+} small_bench;
+
+static void open_small(small_bench *b, unsigned char *array, size_t bytes)
+{
+    cr_assert(bytes < PAGE && (uintptr_t)array % 16 == 0);
+    b->a = alloy_bumpfree_init(&b->bf, alloy_static_heap_init(&b->heap, array, bytes));
+    cr_assert(b->a);
+    cr_assert_eq(bf_stats(b->a).bump_bytes, bytes);
 }
 
 /* --- lite-alloc's tests ---------------------------------------------------------- */
@@ -138,17 +175,29 @@ Test(bumpfree_seed, realloc_shrink)
 
 /* --- what alloy adds ------------------------------------------------------------- */
 
-Test(bumpfree, shrink_below_top_returns_the_tail)
+Test(bumpfree, below_the_top_a_block_keeps_its_class)
 {
+    /* Shrinking in place below the bump pointer would split the block into two of
+     * smaller classes for good (nothing merges): resize refuses, and alloy_realloc
+     * moves the block, whose old place goes back whole to its list. */
     bench b;
     open_bench(&b, 1 << 20);
-    char *p = alloy_alloc(b.a, 1000, 16);
+    char *p = alloy_alloc(b.a, 1000, 16); /* a 1024-byte block */
     void *wall = alloy_alloc(b.a, 16, 16);
-    cr_assert(alloy_resize(b.a, p, 1000, 16, 100));
+    cr_assert(!alloy_resize(b.a, p, 1000, 16, 100), "no shrink in place below the top");
+    cr_assert(!alloy_resize(b.a, p, 1000, 16, 2000), "nor growth");
+    cr_assert(alloy_resize(b.a, p, 1000, 16, 1024), "within its class, yes: it has 1024 bytes");
+    cr_assert(alloy_resize(b.a, p, 1024, 16, 900), "and back");
+    live_block x = {(unsigned char *)p, 900, 16, 5};
+    block_fill(&x);
+    char *q = alloy_realloc(b.a, p, 900, 16, 100);
+    cr_assert(q && q != p, "realloc moves it");
+    x.p = (unsigned char *)q;
+    cr_assert(block_intact(&x, 100));
     bumpfree_figures s = bf_stats(b.a);
     cr_assert_eq(s.free_blocks, 1);
-    cr_assert_eq(s.free_bytes, 1008 - 112, "rounded sizes: 1008 - 112");
-    cr_assert(!alloy_resize(b.a, p, 100, 16, 2000), "below the top a block cannot grow");
+    cr_assert_eq(s.free_bytes, 1024, "the old block, whole, on its list");
+    cr_assert_eq(alloy_alloc(b.a, 1000, 16), p, "for the next request of its class");
     alloy_free(b.a, wall, 16, 16);
     cr_assert(alloy_check(b.a));
 }
@@ -188,14 +237,14 @@ Test(bumpfree, live_bytes_equal_rounded_shadow)
         live_block *x = &blocks[rng_next(&r) % 128];
         if (x->p) {
             alloy_free(b.a, x->p, x->size, x->align);
-            shadow -= (x->size + 15) / 16 * 16;
+            shadow -= class_bytes(x->size);
             x->p = NULL;
         } else {
             x->size = rng_range(&r, 1, 3000);
             x->align = (size_t)1 << rng_range(&r, 0, 8);
             x->p = alloy_alloc(b.a, x->size, x->align);
             cr_assert(x->p);
-            shadow += (x->size + 15) / 16 * 16;
+            shadow += class_bytes(x->size);
         }
         cr_assert_eq(bf_stats(b.a).live_bytes, shadow, "op %d", op);
     }
@@ -206,12 +255,15 @@ Test(bumpfree, live_bytes_equal_rounded_shadow)
 
 Test(bumpfree_defect, reused_block_honours_alignment)
 {
-    /* lite-alloc handed out a free block without aligning it (defect 1) */
-    bench b;
-    open_bench(&b, 1 << 20);
+    /* lite-alloc handed out a free block without aligning it (defect 1). A heap with
+     * no bump room left, so that the request must come from the free block. */
+    static _Alignas(256) unsigned char array[16 + 1024 + 16];
+    small_bench b;
+    open_small(&b, array, sizeof array);
     void *first = alloy_alloc(b.a, 16, 16);
     char *hole = alloy_alloc(b.a, 1024, 16);
     void *wall = alloy_alloc(b.a, 16, 16);
+    cr_assert(first && hole && wall && bf_stats(b.a).bump_bytes == 0);
     cr_assert((uintptr_t)hole % 256 != 0, "the hole itself is not 256-aligned");
     alloy_free(b.a, hole, 1024, 16);
     char *p = alloy_alloc(b.a, 64, 256);
@@ -226,25 +278,61 @@ Test(bumpfree_defect, reused_block_honours_alignment)
     cr_assert(alloy_check(b.a));
 }
 
+Test(bumpfree, alignments_above_16_from_free_blocks)
+{
+    /* every alignment up to a page's worth, served from a free block that the
+     * alignment does not fit as it lies, with nothing of the block lost */
+    static _Alignas(4096) unsigned char array[16 + 8192 + 16];
+    for (size_t align = 32; align <= 4096; align *= 2) {
+        small_bench b;
+        open_small(&b, array, sizeof array);
+        void *first = alloy_alloc(b.a, 16, 16); /* so the free block starts off alignment */
+        char *hole = alloy_alloc(b.a, 8192, 16);
+        void *wall = alloy_alloc(b.a, 16, 16); /* so that the hole goes on a list */
+        cr_assert(first && hole && wall && bf_stats(b.a).bump_bytes == 0);
+        alloy_free(b.a, hole, 8192, 16);
+        char *p = alloy_alloc(b.a, 100, align);
+        cr_assert(p, "align %zu", align);
+        cr_assert_eq((uintptr_t)p % align, 0, "align %zu", align);
+        cr_assert(p >= hole && p + 100 <= hole + 8192, "align %zu: from the free block", align);
+        bumpfree_figures s = bf_stats(b.a);
+        cr_assert_eq(s.free_bytes, 8192 - 112, "align %zu: all but the block stays free", align);
+        cr_assert_eq(s.live_bytes, 16 + 112 + 16);
+        cr_assert(alloy_check(b.a));
+        alloy_free(b.a, p, 100, align);
+        alloy_free(b.a, first, 16, 16);
+        alloy_free(b.a, wall, 16, 16);
+        cr_assert_eq(bf_stats(b.a).bump_bytes, sizeof array, "align %zu: all free again", align);
+    }
+}
+
 Test(bumpfree_defect, larger_free_block_returns_its_tail)
 {
     /* lite-alloc gave a whole free block to a smaller request and freed it with the
-     * smaller size: the rest was lost for good (defect 2) */
-    bench b;
-    open_bench(&b, 1 << 20);
+     * smaller size: the rest was lost for good (defect 2). No bump room, so that the
+     * small request has to split the large free block. */
+    static _Alignas(16) unsigned char array[1024 + 16];
+    small_bench b;
+    open_small(&b, array, sizeof array);
     char *big = alloy_alloc(b.a, 1024, 16);
     void *wall = alloy_alloc(b.a, 16, 16);
     alloy_free(b.a, big, 1024, 16);
     char *small = alloy_alloc(b.a, 64, 16);
     cr_assert_eq(small, big);
     cr_assert_eq(bf_stats(b.a).free_bytes, 1024 - 64);
-    char *rest = alloy_alloc(b.a, 960, 16);
+    /* the 960-byte tail is on the list of 896..1023-byte blocks: an 896-byte request
+     * (a class size) takes it and gives back its last 64 bytes */
+    char *rest = alloy_alloc(b.a, 896, 16);
     cr_assert_eq(rest, big + 64, "the tail serves the next request");
-    uint64_t before = heap_bytes(b.a);
+    cr_assert_eq(bf_stats(b.a).free_bytes, 64);
+    char *last = alloy_alloc(b.a, 64, 16);
+    cr_assert_eq(last, big + 64 + 896, "and the tail's tail the one after");
+    cr_assert_null(alloy_alloc(b.a, 16, 16), "the array is used to its last byte");
     alloy_free(b.a, small, 64, 16);
-    alloy_free(b.a, rest, 960, 16);
+    alloy_free(b.a, rest, 896, 16);
+    alloy_free(b.a, last, 64, 16);
     cr_assert_eq(bf_stats(b.a).free_bytes, 1024, "all of it is free again");
-    cr_assert_eq(heap_bytes(b.a), before);
+    cr_assert(alloy_check(b.a));
     alloy_free(b.a, wall, 16, 16);
 }
 
@@ -267,10 +355,16 @@ Test(bumpfree_defect, growth_elsewhere_starts_a_new_area)
     cr_assert_eq(s.bump_areas, 2);
     cr_assert_eq(s.free_bytes, PAGE - 40 * 1024, "the old area's rest is not lost");
     cr_assert(alloy_check(b.a));
-    /* and a grow-in-place at the top that meets the stolen page refuses */
-    cr_assert(alloy_resize(b.a, p2, 40 * 1024, 16, 60 * 1024));
+    /* the new area begins with a record of the old one; its first block follows */
+    cr_assert_eq((uintptr_t)p2 % PAGE, 16);
+    /* a grow-in-place at the top extends the area while the pages are adjacent... */
+    cr_assert(alloy_resize(b.a, p2, 40 * 1024, 16, 100 * 1024));
+    cr_assert_eq(bf_stats(b.a).bump_areas, 2);
+    /* ...and refuses when they are not */
     alloy_heap_grow(&b.heap.heap, 1);
-    cr_assert(!alloy_resize(b.a, p2, 60 * 1024, 16, 70 * 1024));
+    cr_assert(!alloy_resize(b.a, p2, 100 * 1024, 16, 150 * 1024));
+    for (size_t i = 0; i < PAGE; i++)
+        cr_assert_eq((unsigned char)stolen[i], 0x5a);
     cr_assert(alloy_check(b.a));
 }
 
@@ -304,10 +398,20 @@ Test(bumpfree_defect, initial_space_is_used)
     char *p = alloy_alloc(a, 30000, 16);
     cr_assert(p >= (char *)array && p < (char *)array + 40016, "served from the initial space");
     cr_assert_eq(bf_stats(a).bump_areas, 1);
-    /* and the whole array can be used, in one contiguous area */
-    cr_assert(alloy_resize(a, p, 30000, 16, sizeof array - 8 - 15 - 16));
+    /* and the whole array can be used, in one contiguous area: after a block as
+     * large as a class size allows, 16-byte blocks take the rest to the last byte */
+    size_t room = bf_stats(a).bump_bytes;
+    size_t big = room;
+    while (class_bytes(big) > room)
+        big -= 16;
+    char *q = alloy_alloc(a, big, 16);
+    cr_assert_eq(q, p + class_bytes(30000), "it follows, in the same area");
+    size_t used = class_bytes(30000) + class_bytes(big);
+    while (alloy_alloc(a, 16, 16))
+        used += 16;
     cr_assert_eq(bf_stats(a).bump_areas, 1);
-    cr_assert(!alloy_alloc(a, 32, 16));
+    cr_assert_eq(used, heap_bytes(a), "every byte of the heap was handed out");
+    cr_assert_geq(heap_bytes(a), sizeof array - 8 - 15 - 15, "and the heap is the whole array");
 }
 
 /* --- the end of a frame ------------------------------------------------------------ */
@@ -354,4 +458,246 @@ Test(bumpfree, freeing_everything_keeps_the_list_with_two_areas)
     cr_assert(alloy_check(b.a));
     char *again = alloy_alloc(b.a, 40 * 1024, 16);
     cr_assert_eq(again, p1, "and serves from there");
+}
+
+/* --- size classes and their lists ------------------------------------------------- */
+
+Test(bumpfree_classes, sizes_round_to_their_class)
+{
+    /* {request, block}: exact to 8 grains, then four sizes per doubling */
+    static const size_t table[][2] = {
+        {1, 16},      {16, 16},     {17, 32},     {112, 112},   {113, 128},   {128, 128},
+        {129, 160},   {160, 160},   {161, 192},   {200, 224},   {225, 256},   {257, 320},
+        {1000, 1024}, {1025, 1280}, {3000, 3072}, {4096, 4096}, {4097, 5120}, {40000, 40960},
+    };
+    bench b;
+    open_bench(&b, 1 << 20);
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
+        size_t size = table[i][0], block = table[i][1];
+        cr_assert_eq(class_bytes(size), block, "the test's own table disagrees at %zu", size);
+        char *p = alloy_alloc(b.a, size, 16);
+        cr_assert(p);
+        cr_assert_eq(bf_stats(b.a).live_bytes, block, "%zu bytes take a block of %zu", size, block);
+        void *next = alloy_alloc(b.a, 16, 16);
+        cr_assert_eq((char *)next, p + block, "the next block follows at %zu", block);
+        alloy_free(b.a, next, 16, 16);
+        alloy_free(b.a, p, size, 16);
+    }
+}
+
+Test(bumpfree_classes, above_2_mib_only_grains)
+{
+    bench b;
+    open_bench(&b, 16 << 20);
+    size_t size = (2 << 20) + 1;
+    char *p = alloy_alloc(b.a, size, 16);
+    cr_assert(p);
+    cr_assert_eq(bf_stats(b.a).live_bytes, (2 << 20) + 16, "the open class rounds to a grain");
+    alloy_free(b.a, p, size, 16);
+    cr_assert(alloy_check(b.a));
+}
+
+Test(bumpfree_classes, each_class_reuses_its_own_blocks)
+{
+    /* a single first-fit list would hand the 64-byte request the 1000-byte block
+     * freed last; the lists hand each request a block of its own class */
+    static const size_t sizes[] = {64, 300, 1000, 5000};
+    enum { n = sizeof sizes / sizeof sizes[0] };
+    bench b;
+    open_bench(&b, 1 << 20);
+    char *blocks[n];
+    for (size_t i = 0; i < n; i++) {
+        blocks[i] = alloy_alloc(b.a, sizes[i], 16);
+        cr_assert(blocks[i] && alloy_alloc(b.a, 16, 16)); /* a wall after each */
+    }
+    for (size_t i = 0; i < n; i++)
+        alloy_free(b.a, blocks[i], sizes[i], 16);
+    cr_assert_eq(bf_stats(b.a).free_blocks, n);
+    for (size_t i = 0; i < n; i++) {
+        /* any size of the class will do */
+        char *p = alloy_alloc(b.a, sizes[i] - 10, 16);
+        cr_assert_eq(p, blocks[i], "%zu bytes: the block of its class", sizes[i] - 10);
+    }
+    bumpfree_figures s = bf_stats(b.a);
+    cr_assert_eq(s.free_blocks, 0, "whole blocks, nothing split");
+    cr_assert(alloy_check(b.a));
+}
+
+Test(bumpfree_classes, same_class_is_lifo)
+{
+    bench b;
+    open_bench(&b, 1 << 20);
+    char *p[3];
+    for (int i = 0; i < 3; i++) {
+        p[i] = alloy_alloc(b.a, 200, 16);
+        cr_assert(alloy_alloc(b.a, 16, 16));
+    }
+    for (int i = 0; i < 3; i++)
+        alloy_free(b.a, p[i], 200, 16);
+    for (int i = 2; i >= 0; i--)
+        cr_assert_eq(alloy_alloc(b.a, 193, 16), p[i], "the last freed first");
+}
+
+Test(bumpfree_classes, bump_room_before_splitting)
+{
+    /* a request whose own list is empty bumps while the room lasts, which keeps the
+     * large free block whole; once the room is gone it splits the block, and the
+     * tail goes on the list of its class */
+    static _Alignas(16) unsigned char array[4096 + 16 + 512];
+    small_bench b;
+    open_small(&b, array, sizeof array);
+    char *big = alloy_alloc(b.a, 4096, 16);
+    void *wall = alloy_alloc(b.a, 16, 16);
+    alloy_free(b.a, big, 4096, 16);
+    char *from_room[4];
+    for (int i = 0; i < 4; i++) {
+        from_room[i] = alloy_alloc(b.a, 128, 16);
+        cr_assert(from_room[i] > big + 4096, "bumped, the free block untouched");
+    }
+    cr_assert_eq(bf_stats(b.a).bump_bytes, 0);
+    char *split = alloy_alloc(b.a, 128, 16);
+    cr_assert_eq(split, big, "now the free block is split");
+    bumpfree_figures s = bf_stats(b.a);
+    cr_assert_eq(s.free_blocks, 1);
+    cr_assert_eq(s.free_bytes, 4096 - 128, "its tail is kept");
+    /* the tail (3968 bytes) is on the list of 3584..4095: a 3584-byte request is served
+     * from it, a 3585-byte one (3840 as a class size) is not */
+    cr_assert_null(alloy_alloc(b.a, 3585, 16));
+    cr_assert_eq(alloy_alloc(b.a, 3584, 16), big + 128);
+    cr_assert_eq(bf_stats(b.a).free_bytes, 4096 - 128 - 3584);
+    cr_assert(alloy_check(b.a));
+    (void)wall;
+}
+
+Test(bumpfree_classes, open_class_looks_at_its_head_only)
+{
+    /* Blocks from 2 MiB up share one list, which alloc does not walk: with a smaller
+     * block at its head, a request that only the block behind it could serve bumps.
+     * (Every other list holds only blocks large enough for any request that looks at
+     * it, so no list is ever walked.) */
+    bench b;
+    open_bench(&b, 64 << 20);
+    size_t large = 6 << 20, small = 3 << 20, between = 5 << 20;
+    char *l = alloy_alloc(b.a, large, 16);
+    cr_assert(l && alloy_alloc(b.a, 16, 16));
+    char *s = alloy_alloc(b.a, small, 16);
+    cr_assert(s && alloy_alloc(b.a, 16, 16));
+    alloy_free(b.a, l, large, 16);
+    alloy_free(b.a, s, small, 16); /* the head */
+    char *p = alloy_alloc(b.a, between, 16);
+    cr_assert(p && p != l && p != s, "neither free block: the head is too small");
+    cr_assert_eq(bf_stats(b.a).free_blocks, 2);
+    cr_assert_eq(alloy_alloc(b.a, small, 16), s, "the head serves what it can");
+    cr_assert_eq(alloy_alloc(b.a, between, 16), l, "and then the next one is the head");
+    cr_assert(alloy_check(b.a));
+}
+
+Test(bumpfree_classes, resize_within_the_class_is_in_place)
+{
+    bench b;
+    open_bench(&b, 1 << 20);
+    char *p = alloy_alloc(b.a, 130, 16); /* a 160-byte block */
+    cr_assert(p && alloy_alloc(b.a, 16, 16));
+    cr_assert(alloy_resize(b.a, p, 130, 16, 160), "the block already has 160 bytes");
+    cr_assert(alloy_resize(b.a, p, 160, 16, 129), "and 129 is served 160 too");
+    cr_assert(!alloy_resize(b.a, p, 129, 16, 161), "but not 192, below the top");
+    cr_assert(!alloy_resize(b.a, p, 129, 16, 128), "nor 128");
+    cr_assert_eq(bf_stats(b.a).free_blocks, 0);
+    cr_assert(alloy_check(b.a));
+}
+
+Test(bumpfree_classes, churn_stays_within_twice_the_live_bytes)
+{
+    /* random sizes, random lifetimes: without merging, the heap is what each class
+     * held at its peak, which the classes keep near the peak of all live bytes */
+    bench b;
+    open_bench(&b, 64 << 20);
+    enum { slots = 512 };
+    live_block x[slots] = {{0}};
+    test_rng r = {44};
+    uint64_t live = 0, peak = 0;
+    for (int op = 0; op < 200000; op++) {
+        live_block *s = &x[rng_next(&r) % slots];
+        if (s->p) {
+            alloy_free(b.a, s->p, s->size, 16);
+            live -= s->size;
+        }
+        s->size = rng_range(&r, 1, 512);
+        s->p = alloy_alloc(b.a, s->size, 16);
+        cr_assert(s->p);
+        live += s->size;
+        if (live > peak)
+            peak = live;
+    }
+    cr_assert_leq(heap_bytes(b.a), 2 * peak + PAGE, "heap %llu for a peak of %llu live",
+                  (unsigned long long)heap_bytes(b.a), (unsigned long long)peak);
+    cr_assert(alloy_check(b.a));
+}
+
+/* --- reset ------------------------------------------------------------------------- */
+
+Test(bumpfree_reset, drops_every_block_at_once)
+{
+    if (ALLOY_POISON_VALGRIND)
+        cr_skip_test("memcheck still holds the dropped blocks (alloy/bumpfree.h)");
+    bench b;
+    open_bench(&b, 1 << 20);
+    char *first = NULL;
+    for (int frame = 0; frame < 3; frame++) {
+        for (int i = 0; i < 50; i++) {
+            char *p = alloy_alloc(b.a, 10 + (size_t)i * 30, 16);
+            cr_assert(p);
+            if (i % 3 == 0) /* some freed, some left live */
+                alloy_free(b.a, p, 10 + (size_t)i * 30, 16);
+            if (!first)
+                first = p;
+        }
+        alloy_bumpfree_reset(&b.bf);
+        alloy_stats s;
+        alloy_stats_get(b.a, &s);
+        cr_assert_eq(stat_value(&s, "live_bytes"), 0);
+        cr_assert_eq(stat_value(&s, "free_blocks"), 0);
+        cr_assert_eq(stat_value(&s, "bump_bytes"), s.shared.heap_bytes, "all of the area is bump room");
+        if (ALLOY_STATS) {
+            cr_assert_eq(s.shared.bytes_in_use, 0);
+            cr_assert_eq(s.shared.frees, s.shared.allocs, "the dropped blocks count as freed");
+            cr_assert_gt(s.shared.high_water, 0, "the high water stays");
+        }
+        cr_assert(alloy_check(b.a));
+        cr_assert_eq(alloy_alloc(b.a, 100, 16), first, "frame %d: bumping starts over", frame);
+        alloy_bumpfree_reset(&b.bf);
+    }
+    alloy_bumpfree_reset(NULL); /* ignored */
+}
+
+Test(bumpfree_reset, gives_back_every_area)
+{
+    if (ALLOY_POISON_VALGRIND)
+        cr_skip_test("memcheck still holds the dropped blocks (alloy/bumpfree.h)");
+    bench b;
+    open_bench(&b, 4 << 20);
+    char *p1 = alloy_alloc(b.a, 40 * 1024, 16);
+    cr_assert(alloy_heap_grow(&b.heap.heap, 1)); /* someone else: the next area is apart */
+    char *p2 = alloy_alloc(b.a, 40 * 1024, 16);
+    cr_assert(alloy_heap_grow(&b.heap.heap, 1));
+    char *p3 = alloy_alloc(b.a, 40 * 1024, 16);
+    cr_assert(p1 && p2 && p3 && bf_stats(b.a).bump_areas == 3);
+    uint64_t heap = heap_bytes(b.a);
+    alloy_bumpfree_reset(&b.bf);
+    bumpfree_figures s = bf_stats(b.a);
+    cr_assert_eq(s.live_bytes, 0);
+    cr_assert_eq(s.free_blocks, 2, "the two earlier areas, whole");
+    cr_assert_eq(s.free_bytes, PAGE + (PAGE - 16), "all but the second area's record");
+    cr_assert_eq(s.bump_bytes, PAGE - 16, "the latest area is bump room after its record");
+    cr_assert(alloy_check(b.a));
+    /* all three areas serve again without growing the heap */
+    char *q3 = alloy_alloc(b.a, 40 * 1024, 16), *q = alloy_alloc(b.a, 40 * 1024, 16),
+         *r = alloy_alloc(b.a, 40 * 1024, 16);
+    cr_assert_eq(q3, p3);
+    cr_assert(q && r && q != r && (q == p1 || q == p2) && (r == p1 || r == p2));
+    cr_assert_eq(heap_bytes(b.a), heap);
+    /* and again, the chain of areas intact */
+    alloy_bumpfree_reset(&b.bf);
+    cr_assert_eq(bf_stats(b.a).free_bytes, PAGE + (PAGE - 16));
+    cr_assert(alloy_check(b.a));
 }
