@@ -19,6 +19,7 @@ extern const alloy_strategy alloy_region_strategy;
 void *alloy_region_alloc(alloy_allocator *a, size_t size, size_t align);
 bool alloy_region_resize(alloy_allocator *a, void *ptr, size_t size, size_t align, size_t new_size);
 void alloy_region_free(alloy_allocator *a, void *ptr, size_t size, size_t align);
+size_t alloy_region_block_size(const alloy_allocator *a, const void *ptr);
 
 extern const alloy_strategy alloy_bumpfree_strategy;
 void *alloy_bumpfree_alloc(alloy_allocator *a, size_t size, size_t align);

@@ -12,7 +12,7 @@
 /** The most a region grows to. */
 #define ALLOY_REGION_MAX_BYTES ((size_t)2 * 1024 * 1024)
 /** The number of segregated free lists, one per size class of small blocks. */
-#define ALLOY_REGION_CLASSES 64
+#define ALLOY_REGION_CLASSES 60
 
 /** The record at the end of every run of pages, describing the next run (and, in the
  * instance, the first). A run that is free has unused_words == ALLOY_PAGES_FREE. */
@@ -25,16 +25,19 @@ typedef struct alloy_page_link {
 /** alloy_page_link::unused_words of a run that is free. */
 #define ALLOY_PAGES_FREE UINT16_MAX
 
-struct alloy_region_area;
-
 /** One instance. Its members are private; the struct is public so that callers can
  * place instances where they like. */
 typedef struct alloy_region {
     /** @privatesection */
     alloy_allocator base;
     alloy_heap *heap;
-    char *origin;                          /* free blocks are found by 16-byte offsets from here */
-    struct alloy_region_area *current;     /* the region that bumps; heads the list of regions */
+    uintptr_t phase;                       /* where frames begin, modulo 64 KiB */
+    uintptr_t origin;                      /* offsets count 16-byte units from this frame */
+    uintptr_t initial_frame;               /* the frame of the region on the initial space, or 0 */
+    uint32_t initial_first;                /* its first unit */
+    uint32_t regions;                      /* the list of regions (not the initial one) */
+    uint32_t region_count;                 /* regions, the initial one included */
+    uint32_t empty_region;                 /* the one empty region kept, or 0 */
     uint64_t class_bitmap;                 /* bit c: class c has free blocks */
     uint32_t class_heads[ALLOY_REGION_CLASSES];
     uint32_t free_blocks;
