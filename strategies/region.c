@@ -4,23 +4,24 @@
  *
  * Frames
  *   A provider hands out 64 KiB pages, all congruent modulo 64 KiB (alloy/heap.h), so
- *   the heap divides into frames: [phase + k * 64 KiB, + 64 KiB). A frame holds one
- *   region or belongs to a run of pages, and the frame of any pointer is two
- *   instructions away. That is what makes every small-block operation O(1) whatever
- *   the number of regions.
+ *   the heap divides into frames, [phase + k * 64 KiB, + 64 KiB), and the frame of
+ *   any pointer is three instructions away. A frame holds one region or is part of a
+ *   run of pages. That is what makes every small-block operation O(1), whatever the
+ *   number of regions.
  *
  * Small blocks (up to 32 KiB): regions
  *   A region is one frame of 4,096 units of 16 bytes:
  *
- *     | header | blocks: units 1 .. 4,032                        | free map | start map |
- *     ^frame    ^frame + 16                                       ^frame + 64,528       ^+64 KiB
+ *     | header | blocks: units 1 .. 4,032                          | end map | start map |
+ *     ^frame    ^frame + 16                                         ^frame + 64,528     ^+64 KiB
  *
- *   header: a tag (what unit 0 of a region holds, see Blocks' sizes below) and the
- *   links of the list of regions. free map: one bit per unit, set on the first and
- *   the last unit of every free block. start map: one bit per unit, set on the first
- *   unit of every live block. The region that takes the heap's initial space may
- *   start later in its frame (its header then lives in the instance); it is never
- *   given back.
+ *   header: a tag (see Blocks' sizes) and the links of the list of regions. start
+ *   map: one bit per unit, set on the first unit of every live block. end map: one
+ *   bit per unit, set on the last unit of every free block. So the block after a
+ *   block is free exactly when its first unit has no start bit, and the block before
+ *   it is free exactly when the unit before it has an end bit. The region on the
+ *   heap's initial space may start later in its frame (its header then lives in the
+ *   instance, since unit 0 may not be ours); it is never given back.
  *   Blocks are whole units with no header. A free block holds { next, prev, units }
  *   at its start and its units again in its last 4 bytes; next and prev are offsets,
  *   in units, from the frame that holds the heap's start, so the layout is the same
@@ -28,13 +29,12 @@
  *
  *   Free blocks sit on 60 segregated, doubly linked lists with a bitmap of the
  *   non-empty ones: 1..32 units one list each, then four lists per power of two.
- *   alloc takes the head of the request's own list when it fits (on the exact lists
- *   it always does), else the head of the first non-empty larger list (which always
- *   fits); what the block has to spare in front (alignment) and behind goes back as
- *   free blocks. free coalesces at once: a set free bit on the unit after the block
- *   can only be the start of a free block, one on the unit before it only the end of
- *   one (whose last 4 bytes give its start). A new region is one free block of 4,032
- *   units.
+ *   alloc pops the head of the request's exact list when it can (no split, no
+ *   search); otherwise it takes the head of its own list if that fits, else the head
+ *   of the first non-empty list whose every block fits, else tries the other heads
+ *   from there down; what the block has to spare in front (alignment) and behind goes
+ *   back as free blocks. free coalesces at once, with both neighbours, found through
+ *   the maps. A new region is one free block of 4,032 units.
  *
  * Large blocks (over 32 KiB) and the pool of pages
  *   A large block takes a run of whole pages. The last bytes of every run hold an
@@ -48,20 +48,22 @@
  *   allocated and freed over and over does not move a page each time). No two
  *   neighbours in the list are free runs that touch in memory: they are merged,
  *   wherever a change left them, unless the merged run would pass 65,535 pages.
+ *   Requests up to 32 KiB whose alignment leaves no room for them in a region are
+ *   served as large blocks too.
  *
  * Blocks' sizes (block_size, for the malloc layer's unsized free)
  *   A large block starts at its run's first page, or, aligned further, a unit or more
  *   into it, where unit 0 then holds a zero tag; a region's unit 0 holds REGION_TAG.
  *   So a pointer at a frame's start is a large block, and one inside a frame is a
  *   small block if the frame's unit 0 says region (or it is the initial region's
- *   frame). A small block's size is the distance to the next set bit in the free or
- *   the start map; a large block's is in its run's link.
+ *   frame). A small block ends where the next block starts (the next start bit, or
+ *   a free block found by its end bit); a large block's size is in its run's link.
  *
  * Costs
  *   small alloc, free and resize: O(1). A new region or a region given back: O(runs).
  *   large alloc, free and resize: O(runs), and O(runs x merges) when runs merge.
- *   block_size: O(1) for small blocks (a scan of at most 2,048 bits), O(runs) for
- *   large. check: O(free blocks + regions x 4,096 + runs^2).
+ *   block_size: O(1) for small blocks (a scan of at most 4,032 bits), O(runs) for
+ *   large. check: O(free blocks + regions x 4,032 + runs^2).
  *   Bookkeeping: 1,024 bytes per 64 KiB region (1.6%), 16 bytes (8 on wasm32) per
  *   run, 16-byte minimum block. Single-threaded.
  */
@@ -78,8 +80,8 @@
 #define MAPS_OFFSET ((size_t)END_UNIT * UNIT)
 #define REGION_UNITS (END_UNIT - FIRST_UNIT)
 #define REGION_TAG UINT32_C(0x52474e31)  /* "RGN1" */
-#define NIL ((uint32_t)0)            /* ends a free list: offset 0 is a frame's unit 0 */
-#define NO_REGION UINT32_MAX         /* ends the list of regions (offsets of frames) */
+#define NIL ((uint32_t)0)                /* ends a free list: offset 0 is a frame's unit 0 */
+#define NO_REGION UINT32_MAX             /* ends the list of regions (offsets of frames) */
 #define LINK_SIZE sizeof(alloy_page_link)
 /* offsets are 32-bit counts of units from the origin */
 #define MAX_SPAN ((uint64_t)UINT32_MAX * UNIT)
@@ -108,14 +110,19 @@ static alloy_region *region_of(alloy_allocator *a)
     return (alloy_region *)a;
 }
 
-/* --- frames and units ------------------------------------------------------------ */
+/* --- frames, units and maps ------------------------------------------------------------ */
 
 static uintptr_t frame_of(const alloy_region *r, uintptr_t p)
 {
     return p - ((p - r->phase) & (PAGE - 1));
 }
 
-static uint32_t *free_map(uintptr_t frame)
+static uint32_t unit_of(uintptr_t frame, uintptr_t p)
+{
+    return (uint32_t)((p - frame) / UNIT);
+}
+
+static uint32_t *end_map(uintptr_t frame)
 {
     return (uint32_t *)(frame + MAPS_OFFSET);
 }
@@ -141,6 +148,20 @@ static void clear_bit(uint32_t *map, uint32_t unit)
     map[(unit - 1) / 32] &= ~((uint32_t)1 << ((unit - 1) % 32));
 }
 
+/* The first unit from `unit` on (before `end`) whose bit is set, or `end`. */
+static uint32_t next_bit(const uint32_t *map, uint32_t unit, uint32_t end)
+{
+    while (unit < end) {
+        uint32_t k = unit - 1, word = map[k / 32] >> (k % 32);
+        if (word) {
+            unit += (uint32_t)__builtin_ctz(word);
+            return unit < end ? unit : end;
+        }
+        unit += 32 - k % 32;
+    }
+    return end;
+}
+
 static uintptr_t address_of(const alloy_region *r, uint32_t offset)
 {
     return r->origin + (uintptr_t)offset * UNIT;
@@ -156,12 +177,18 @@ static free_block *block_at(const alloy_region *r, uint32_t offset)
     return (free_block *)address_of(r, offset);
 }
 
-static uint32_t *footer_of(const alloy_region *r, uint32_t offset, uint32_t units)
+static free_block *unit_block(uintptr_t frame, uint32_t unit)
 {
-    return (uint32_t *)(address_of(r, offset + units) - sizeof(uint32_t));
+    return (free_block *)(frame + (size_t)unit * UNIT);
 }
 
-static uint32_t units_for(size_t size)
+/* The units of the free block whose last unit is `last`, from its footer. */
+static uint32_t footer_before(uintptr_t frame, uint32_t unit)
+{
+    return *(const uint32_t *)(frame + (size_t)unit * UNIT - sizeof(uint32_t));
+}
+
+static inline uint32_t units_for(size_t size)
 {
     return (uint32_t)((size + UNIT - 1) / UNIT);
 }
@@ -186,52 +213,45 @@ static bool fits_offsets(const alloy_region *r, uintptr_t start, size_t bytes)
     return start >= r->origin && (uint64_t)(start - r->origin) + bytes <= MAX_SPAN;
 }
 
-/* --- free lists ---------------------------------------------------------------------- */
+/* --- free lists ------------------------------------------------------------------------ */
 
-static void list_insert(alloy_region *r, uint32_t offset, uint32_t units)
+/* Put `units` units from unit `first` of the region of `frame` first on their list.
+ * The caller has set the end bit. */
+static void list_push(alloy_region *r, uintptr_t frame, uint32_t first, uint32_t units)
 {
     unsigned c = class_of(units);
-    free_block *b = block_at(r, offset);
+    free_block *b = unit_block(frame, first);
+    uint32_t offset = offset_of(r, (uintptr_t)b), next = r->class_heads[c];
+    uint32_t *footer = (uint32_t *)((uintptr_t)b + (size_t)units * UNIT) - 1;
     poison_expose(b, UNIT);
-    poison_expose((char *)(footer_of(r, offset, units) + 1) - 8, 8);
-    b->units = units;
-    *footer_of(r, offset, units) = units;
+    poison_expose(footer - 1, 8);
+    b->next = next;
     b->prev = NIL;
-    b->next = r->class_heads[c];
-    if (b->next != NIL)
-        block_at(r, b->next)->prev = offset;
+    b->units = units;
+    *footer = units;
+    if (next != NIL)
+        block_at(r, next)->prev = offset;
     r->class_heads[c] = offset;
     r->class_bitmap |= (uint64_t)1 << c;
-    r->free_blocks++;
-    r->free_units += units;
-}
-
-static void list_remove(alloy_region *r, uint32_t offset)
-{
-    free_block *b = block_at(r, offset);
-    unsigned c = class_of(b->units);
-    if (b->prev != NIL)
-        block_at(r, b->prev)->next = b->next;
-    else if ((r->class_heads[c] = b->next) == NIL)
-        r->class_bitmap &= ~((uint64_t)1 << c);
-    if (b->next != NIL)
-        block_at(r, b->next)->prev = b->prev;
-    r->free_blocks--;
-    r->free_units -= b->units;
-}
-
-/* Make `units` units at `offset` (in the region of `frame`) a free block. */
-static void add_free(alloy_region *r, uintptr_t frame, uint32_t offset, uint32_t units)
-{
-    uint32_t first = (uint32_t)((address_of(r, offset) - frame) / UNIT);
-    set_bit(free_map(frame), first);
-    set_bit(free_map(frame), first + units - 1);
-    list_insert(r, offset, units);
     if (units > 1) /* all but the record in front and the footer behind */
-        poison_hide((char *)address_of(r, offset) + UNIT, units * UNIT - UNIT - 8);
+        poison_hide((char *)b + UNIT, units * UNIT - UNIT - 8);
 }
 
-/* --- regions ------------------------------------------------------------------------- */
+static void list_remove(alloy_region *r, const free_block *b)
+{
+    uint32_t next = b->next, prev = b->prev;
+    if (prev != NIL) {
+        block_at(r, prev)->next = next;
+    } else {
+        unsigned c = class_of(b->units);
+        if ((r->class_heads[c] = next) == NIL)
+            r->class_bitmap &= ~((uint64_t)1 << c);
+    }
+    if (next != NIL)
+        block_at(r, next)->prev = prev;
+}
+
+/* --- regions --------------------------------------------------------------------------- */
 
 static region_header *header_of(uintptr_t frame)
 {
@@ -244,7 +264,7 @@ static region_header *header_of(uintptr_t frame)
 static void start_region(alloy_region *r, uintptr_t frame, uint32_t first)
 {
     poison_expose((void *)(frame + MAPS_OFFSET), PAGE - MAPS_OFFSET);
-    memset(free_map(frame), 0, 2 * MAP_WORDS * sizeof(uint32_t));
+    memset(end_map(frame), 0, 2 * MAP_WORDS * sizeof(uint32_t));
     if (frame != r->initial_frame) {
         region_header *h = header_of(frame);
         poison_expose(h, UNIT);
@@ -256,7 +276,8 @@ static void start_region(alloy_region *r, uintptr_t frame, uint32_t first)
         r->regions = offset_of(r, frame);
     }
     r->region_count++;
-    add_free(r, frame, offset_of(r, frame + first * UNIT), END_UNIT - first);
+    set_bit(end_map(frame), END_UNIT - 1);
+    list_push(r, frame, first, END_UNIT - first);
 }
 
 static void *grow_heap(alloy_region *r, size_t pages)
@@ -290,7 +311,7 @@ static bool new_region(alloy_region *r)
 static void retire_region(alloy_region *r, uintptr_t frame)
 {
     region_header *h = header_of(frame);
-    list_remove(r, offset_of(r, frame + UNIT));
+    list_remove(r, unit_block(frame, FIRST_UNIT));
     if (h->prev != NO_REGION)
         header_of(address_of(r, h->prev))->next = h->next;
     else
@@ -301,10 +322,9 @@ static void retire_region(alloy_region *r, uintptr_t frame)
     keep_free_run(r, (char *)frame, 1);
 }
 
-static bool region_is_empty(const alloy_region *r, uint32_t frame_offset)
+static bool region_is_empty(uintptr_t frame)
 {
-    return bit(free_map(address_of(r, frame_offset)), FIRST_UNIT) &&
-           block_at(r, frame_offset + FIRST_UNIT)->units == REGION_UNITS;
+    return !bit(start_map(frame), FIRST_UNIT) && unit_block(frame, FIRST_UNIT)->units == REGION_UNITS;
 }
 
 /* A free left the region of `frame` empty: keep it if it is the only empty region,
@@ -312,7 +332,7 @@ static bool region_is_empty(const alloy_region *r, uint32_t frame_offset)
 static void region_emptied(alloy_region *r, uintptr_t frame)
 {
     uint32_t offset = offset_of(r, frame);
-    if (r->empty_region != NO_REGION && r->empty_region != offset && region_is_empty(r, r->empty_region))
+    if (r->empty_region != NO_REGION && r->empty_region != offset && region_is_empty(address_of(r, r->empty_region)))
         retire_region(r, frame);
     else
         r->empty_region = offset;
@@ -327,7 +347,7 @@ static bool first_region(alloy_region *r)
     uintptr_t space = (uintptr_t)alloy_heap_claim_initial(r->heap, &bytes), end = space + bytes;
     if (space && fits_offsets(r, space, bytes) && ((end - r->phase) & (PAGE - 1)) == 0) {
         uintptr_t frame = frame_of(r, space);
-        uint32_t first = (uint32_t)((space - frame) / UNIT);
+        uint32_t first = unit_of(frame, space);
         if (first && first <= END_UNIT - 64) { /* 1 KiB or more of blocks */
             r->initial_frame = frame;
             r->initial_first = first;
@@ -344,38 +364,37 @@ static bool first_region(alloy_region *r)
     return new_region(r);
 }
 
-/* --- small blocks -------------------------------------------------------------------- */
+/* --- small blocks ---------------------------------------------------------------------- */
 
-/* Hand out `units` at `offset + pad` of a free block of `have` units, already off its
- * list; the front and back it does not need stay free. */
-static void *carve(alloy_region *r, uint32_t offset, uint32_t have, uint32_t pad, uint32_t units)
+/* Hand out `units` at unit `first + pad` of the free block of `have` units at unit
+ * `first` of the region of `frame`, already off its list; the front and back it does
+ * not need stay free. */
+static void *carve(alloy_region *r, uintptr_t frame, uint32_t first, uint32_t have, uint32_t pad, uint32_t units)
 {
-    uintptr_t start = address_of(r, offset), frame = frame_of(r, start);
-    uint32_t first = (uint32_t)((start - frame) / UNIT), rest = have - pad - units;
-    clear_bit(free_map(frame), first);
-    clear_bit(free_map(frame), first + have - 1);
-    if (pad)
-        add_free(r, frame, offset, pad);
-    if (rest)
-        add_free(r, frame, offset + pad + units, rest);
-    set_bit(start_map(frame), first + pad);
+    uint32_t rest = have - pad - units, start = first + pad;
+    if (pad) {
+        set_bit(end_map(frame), start - 1);
+        list_push(r, frame, first, pad);
+    }
+    if (rest) /* it keeps the old block's end */
+        list_push(r, frame, start + units, rest);
+    else
+        clear_bit(end_map(frame), first + have - 1);
+    set_bit(start_map(frame), start);
     r->live_units += units;
-    return (void *)(start + (size_t)pad * UNIT);
+    return unit_block(frame, start);
 }
 
-static uint32_t pad_units(const alloy_region *r, uint32_t offset, size_t align)
-{
-    return (uint32_t)((-address_of(r, offset) & (align - 1)) / UNIT);
-}
-
+/* The head of list c, if `units` aligned to `align` fit in it. */
 static void *take_free(alloy_region *r, unsigned c, size_t align, uint32_t units)
 {
-    uint32_t offset = r->class_heads[c];
-    uint32_t have = block_at(r, offset)->units, pad = pad_units(r, offset, align);
+    free_block *b = block_at(r, r->class_heads[c]);
+    uintptr_t p = (uintptr_t)b, frame = frame_of(r, p);
+    uint32_t have = b->units, pad = (uint32_t)((-p & (align - 1)) / UNIT);
     if (pad > have || have - pad < units)
         return NULL;
-    list_remove(r, offset);
-    return carve(r, offset, have, pad, units);
+    list_remove(r, b);
+    return carve(r, frame, unit_of(frame, p), have, pad, units);
 }
 
 static void *from_free_lists(alloy_region *r, uint32_t units, size_t align)
@@ -399,9 +418,11 @@ static void *from_free_lists(alloy_region *r, uint32_t units, size_t align)
     return NULL;
 }
 
-static void *alloc_small(alloy_region *r, size_t size, size_t align)
+/* A small block from the free lists, or a new region. */
+static __attribute__((noinline)) void *alloc_small(alloy_region *r, uint32_t units, size_t align)
 {
-    uint32_t units = units_for(size);
+    if (!r->region_count && !first_region(r))
+        return NULL;
     for (;;) {
         void *p = from_free_lists(r, units, align);
         if (p)
@@ -411,78 +432,89 @@ static void *alloc_small(alloy_region *r, size_t size, size_t align)
     }
 }
 
-/* Give back [p, p + units * UNIT) of the region of `frame`, merging it with the free
- * blocks it touches. */
-static void free_units(alloy_region *r, uintptr_t frame, uintptr_t p, uint32_t units)
+/* Give back `units` units from unit `first` of the region of `frame` (nothing starts
+ * at `first` any more), merging them with the free blocks they touch. */
+static __attribute__((noinline)) void free_merging(alloy_region *r, uintptr_t frame, uint32_t first, uint32_t units)
 {
-    uint32_t *map = free_map(frame);
-    uint32_t first = (uint32_t)((p - frame) / UNIT), after = first + units;
-    uint32_t start = offset_of(r, p);
-    if (after < END_UNIT && bit(map, after)) { /* the start of a free block */
-        uint32_t more = block_at(r, start + units)->units;
-        list_remove(r, start + units);
-        clear_bit(map, after);
-        clear_bit(map, after + more - 1);
-        units += more;
+    uint32_t after = first + units;
+    if (after < END_UNIT && !bit(start_map(frame), after)) { /* a free block follows */
+        free_block *next = unit_block(frame, after);
+        list_remove(r, next);
+        units += next->units; /* its end is ours now */
+    } else {
+        set_bit(end_map(frame), after - 1);
     }
-    if (first > FIRST_UNIT && bit(map, first - 1)) { /* the end of one */
-        uint32_t before = *(const uint32_t *)(p - sizeof(uint32_t));
-        start -= before;
+    if (first > FIRST_UNIT && bit(end_map(frame), first - 1)) { /* a free block ends before */
+        clear_bit(end_map(frame), first - 1);
+        uint32_t before = footer_before(frame, first);
         first -= before;
         units += before;
-        list_remove(r, start);
-        clear_bit(map, first + before - 1);
-        clear_bit(map, first);
+        list_remove(r, unit_block(frame, first));
     }
-    add_free(r, frame, start, units);
+    list_push(r, frame, first, units);
     if (units == REGION_UNITS && frame != r->initial_frame)
         region_emptied(r, frame);
+}
+
+/* The same, inline for the common case: both neighbours live. */
+static inline void free_units(alloy_region *r, uintptr_t frame, uint32_t first, uint32_t units)
+{
+    uint32_t after = first + units;
+    if ((after < END_UNIT && !bit(start_map(frame), after)) || (first > FIRST_UNIT && bit(end_map(frame), first - 1))) {
+        free_merging(r, frame, first, units);
+    } else {
+        set_bit(end_map(frame), after - 1);
+        list_push(r, frame, first, units);
+    }
 }
 
 static void free_small(alloy_region *r, void *ptr, uint32_t units)
 {
     uintptr_t p = (uintptr_t)ptr, frame = frame_of(r, p);
-    clear_bit(start_map(frame), (uint32_t)((p - frame) / UNIT));
+    uint32_t first = unit_of(frame, p);
+    clear_bit(start_map(frame), first);
     r->live_units -= units;
-    free_units(r, frame, p, units);
+    free_units(r, frame, first, units);
 }
 
 static bool resize_small(alloy_region *r, void *ptr, size_t size, size_t new_size)
 {
     uint32_t units = units_for(size), new_units = units_for(new_size);
     uintptr_t p = (uintptr_t)ptr, frame = frame_of(r, p);
+    uint32_t first = unit_of(frame, p);
     if (new_units <= units) {
         if (new_units < units) { /* the tail goes back */
             r->live_units -= units - new_units;
-            free_units(r, frame, p + (size_t)new_units * UNIT, units - new_units);
+            free_units(r, frame, first + new_units, units - new_units);
         }
         return true;
     }
     /* into the free block behind it */
-    uint32_t extra = new_units - units, after = (uint32_t)((p - frame) / UNIT) + units;
-    if (after >= END_UNIT || !bit(free_map(frame), after))
+    uint32_t extra = new_units - units, after = first + units;
+    if (after >= END_UNIT || bit(start_map(frame), after))
         return false;
-    uint32_t next = offset_of(r, p) + units, have = block_at(r, next)->units;
+    free_block *next = unit_block(frame, after);
+    uint32_t have = next->units;
     if (have < extra)
         return false;
     list_remove(r, next);
-    carve(r, next, have, 0, extra);
-    clear_bit(start_map(frame), after); /* carve marked the extra units as a block */
+    if (have > extra) /* the rest keeps the end */
+        list_push(r, frame, after + extra, have - extra);
+    else
+        clear_bit(end_map(frame), after + have - 1);
+    r->live_units += extra;
     return true;
 }
 
-/* The size of the small block at p: up to the next block, live or free. */
+/* The size of the small block at p: up to the next block, live (its start bit) or
+ * free (found by its end bit and footer). */
 static size_t small_block_size(uintptr_t frame, uintptr_t p)
 {
-    const uint32_t *starts = start_map(frame), *frees = free_map(frame);
-    uint32_t first = (uint32_t)((p - frame) / UNIT);
-    for (uint32_t unit = first + 1; unit < END_UNIT; unit++) {
-        uint32_t k = unit - 1, word = (starts[k / 32] | frees[k / 32]) >> (k % 32);
-        if (word)
-            return ((size_t)(unit + (uint32_t)__builtin_ctz(word)) - first) * UNIT;
-        unit += 31 - k % 32; /* on to the next word */
-    }
-    return ((size_t)END_UNIT - first) * UNIT;
+    uint32_t first = unit_of(frame, p);
+    uint32_t next_live = next_bit(start_map(frame), first + 1, END_UNIT);
+    uint32_t free_end = next_bit(end_map(frame), first, next_live);
+    uint32_t end = free_end < next_live ? free_end + 1 - footer_before(frame, free_end + 1) : next_live;
+    return (size_t)(end - first) * UNIT;
 }
 
 /* --- large blocks: runs of pages ----------------------------------------------------- */
@@ -609,20 +641,27 @@ static void merge_free_runs(alloy_region *r)
     } while (merged);
 }
 
-/* The first free run of at least `need` pages, cut to `need`; NULL when none. */
+/* The free run that fits best (the fewest pages to spare, the first of those),
+ * cut to what is asked: `words` (and its alignment), or `need` pages when words is
+ * 0. NULL when none fits. */
 static alloy_page_link *free_run_of(alloy_region *r, size_t need, size_t align, size_t words)
 {
+    alloy_page_link *best = NULL;
+    size_t best_pages = 0;
     for (alloy_page_link *run = &r->large; run->pages; run = trailer(run)) {
         if (run_in_use(run))
             continue;
         size_t pages = words ? run_pages_for_words(words + large_pad(run->pages, align) / 4) : need;
-        if (run->page_count < pages)
-            continue;
-        if (run->page_count > pages)
-            split_run(run, pages);
-        return run;
+        if (run->page_count >= pages && (!best || run->page_count - pages < best->page_count - best_pages)) {
+            best = run;
+            best_pages = pages;
+            if (run->page_count == pages)
+                break;
+        }
     }
-    return NULL;
+    if (best && best->page_count > best_pages)
+        split_run(best, best_pages);
+    return best;
 }
 
 /* Drop the free run `run` describes from the list, as pages a region takes. */
@@ -653,7 +692,7 @@ static void *place_large(alloy_page_link *run, size_t words, size_t pad)
     return run->pages + pad;
 }
 
-static void *alloc_large(alloy_region *r, size_t size, size_t align)
+static __attribute__((noinline)) void *alloc_large(alloy_region *r, size_t size, size_t align)
 {
     size_t words = (size + 3) / 4;
     alloy_page_link *run = free_run_of(r, 0, align, words);
@@ -760,15 +799,34 @@ static bool resize_large(alloy_region *r, void *ptr, size_t new_size)
     return true;
 }
 
-/* --- the strategy table -------------------------------------------------------------- */
+/* --- the strategy table ------------------------------------------------------------ */
 
 void *alloy_region_alloc(alloy_allocator *a, size_t size, size_t align)
 {
     alloy_region *r = region_of(a);
-    bool small = small_block(size, align);
-    if (!r->region_count && !first_region(r) && small)
-        return NULL; /* large blocks need no region */
-    return small ? alloc_small(r, size, align) : alloc_large(r, size, align);
+    if (size <= EXACT_CLASSES * UNIT && align <= UNIT) {
+        uint32_t units = units_for(size), offset = r->class_heads[units - 1];
+        if (offset == NIL)
+            return alloc_small(r, units, align);
+        /* the head of its exact list: no split, no search */
+        free_block *b = block_at(r, offset);
+        uint32_t next = b->next;
+        if ((r->class_heads[units - 1] = next) != NIL)
+            block_at(r, next)->prev = NIL;
+        else
+            r->class_bitmap &= ~((uint64_t)1 << (units - 1));
+        uintptr_t p = (uintptr_t)b, frame = frame_of(r, p);
+        uint32_t first = unit_of(frame, p);
+        clear_bit(end_map(frame), first + units - 1);
+        set_bit(start_map(frame), first);
+        r->live_units += units;
+        return b;
+    }
+    if (small_block(size, align))
+        return alloc_small(r, units_for(size), align);
+    if (!r->region_count)
+        first_region(r); /* as alloc_cat: the first allocation sets up a region; large blocks need none */
+    return alloc_large(r, size, align);
 }
 
 void alloy_region_free(alloy_allocator *a, void *ptr, size_t size, size_t align)
@@ -799,8 +857,8 @@ size_t alloy_region_block_size(const alloy_allocator *a, const void *ptr)
     return run ? (max_words(run) - run->unused_words) * 4 - (size_t)(p - (uintptr_t)run->pages) : 0;
 }
 
-/* The region list, the initial region first: calls fn for each region's frame and
- * first unit until it returns false. */
+/* Calls fn for each region's frame and first unit, the initial region first, until
+ * it returns false; false then. */
 static bool each_region(const alloy_region *r, bool (*fn)(const alloy_region *, uintptr_t, uint32_t, void *),
                         void *arg)
 {
@@ -828,11 +886,18 @@ static void region_stats(const alloy_allocator *a, alloy_statistics *out)
     alloy_region_stats *s = &out->region;
     s->regions = r->region_count;
     each_region(r, count_region, s);
-    if (r->empty_region != NO_REGION && region_is_empty(r, r->empty_region))
+    bool empty_kept = r->empty_region != NO_REGION && region_is_empty(address_of(r, r->empty_region));
+    for (unsigned c = 0; c < ALLOY_REGION_CLASSES; c++)
+        for (uint32_t b = r->class_heads[c]; b != NIL; b = block_at(r, b)->next) {
+            s->fragments++;
+            s->fragment_words += block_at(r, b)->units * (UNIT / 4);
+        }
+    if (empty_kept) { /* its one block is room, not a fragment */
         s->unused_words = (uint64_t)REGION_UNITS * (UNIT / 4);
+        s->fragments--;
+        s->fragment_words -= s->unused_words;
+    }
     s->allocated_words = (uint64_t)r->live_units * (UNIT / 4);
-    s->fragment_words = (uint64_t)r->free_units * (UNIT / 4) - s->unused_words;
-    s->fragments = r->free_blocks - (s->unused_words != 0);
     for (const alloy_page_link *run = &r->large; run->pages; run = trailer(run)) {
         s->total_large_pages += run->page_count;
         if (run_in_use(run))
@@ -842,67 +907,52 @@ static void region_stats(const alloy_allocator *a, alloy_statistics *out)
     }
 }
 
-/* --- check --------------------------------------------------------------------------- */
-
-/* A free block on a list: inside a region, its ends marked in the free map and
- * nothing between them, footer intact, no start bit inside, touching no other free
- * block. */
-static bool free_block_sound(const alloy_region *r, uint32_t b, unsigned c)
-{
-    const free_block *block = block_at(r, b);
-    uintptr_t p = address_of(r, b), frame = frame_of(r, p);
-    uint32_t first = (uint32_t)((p - frame) / UNIT), after = first + block->units;
-    uint32_t lowest = frame == r->initial_frame ? r->initial_first : FIRST_UNIT;
-    if (frame != r->initial_frame && header_of(frame)->tag != REGION_TAG)
-        return false;
-    if (block->units == 0 || class_of(block->units) != c || *footer_of(r, b, block->units) != block->units ||
-        first < lowest || after > END_UNIT)
-        return false;
-    const uint32_t *frees = free_map(frame), *starts = start_map(frame);
-    if ((first > lowest && bit(frees, first - 1)) || (after < END_UNIT && bit(frees, after)))
-        return false; /* not merged */
-    if (!bit(frees, first) || !bit(frees, after - 1))
-        return false;
-    for (uint32_t u = first; u < after; u++)
-        if ((u != first && u + 1 != after && bit(frees, u)) || bit(starts, u))
-            return false;
-    return block->next == NIL || block_at(r, block->next)->prev == b;
-}
+/* --- check ----------------------------------------------------------------------------- */
 
 typedef struct region_tally {
     uint64_t free_blocks, free_units;
 } region_tally;
 
-/* A region walked block by block: free blocks (found by their first bit and record)
- * and live stretches that each begin with a start bit; no bit below the first unit. */
+/* A region read through its maps: its free blocks, each found by its end bit and
+ * footer, have a record that agrees, no start bit inside, and no free neighbour;
+ * every stretch of live units begins with a start bit; no bit below its first unit. */
 static bool region_sound(const alloy_region *r, uintptr_t frame, uint32_t first, void *arg)
 {
     region_tally *t = arg;
     if (frame % UNIT || !alloy_heap_holds(r->heap, (void *)(frame + first * UNIT), PAGE - first * UNIT) ||
         !fits_offsets(r, frame, PAGE) || (frame != r->initial_frame && header_of(frame)->tag != REGION_TAG))
         return false;
-    const uint32_t *frees = free_map(frame), *starts = start_map(frame);
-    for (uint32_t u = FIRST_UNIT; u < first; u++)
-        if (bit(frees, u) || bit(starts, u))
+    const uint32_t *ends = end_map(frame), *starts = start_map(frame);
+    if (next_bit(ends, FIRST_UNIT, first) != first || next_bit(starts, FIRST_UNIT, first) != first)
+        return false;
+    uint32_t live_from = first; /* where the units after the last free block begin */
+    for (uint32_t end = next_bit(ends, first, END_UNIT); end < END_UNIT; end = next_bit(ends, end + 1, END_UNIT)) {
+        uint32_t units = footer_before(frame, end + 1), start = end + 1 - units;
+        if (units == 0 || units > end + 1 - live_from || unit_block(frame, start)->units != units)
             return false;
-    bool block_begins = true;
-    for (uint32_t u = first; u < END_UNIT;) {
-        if (bit(frees, u)) {
-            uint32_t units = ((const free_block *)(frame + (size_t)u * UNIT))->units;
-            if (units == 0 || units > END_UNIT - u)
-                return false;
-            t->free_blocks++;
-            t->free_units += units;
-            u += units;
-            block_begins = true;
-        } else {
-            if (block_begins && !bit(starts, u))
-                return false; /* live units that no block starts */
-            block_begins = false;
-            u++;
-        }
+        if (start == live_from ? live_from != first : !bit(starts, live_from))
+            return false; /* touching the free block before it, or live units no block starts */
+        if (next_bit(starts, start, end + 1) != end + 1)
+            return false;
+        t->free_blocks++;
+        t->free_units += units;
+        live_from = end + 1;
     }
-    return true;
+    return live_from == END_UNIT || bit(starts, live_from);
+}
+
+/* A free block on list c: in a region, of that class, found there by its end bit. */
+static bool listed_block_sound(const alloy_region *r, uint32_t b, unsigned c)
+{
+    const free_block *block = block_at(r, b);
+    uintptr_t p = address_of(r, b), frame = frame_of(r, p);
+    uint32_t first = unit_of(frame, p), lowest = frame == r->initial_frame ? r->initial_first : FIRST_UNIT;
+    if ((frame != r->initial_frame && header_of(frame)->tag != REGION_TAG) || first < lowest)
+        return false;
+    if (block->units == 0 || block->units > END_UNIT - first || class_of(block->units) != c ||
+        !bit(end_map(frame), first + block->units - 1) || bit(start_map(frame), first))
+        return false;
+    return block->next == NIL || block_at(r, block->next)->prev == b;
 }
 
 static bool regions_sound(const alloy_region *r)
@@ -916,7 +966,7 @@ static bool regions_sound(const alloy_region *r)
         if (listed != ((r->class_bitmap >> c) & 1) || (listed && block_at(r, r->class_heads[c])->prev != NIL))
             return false;
         for (uint32_t b = r->class_heads[c]; b != NIL; b = block_at(r, b)->next) {
-            if (++blocks > r->free_blocks || !free_block_sound(r, b, c))
+            if (++blocks > t.free_blocks || !listed_block_sound(r, b, c))
                 return false;
             units += block_at(r, b)->units;
         }
@@ -926,8 +976,7 @@ static bool regions_sound(const alloy_region *r)
     uint64_t region_units = (uint64_t)(r->region_count - (r->initial_frame != 0)) * REGION_UNITS;
     if (r->initial_frame)
         region_units += END_UNIT - r->initial_first;
-    return blocks == r->free_blocks && units == r->free_units && t.free_blocks == blocks &&
-           t.free_units == units && region_units == units + r->live_units;
+    return t.free_blocks == blocks && t.free_units == units && region_units == units + r->live_units;
 }
 
 static bool runs_sound(const alloy_region *r)
@@ -936,8 +985,7 @@ static bool runs_sound(const alloy_region *r)
     for (const alloy_page_link *run = &r->large; run->pages; run = trailer(run)) {
         if (++runs > (size_t)(r->heap->end - r->heap->start) / PAGE || run->page_count == 0 ||
             !alloy_heap_holds(r->heap, run->pages, (size_t)run->page_count * PAGE) ||
-            (run_in_use(run) && run->unused_words >= PAGE / 4) ||
-            ((uintptr_t)run->pages - r->phase) % PAGE)
+            (run_in_use(run) && run->unused_words >= PAGE / 4) || ((uintptr_t)run->pages - r->phase) % PAGE)
             return false;
         const alloy_page_link *next = trailer(run);
         if (!run_in_use(run) && mergeable(run, next))

@@ -40,8 +40,6 @@ typedef struct alloy_region {
     uint32_t empty_region;                 /* the one empty region kept, or 0 */
     uint64_t class_bitmap;                 /* bit c: class c has free blocks */
     uint32_t class_heads[ALLOY_REGION_CLASSES];
-    uint32_t free_blocks;
-    uint32_t free_units;                   /* 16-byte units on the free lists */
     uint32_t live_units;                   /* 16-byte units in live small blocks */
     alloy_page_link large;                 /* describes the first run of pages */
 } alloy_region;
