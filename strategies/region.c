@@ -280,12 +280,14 @@ static void start_region(alloy_region *r, uintptr_t frame, uint32_t first)
     list_push(r, frame, first, END_UNIT - first);
 }
 
+/* New pages from the provider; NULL when it refuses, or when they break the frames
+ * (they then stay unused: see alloy_region_init). */
 static void *grow_heap(alloy_region *r, size_t pages)
 {
-    void *p = alloy_heap_grow(r->heap, pages);
+    char *p = alloy_heap_grow(r->heap, pages);
     if (p)
         r->base.metrics.heap_bytes += pages * PAGE;
-    return p;
+    return p && (((uintptr_t)p - r->phase) & (PAGE - 1)) == 0 ? p : NULL;
 }
 
 static void keep_free_run(alloy_region *r, char *pages, size_t count);
@@ -517,7 +519,7 @@ static size_t small_block_size(uintptr_t frame, uintptr_t p)
     return (size_t)(end - first) * UNIT;
 }
 
-/* --- large blocks: runs of pages ----------------------------------------------------- */
+/* --- large blocks: runs of pages, in address order ------------------------------- */
 
 static size_t max_words(const alloy_page_link *run)
 {
@@ -569,81 +571,48 @@ static void split_run(alloy_page_link *run, size_t pages)
     run->page_count = (uint16_t)pages;
 }
 
-/* Two free runs that touch and whose sum the 16-bit page count can hold. */
+/* Whether the free run `run` and the one after it in the list should be one: both
+ * free, touching, and together within the 16-bit page count. */
 static bool mergeable(const alloy_page_link *run, const alloy_page_link *next)
 {
-    return next->pages && !run_in_use(next) && (size_t)run->page_count + next->page_count <= UINT16_MAX &&
-           (run_end(run) == next->pages || run_end(next) == run->pages);
+    return !run_in_use(run) && next->pages && !run_in_use(next) && run_end(run) == next->pages &&
+           (size_t)run->page_count + next->page_count <= UINT16_MAX;
 }
 
-/* Merge the run `run` describes with the next one in the list when both are free and
- * they touch in memory, in either order. */
-static bool merge_with_next(alloy_page_link *run)
-{
-    if (!run->pages || run_in_use(run))
-        return false;
-    alloy_page_link next = *trailer(run); /* a copy: the trailer may be overwritten below */
-    if (!mergeable(run, &next))
-        return false;
-    if (run_end(&next) == run->pages) {
-        *trailer(run) = *trailer(&next); /* the merged run ends where ours did */
-        run->pages = next.pages;
-    }
-    run->page_count = (uint16_t)(run->page_count + next.page_count); /* else next's trailer is ours now */
-    return true;
-}
-
-/* Put a run of pages first in the list. */
-static void push_run(alloy_region *r, char *pages, size_t count)
-{
-    alloy_page_link *first = &r->large;
-    alloy_page_link new_run = {(uint16_t)count, ALLOY_PAGES_FREE, pages};
-    *trailer(&new_run) = *first;
-    *first = new_run;
-}
-
-/* The promise after one run (the link `run`) became free or larger, without a pass
- * over the whole list: only its neighbours can now be free runs that touch it, and
- * when its predecessor absorbs it, that one's neighbours. O(runs) for finding a
- * predecessor, once per merge backwards. */
-static void merge_around(alloy_region *r, alloy_page_link *run)
-{
-    for (;;) {
-        while (merge_with_next(run))
-            ;
-        alloy_page_link *before = NULL;
-        for (alloy_page_link *link = &r->large; link != run; link = trailer(link))
-            before = link;
-        if (!before || !merge_with_next(before))
-            return;
-        run = before;
-    }
-}
-
-/* Keep pages as a free run: first in the list, merged with the runs they touch. */
-static void keep_free_run(alloy_region *r, char *pages, size_t count)
-{
-    push_run(r, pages, count);
-    merge_around(r, &r->large);
-}
-
-/* Restore the list's promise that no two neighbours in it are free runs that touch:
- * merge them wherever they are. A merge makes a run larger, so it may now touch the
- * run before it: go round until a pass merges nothing. */
+/* Keep the list's promise: no two neighbours are free runs that touch. One pass: a
+ * run that absorbs the next one ends where that one ended, with its trailer. */
 static void merge_free_runs(alloy_region *r)
 {
-    bool merged;
-    do {
-        merged = false;
-        for (alloy_page_link *run = &r->large; run->pages; run = trailer(run))
-            while (merge_with_next(run))
-                merged = true;
-    } while (merged);
+    for (alloy_page_link *run = &r->large; run->pages;) {
+        alloy_page_link *next = trailer(run);
+        if (mergeable(run, next))
+            run->page_count = (uint16_t)(run->page_count + next->page_count);
+        else
+            run = next;
+    }
 }
 
-/* The free run that fits best (the fewest pages to spare, the first of those),
- * cut to what is asked: `words` (and its alignment), or `need` pages when words is
- * 0. NULL when none fits. */
+/* The link before which a run at `pages` belongs. */
+static alloy_page_link *link_for(alloy_region *r, const char *pages)
+{
+    alloy_page_link *link = &r->large;
+    while (link->pages && link->pages < pages)
+        link = trailer(link);
+    return link;
+}
+
+/* Put pages in the list as a free run, merged with the free runs they touch. */
+static void keep_free_run(alloy_region *r, char *pages, size_t count)
+{
+    alloy_page_link *link = link_for(r, pages), run = {(uint16_t)count, ALLOY_PAGES_FREE, pages};
+    *trailer(&run) = *link;
+    *link = run;
+    merge_free_runs(r);
+}
+
+/* The free run that fits best (the fewest pages to spare, the lowest of those), cut
+ * to what is asked: `words` (and its alignment), or `need` pages when words is 0.
+ * NULL when none fits. */
 static alloy_page_link *free_run_of(alloy_region *r, size_t need, size_t align, size_t words)
 {
     alloy_page_link *best = NULL;
@@ -655,8 +624,6 @@ static alloy_page_link *free_run_of(alloy_region *r, size_t need, size_t align, 
         if (run->page_count >= pages && (!best || run->page_count - pages < best->page_count - best_pages)) {
             best = run;
             best_pages = pages;
-            if (run->page_count == pages)
-                break;
         }
     }
     if (best && best->page_count > best_pages)
@@ -664,24 +631,20 @@ static alloy_page_link *free_run_of(alloy_region *r, size_t need, size_t align, 
     return best;
 }
 
-/* Drop the free run `run` describes from the list, as pages a region takes. */
-static char *unlink_run(alloy_region *r, alloy_page_link *run)
-{
-    char *pages = run->pages;
-    *run = *trailer(run);
-    merge_free_runs(r); /* dropping a run made two others neighbours */
-    return pages;
-}
-
-/* `count` pages for a region: from the pool, else from the heap. */
+/* `count` pages for a region: from the pool (dropping the run from the list leaves
+ * no touching free neighbours: the region lies between them), else from the heap. */
 static char *take_pages(alloy_region *r, size_t count)
 {
     alloy_page_link *run = free_run_of(r, count, 1, 0);
-    return run ? unlink_run(r, run) : grow_heap(r, count);
+    if (!run)
+        return grow_heap(r, count);
+    char *pages = run->pages;
+    *run = *trailer(run);
+    return pages;
 }
 
-/* Mark a large block at `pages + pad`: a zero tag in unit 0 when it does not start
- * the frame (see Blocks' sizes). */
+/* Use the run for `words` words at `pad` bytes into it. A large block that does not
+ * start its frame gets a zero tag in unit 0 (see Blocks' sizes). */
 static void *place_large(alloy_page_link *run, size_t words, size_t pad)
 {
     set_used(run, words + pad / 4);
@@ -695,24 +658,16 @@ static void *place_large(alloy_page_link *run, size_t words, size_t pad)
 static __attribute__((noinline)) void *alloc_large(alloy_region *r, size_t size, size_t align)
 {
     size_t words = (size + 3) / 4;
-    alloy_page_link *run = free_run_of(r, 0, align, words);
-    if (run)
-        return place_large(run, words, large_pad(run->pages, align));
-    size_t need = run_pages_for_words(words);
     for (;;) {
-        if (need > UINT16_MAX)
-            return NULL;
-        char *pages = grow_heap(r, need);
+        alloy_page_link *run = free_run_of(r, 0, align, words);
+        if (run)
+            return place_large(run, words, large_pad(run->pages, align));
+        /* grow by what the block needs in the worst case of alignment */
+        size_t need = run_pages_for_words(words + ((r->phase & (align - 1)) ? align : 0) / 4);
+        char *pages = need <= UINT16_MAX ? grow_heap(r, need) : NULL;
         if (!pages)
             return NULL;
-        size_t pad = large_pad(pages, align);
-        if (run_pages_for_words(words + pad / 4) <= need) {
-            push_run(r, pages, need);
-            return place_large(&r->large, words, pad);
-        }
-        /* pages not aligned enough (a static heap): keep them as a free run */
         keep_free_run(r, pages, need);
-        need = run_pages_for_words(words + (align - 1) / 4 + 1);
     }
 }
 
@@ -720,7 +675,7 @@ static __attribute__((noinline)) void *alloc_large(alloy_region *r, size_t size,
  * starts at most a page before it. */
 static alloy_page_link *find_run(alloy_region *r, const void *ptr)
 {
-    for (alloy_page_link *run = &r->large; run->pages; run = trailer(run))
+    for (alloy_page_link *run = &r->large; run->pages && run->pages <= (const char *)ptr; run = trailer(run))
         if (run_in_use(run) && (uintptr_t)ptr - (uintptr_t)run->pages < PAGE)
             return run;
     return NULL;
@@ -729,10 +684,10 @@ static alloy_page_link *find_run(alloy_region *r, const void *ptr)
 static void free_large(alloy_region *r, void *ptr)
 {
     alloy_page_link *run = find_run(r, ptr);
-    if (!run)
-        return;
-    run->unused_words = ALLOY_PAGES_FREE;
-    merge_around(r, run);
+    if (run) {
+        run->unused_words = ALLOY_PAGES_FREE;
+        merge_free_runs(r);
+    }
 }
 
 static bool resize_large(alloy_region *r, void *ptr, size_t new_size)
@@ -740,61 +695,33 @@ static bool resize_large(alloy_region *r, void *ptr, size_t new_size)
     alloy_page_link *run = find_run(r, ptr);
     if (!run)
         return false;
-    size_t pad_words = (size_t)((char *)ptr - run->pages) / 4, words = (new_size + 3) / 4 + pad_words;
-    size_t need = run_pages_for_words(words);
-    if (need <= run->page_count) {
-        bool split = need < run->page_count;
-        if (split)
+    size_t words = (new_size + 3) / 4 + (size_t)((char *)ptr - run->pages) / 4;
+    size_t need = run_pages_for_words(words), more = need - run->page_count;
+    if (need <= run->page_count) { /* shrink: the pages it no longer needs go free */
+        if (need < run->page_count)
             split_run(run, need);
         set_used(run, words);
-        if (split)
-            merge_around(r, trailer(run)); /* the free rest may touch the run after it */
+        merge_free_runs(r);
         return true;
     }
     if (need > UINT16_MAX)
         return false;
-    size_t more = need - run->page_count;
-    char *end = run_end(run);
-    /* into a free run that starts where this one ends */
-    for (alloy_page_link *other = &r->large; other->pages; other = trailer(other)) {
-        if (run_in_use(other) || other->pages != end || other->page_count < more)
-            continue;
-        alloy_page_link follows = *trailer(run); /* what our trailer says now */
-        bool is_next = other == trailer(run);
-        if (other->page_count == more) {
-            if (is_next) { /* its trailer becomes ours and already says what follows */
-                run->page_count = (uint16_t)need;
-                set_used(run, words);
-                return true;
-            }
-            *other = *trailer(other); /* drop it from the list */
-        } else {
-            alloy_page_link rest = {(uint16_t)(other->page_count - more), ALLOY_PAGES_FREE, other->pages + more * PAGE};
-            if (is_next)
-                follows = rest;
-            else
-                *other = rest;
-        }
-        run = find_run(r, ptr); /* dropping a run may have moved our link */
-        run->page_count = (uint16_t)need;
-        *trailer(run) = follows;
-        set_used(run, words);
-        merge_free_runs(r); /* dropping a run made two others neighbours */
-        return true;
+    /* grow: into the free run right behind it, or onto the end of the heap */
+    alloy_page_link *next = trailer(run);
+    if (!next->pages && run_end(run) == r->heap->end) {
+        char *got = grow_heap(r, more);
+        if (got)
+            keep_free_run(r, got, more); /* right behind it, if nobody took pages in between */
+        next = trailer(run);
     }
-    /* or onto the end of the heap */
-    if (end != r->heap->end)
+    if (!next->pages || run_in_use(next) || next->pages != run_end(run) || next->page_count < more)
         return false;
-    char *got = grow_heap(r, more);
-    if (!got)
-        return false;
-    if (got != end) {
-        keep_free_run(r, got, more); /* elsewhere */
-        return false;
-    }
-    alloy_page_link follows = *trailer(run);
+    alloy_page_link follows = *next; /* its trailer becomes ours */
+    if (follows.page_count > more)
+        split_run(&follows, more);
+    alloy_page_link after = *trailer(&follows);
     run->page_count = (uint16_t)need;
-    *trailer(run) = follows;
+    *trailer(run) = after;
     set_used(run, words);
     return true;
 }
@@ -874,9 +801,7 @@ static bool each_region(const alloy_region *r, bool (*fn)(const alloy_region *, 
 static bool count_region(const alloy_region *r, uintptr_t frame, uint32_t first, void *arg)
 {
     alloy_region_stats *s = arg;
-    (void)r;
-    (void)frame;
-    s->total_words += ((size_t)PAGE - (size_t)first * UNIT) / 4;
+    s->total_words += (PAGE - (frame == r->initial_frame ? (size_t)first * UNIT : 0)) / 4;
     return true;
 }
 
@@ -988,11 +913,8 @@ static bool runs_sound(const alloy_region *r)
             (run_in_use(run) && run->unused_words >= PAGE / 4) || ((uintptr_t)run->pages - r->phase) % PAGE)
             return false;
         const alloy_page_link *next = trailer(run);
-        if (!run_in_use(run) && mergeable(run, next))
-            return false; /* touching free neighbours are merged */
-        for (const alloy_page_link *other = next; other->pages; other = trailer(other))
-            if (other->pages < run_end(run) && run->pages < run_end(other))
-                return false; /* overlap */
+        if (mergeable(run, next) || (next->pages && next->pages < run_end(run)))
+            return false; /* touching free neighbours unmerged, or not in address order */
     }
     return true;
 }

@@ -1,16 +1,18 @@
 /** @file
  * alloy/region.h - the region/page-link strategy (alloc_cat's design): small blocks
- * from regions of at most 2 MiB, large ones as runs of whole 64 KiB pages. How it
- * works, and what it costs, is told in strategies/region.c. */
+ * from regions of one 64 KiB page that coalesce at once, large ones as runs of whole
+ * 64 KiB pages, both drawing on one pool of pages. How it works, and what it costs,
+ * is told in strategies/region.c. */
 #ifndef ALLOY_REGION_H
 #define ALLOY_REGION_H
 
 #include "alloy/alloy.h"
 
-/** Requests up to this size come from regions; larger ones take whole pages. */
+/** Requests up to this size come from regions (unless their alignment leaves no room
+ * for them in one); larger ones take whole pages. */
 #define ALLOY_REGION_SMALL_MAX ((size_t)32 * 1024)
-/** The most a region grows to. */
-#define ALLOY_REGION_MAX_BYTES ((size_t)2 * 1024 * 1024)
+/** The bytes of blocks a region holds: a 64 KiB page less its header and maps. */
+#define ALLOY_REGION_BYTES ((size_t)64512)
 /** The number of segregated free lists, one per size class of small blocks. */
 #define ALLOY_REGION_CLASSES 60
 
@@ -37,7 +39,7 @@ typedef struct alloy_region {
     uint32_t initial_first;                /* its first unit */
     uint32_t regions;                      /* the list of regions (not the initial one) */
     uint32_t region_count;                 /* regions, the initial one included */
-    uint32_t empty_region;                 /* the one empty region kept, or 0 */
+    uint32_t empty_region;                 /* the one empty region kept, if any */
     uint64_t class_bitmap;                 /* bit c: class c has free blocks */
     uint32_t class_heads[ALLOY_REGION_CLASSES];
     uint32_t live_units;                   /* 16-byte units in live small blocks */
@@ -46,9 +48,20 @@ typedef struct alloy_region {
 
 /** Make *r an instance that takes memory from `heap`, and return its handle. It takes
  * nothing until the first allocation, which sets up the first region: on the heap's
- * initial space when that is at least 1 KiB (and nobody claimed it), else on a new
- * page. Returns NULL when r or heap is NULL. Any number of instances may share one
- * heap. Large blocks are limited to 65,535 pages (4 GiB) each. */
+ * initial space when that holds 1 KiB of blocks or more (and nobody claimed it), else
+ * on a page. Returns NULL when r or heap is NULL. Any number of instances may share
+ * one heap. Pages must lie at whole multiples of 64 KiB from each other, as every
+ * provider's do (alloy/heap.h); a page that does not is left unused, and the request
+ * that grew it fails. Small blocks live within 64 GiB of the heap's start (pages
+ * beyond serve large blocks only). Large blocks are limited to 65,535 pages (4 GiB)
+ * each. */
 alloy_allocator *alloy_region_init(alloy_region *r, alloy_heap *heap);
+
+/** The size of the block at ptr, a live block of instance a: the size it was asked
+ * for rounded up to 16 bytes, when it was asked for with a multiple of 16 (other
+ * sizes give at least that). For callers that do not keep sizes, such as the malloc
+ * layer (alloy/malloc.h). O(1) for blocks up to 32 KiB, O(runs of pages) above.
+ * Anything else as ptr is undefined; a must not be NULL. */
+size_t alloy_region_block_size(const alloy_allocator *a, const void *ptr);
 
 #endif
