@@ -86,6 +86,13 @@
 /* offsets are 32-bit counts of units from the origin */
 #define MAX_SPAN ((uint64_t)UINT32_MAX * UNIT)
 #define EXACT_CLASSES 32u
+/* Code written twice for speed: the common cases of alloc and free inline. Builds
+ * optimised for size (-Os, -Oz) leave it out; the general code covers those cases. */
+#if defined(__OPTIMIZE_SIZE__)
+#define FAST_PATHS 0
+#else
+#define FAST_PATHS 1
+#endif
 
 _Static_assert(MAPS_OFFSET + 2 * MAP_WORDS * sizeof(uint32_t) == PAGE, "a region's maps end its frame");
 _Static_assert(REGION_UNITS * UNIT == 64512, "a region holds alloc_cat's 64,512 bytes");
@@ -341,29 +348,25 @@ static void region_emptied(alloy_region *r, uintptr_t frame)
 }
 
 /* The first region: on the heap's initial space when that holds one - a region
- * that starts later in its frame, then ordinary regions on the frames it covers
- * whole - else on a page. */
+ * that starts later in its frame, and ordinary ones on the frames it covers whole -
+ * else on a page. */
 static bool first_region(alloy_region *r)
 {
     size_t bytes;
     uintptr_t space = (uintptr_t)alloy_heap_claim_initial(r->heap, &bytes), end = space + bytes;
-    if (space && fits_offsets(r, space, bytes) && ((end - r->phase) & (PAGE - 1)) == 0) {
-        uintptr_t frame = frame_of(r, space);
-        uint32_t first = unit_of(frame, space);
-        if (first && first <= END_UNIT - 64) { /* 1 KiB or more of blocks */
-            r->initial_frame = frame;
-            r->initial_first = first;
+    if (space && fits_offsets(r, space, bytes) && ((end - r->phase) & (PAGE - 1)) == 0)
+        for (uintptr_t frame = frame_of(r, space); frame < end; frame += PAGE) {
+            uint32_t first = frame < space ? unit_of(frame, space) : FIRST_UNIT;
+            if (first > END_UNIT - 64)
+                continue; /* less than 1 KiB of blocks */
+            if (frame < space) {
+                r->initial_frame = frame;
+                r->initial_first = first;
+            }
             start_region(r, frame, first);
-            r->base.metrics.heap_bytes += PAGE - (size_t)first * UNIT;
+            r->base.metrics.heap_bytes += PAGE - (frame < space ? (size_t)first * UNIT : 0);
         }
-        for (frame += first ? PAGE : 0; frame < end; frame += PAGE) {
-            start_region(r, frame, FIRST_UNIT);
-            r->base.metrics.heap_bytes += PAGE;
-        }
-        if (r->region_count)
-            return true;
-    }
-    return new_region(r);
+    return r->region_count || new_region(r);
 }
 
 /* --- small blocks ---------------------------------------------------------------------- */
@@ -462,7 +465,8 @@ static __attribute__((noinline)) void free_merging(alloy_region *r, uintptr_t fr
 static inline void free_units(alloy_region *r, uintptr_t frame, uint32_t first, uint32_t units)
 {
     uint32_t after = first + units;
-    if ((after < END_UNIT && !bit(start_map(frame), after)) || (first > FIRST_UNIT && bit(end_map(frame), first - 1))) {
+    if (!FAST_PATHS || (after < END_UNIT && !bit(start_map(frame), after)) ||
+        (first > FIRST_UNIT && bit(end_map(frame), first - 1))) {
         free_merging(r, frame, first, units);
     } else {
         set_bit(end_map(frame), after - 1);
@@ -731,7 +735,7 @@ static bool resize_large(alloy_region *r, void *ptr, size_t new_size)
 void *alloy_region_alloc(alloy_allocator *a, size_t size, size_t align)
 {
     alloy_region *r = region_of(a);
-    if (size <= EXACT_CLASSES * UNIT && align <= UNIT) {
+    if (FAST_PATHS && size <= EXACT_CLASSES * UNIT && align <= UNIT) {
         uint32_t units = units_for(size), offset = r->class_heads[units - 1];
         if (offset == NIL)
             return alloc_small(r, units, align);
