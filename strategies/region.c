@@ -86,6 +86,7 @@
 /* offsets are 32-bit counts of units from the origin */
 #define MAX_SPAN ((uint64_t)UINT32_MAX * UNIT)
 #define EXACT_CLASSES 32u
+#define QUICK_MAX 64u /* blocks kept whole per exact class */
 /* Code written twice for speed: the common cases of alloc and free inline. Builds
  * optimised for size (-Os, -Oz) leave it out; the general code covers those cases. */
 #if defined(__OPTIMIZE_SIZE__)
@@ -398,6 +399,23 @@ static void *take_free(alloy_region *r, unsigned c, size_t align, uint32_t units
     uint32_t have = b->units, pad = (uint32_t)((-p & (align - 1)) / UNIT);
     if (pad > have || have - pad < units)
         return NULL;
+    if (FAST_PATHS && pad == 0 && class_of(have - units) == c) {
+        /* the rest stays first on the same list: move its record, keep its end */
+        free_block *rest = (free_block *)(p + (size_t)units * UNIT);
+        uint32_t next = b->next, offset = offset_of(r, (uintptr_t)rest);
+        poison_expose(rest, UNIT);
+        rest->next = next;
+        rest->prev = NIL;
+        rest->units = have - units;
+        *((uint32_t *)(p + (size_t)have * UNIT) - 1) = have - units;
+        if (next != NIL)
+            block_at(r, next)->prev = offset;
+        r->class_heads[c] = offset;
+        uint32_t first = unit_of(frame, p);
+        set_bit(start_map(frame), first);
+        r->live_units += units;
+        return b;
+    }
     list_remove(r, b);
     return carve(r, frame, unit_of(frame, p), have, pad, units);
 }
@@ -423,6 +441,25 @@ static void *from_free_lists(alloy_region *r, uint32_t units, size_t align)
     return NULL;
 }
 
+static void free_small(alloy_region *r, void *ptr, uint32_t units);
+
+/* Give the blocks kept whole back to the free lists, merged. True when there were any. */
+static bool flush_quick(alloy_region *r)
+{
+    bool any = false;
+    if (!FAST_PATHS)
+        return false;
+    for (uint32_t c = 0; c < EXACT_CLASSES; c++)
+        while (r->quick[c] != NIL) {
+            uint32_t *b = (uint32_t *)address_of(r, r->quick[c]);
+            r->quick[c] = *b;
+            free_small(r, b, c + 1);
+            any = true;
+        }
+    memset(r->quick_count, 0, sizeof r->quick_count);
+    return any;
+}
+
 /* A small block from the free lists, or a new region. */
 static __attribute__((noinline)) void *alloc_small(alloy_region *r, uint32_t units, size_t align)
 {
@@ -432,7 +469,7 @@ static __attribute__((noinline)) void *alloc_small(alloy_region *r, uint32_t uni
         void *p = from_free_lists(r, units, align);
         if (p)
             return p;
-        if (!new_region(r))
+        if (!flush_quick(r) && !new_region(r))
             return NULL;
     }
 }
@@ -483,6 +520,27 @@ static void free_small(alloy_region *r, void *ptr, uint32_t units)
     free_units(r, frame, first, units);
 }
 
+static size_t small_block_size(uintptr_t frame, uintptr_t p);
+
+/* If the block at unit `unit` of the region of `frame` is one kept whole for reuse,
+ * give it back to the free lists (merged); true then. */
+static bool unquick(alloy_region *r, uintptr_t frame, uint32_t unit)
+{
+    uintptr_t p = frame + (size_t)unit * UNIT;
+    size_t units = small_block_size(frame, p) / UNIT;
+    if (!FAST_PATHS || units > EXACT_CLASSES)
+        return false;
+    uint32_t offset = offset_of(r, p);
+    for (uint32_t *link = &r->quick[units - 1]; *link != NIL; link = (uint32_t *)address_of(r, *link))
+        if (*link == offset) {
+            *link = *(uint32_t *)p;
+            r->quick_count[units - 1]--;
+            free_small(r, (void *)p, (uint32_t)units);
+            return true;
+        }
+    return false;
+}
+
 static bool resize_small(alloy_region *r, void *ptr, size_t size, size_t new_size)
 {
     uint32_t units = units_for(size), new_units = units_for(new_size);
@@ -495,9 +553,9 @@ static bool resize_small(alloy_region *r, void *ptr, size_t size, size_t new_siz
         }
         return true;
     }
-    /* into the free block behind it */
+    /* into the free block behind it (one kept whole for reuse counts as free) */
     uint32_t extra = new_units - units, after = first + units;
-    if (after >= END_UNIT || bit(start_map(frame), after))
+    if (after >= END_UNIT || (bit(start_map(frame), after) && !unquick(r, frame, after)))
         return false;
     free_block *next = unit_block(frame, after);
     uint32_t have = next->units;
@@ -666,6 +724,8 @@ static __attribute__((noinline)) void *alloc_large(alloy_region *r, size_t size,
         alloy_page_link *run = free_run_of(r, 0, align, words);
         if (run)
             return place_large(run, words, large_pad(run->pages, align));
+        if (flush_quick(r))
+            continue; /* merged, they may have emptied regions */
         /* grow by what the block needs in the worst case of alignment */
         size_t need = run_pages_for_words(words + ((r->phase & (align - 1)) ? align : 0) / 4);
         char *pages = need <= UINT16_MAX ? grow_heap(r, need) : NULL;
@@ -736,7 +796,14 @@ void *alloy_region_alloc(alloy_allocator *a, size_t size, size_t align)
 {
     alloy_region *r = region_of(a);
     if (FAST_PATHS && size <= EXACT_CLASSES * UNIT && align <= UNIT) {
-        uint32_t units = units_for(size), offset = r->class_heads[units - 1];
+        uint32_t units = units_for(size), offset = r->quick[units - 1];
+        if (offset != NIL) { /* kept whole: still marked live */
+            uint32_t *q = (uint32_t *)address_of(r, offset);
+            r->quick[units - 1] = *q;
+            r->quick_count[units - 1]--;
+            return q;
+        }
+        offset = r->class_heads[units - 1];
         if (offset == NIL)
             return alloc_small(r, units, align);
         /* the head of its exact list: no split, no search */
@@ -763,6 +830,20 @@ void *alloy_region_alloc(alloy_allocator *a, size_t size, size_t align)
 void alloy_region_free(alloy_allocator *a, void *ptr, size_t size, size_t align)
 {
     alloy_region *r = region_of(a);
+    if (FAST_PATHS && size <= EXACT_CLASSES * UNIT && align <= UNIT) {
+        uint32_t c = units_for(size) - 1;
+        uintptr_t p = (uintptr_t)ptr, frame = frame_of(r, p);
+        uint32_t first = unit_of(frame, p), after = first + c + 1;
+        bool island = (after >= END_UNIT || bit(start_map(frame), after)) &&
+                      (first == FIRST_UNIT || !bit(end_map(frame), first - 1));
+        if (island && r->quick_count[c] < QUICK_MAX) { /* keep it whole, marked live, for the next of its size */
+            poison_expose(ptr, 8);
+            *(uint32_t *)ptr = r->quick[c];
+            r->quick[c] = offset_of(r, (uintptr_t)ptr);
+            r->quick_count[c]++;
+            return;
+        }
+    }
     if (small_block(size, align))
         free_small(r, ptr, units_for(size));
     else
@@ -826,7 +907,13 @@ static void region_stats(const alloy_allocator *a, alloy_statistics *out)
         s->fragments--;
         s->fragment_words -= s->unused_words;
     }
-    s->allocated_words = (uint64_t)r->live_units * (UNIT / 4);
+    uint64_t quick_units = 0;
+    for (uint32_t c = 0; c < EXACT_CLASSES; c++)
+        quick_units += (uint64_t)r->quick_count[c] * (c + 1);
+    s->allocated_words = (uint64_t)(r->live_units - quick_units) * (UNIT / 4);
+    for (uint32_t c = 0; c < EXACT_CLASSES; c++)
+        s->fragments += r->quick_count[c]; /* blocks kept whole are free space too */
+    s->fragment_words += quick_units * (UNIT / 4);
     for (const alloy_page_link *run = &r->large; run->pages; run = trailer(run)) {
         s->total_large_pages += run->page_count;
         if (run_in_use(run))
@@ -884,10 +971,29 @@ static bool listed_block_sound(const alloy_region *r, uint32_t b, unsigned c)
     return block->next == NIL || block_at(r, block->next)->prev == b;
 }
 
+/* The blocks kept whole for reuse: as many as counted, each a live-marked block of
+ * its list's size in a region. */
+static bool quick_sound(const alloy_region *r)
+{
+    for (uint32_t c = 0; c < EXACT_CLASSES; c++) {
+        uint32_t n = 0, b = r->quick[c];
+        for (; b != NIL && n <= r->quick_count[c]; b = *(const uint32_t *)address_of(r, b), n++) {
+            uintptr_t p = address_of(r, b), frame = frame_of(r, p);
+            if (!fits_offsets(r, p, UNIT) || !alloy_heap_holds(r->heap, (void *)p, (c + 1) * UNIT) ||
+                (frame != r->initial_frame && header_of(frame)->tag != REGION_TAG) || p == frame ||
+                !bit(start_map(frame), unit_of(frame, p)) || small_block_size(frame, p) != (c + 1) * UNIT)
+                return false;
+        }
+        if (b != NIL || n != r->quick_count[c])
+            return false;
+    }
+    return true;
+}
+
 static bool regions_sound(const alloy_region *r)
 {
     region_tally t = {0, 0};
-    if (!each_region(r, region_sound, &t))
+    if (!each_region(r, region_sound, &t) || !quick_sound(r))
         return false;
     uint64_t blocks = 0, units = 0;
     for (unsigned c = 0; c < ALLOY_REGION_CLASSES; c++) {

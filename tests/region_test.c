@@ -452,20 +452,20 @@ Test(region_space, freed_neighbours_merge_at_once)
 {
     bench b;
     open_bench(&b, 4096 * KiB);
-    enum { N = 200 };
+    enum { N = 100, SIZE = 600 }; /* above 512 bytes: no block is kept whole for reuse */
     void *p[N];
     for (int i = 0; i < N; i++)
-        p[i] = take(&b, 250);
+        p[i] = take(&b, SIZE);
     void *wall = take(&b, 16);
     alloy_region_stats before = rstats(&b);
     cr_assert_eq(before.fragments, 1, "what the region has left after the wall");
     for (int i = 0; i < N; i++) {
-        alloy_free(b.a, p[(i * 7) % N], 250, 1);
+        alloy_free(b.a, p[(i * 7) % N], SIZE, 1);
         cr_assert(alloy_check(b.a));
     }
     alloy_region_stats s = rstats(&b);
-    cr_assert_eq(s.fragments, 2, "200 touching blocks freed in scrambled order are one");
-    cr_assert_eq(s.fragment_words, before.fragment_words + N * 256 / 4);
+    cr_assert_eq(s.fragments, 2, "100 touching blocks freed in scrambled order are one");
+    cr_assert_eq(s.fragment_words, before.fragment_words + N * 608 / 4);
     size_t span = heap_span(&b);
     void *big = take(&b, 20 * KiB);
     cr_assert_eq(heap_span(&b), span);
@@ -783,9 +783,9 @@ Test(region_blocks, block_size_stops_at_a_free_neighbour)
 {
     bench b;
     open_bench(&b, 1024 * KiB);
-    char *x = take(&b, 160), *y = take(&b, 320);
+    char *x = take(&b, 160), *y = take(&b, 700);
     take(&b, 16);
-    alloy_free(b.a, y, 320, 1);
+    alloy_free(b.a, y, 700, 1);
     cr_assert_eq(alloy_region_block_size(b.a, x), 160, "a free block behind it");
     cr_assert(alloy_resize(b.a, x, 160, 1, 200));
     cr_assert_eq(alloy_region_block_size(b.a, x), 208);
@@ -795,14 +795,14 @@ Test(region_blocks, block_size_stops_at_a_free_neighbour)
 
 Test(region_check, finds_each_kind_of_damage)
 {
-    enum { CASES = 6 };
+    enum { CASES = 7 };
     for (int damage = 0; damage < CASES; damage++) {
         bench b;
         open_bench(&b, 4096 * KiB);
-        char *x = take(&b, 100), *y = take(&b, 300), *z = take(&b, 100);
+        char *x = take(&b, 100), *y = take(&b, 600), *z = take(&b, 100);
         char *large = take(&b, 100 * KiB);
         take(&b, 50 * KiB);
-        alloy_free(b.a, y, 300, 1);
+        alloy_free(b.a, y, 600, 1);
         alloy_free(b.a, large, 100 * KiB, 1);
         cr_assert(alloy_check(b.a));
         uintptr_t frame = (uintptr_t)x & ~(uintptr_t)(PAGE - 1);
@@ -813,13 +813,13 @@ Test(region_check, finds_each_kind_of_damage)
             ((uint32_t *)(void *)y)[2] = 7;
             break;
         case 1: /* its footer */
-            *(uint32_t *)(void *)(y + 304 - 4) = 3;
+            *(uint32_t *)(void *)(y + 608 - 4) = 3;
             break;
         case 2: /* a live block's start bit */
             starts[zu / 32] ^= 1u << (zu % 32);
             break;
         case 3: /* a free block's end bit */
-            ends[(yu + 18) / 32] ^= 1u << ((yu + 18) % 32);
+            ends[(yu + 37) / 32] ^= 1u << ((yu + 37) % 32);
             break;
         case 4: /* the region's tag */
             *(uint32_t *)frame ^= 1;
@@ -827,7 +827,41 @@ Test(region_check, finds_each_kind_of_damage)
         case 5: /* a run's link */
             b.region.large.page_count ^= 0x100;
             break;
+        case 6: /* a block kept whole for reuse */
+            alloy_free(b.a, x, 100, 1);
+            cr_assert(alloy_check(b.a));
+            b.region.quick_count[6]++;
+            break;
         }
         cr_assert(!alloy_check(b.a), "damage %d went unseen", damage);
     }
+}
+
+Test(region_space, small_blocks_freed_are_reused_whole_and_merged_when_needed)
+{
+    bench b;
+    open_bench(&b, 4096 * KiB);
+    enum { N = 200 };
+    void *p[N];
+    for (int i = 0; i < N; i++)
+        p[i] = take(&b, 250);
+    void *wall = take(&b, 16);
+    for (int i = 0; i < N; i++)
+        alloy_free(b.a, p[(i * 7) % N], 250, 1);
+    cr_assert(alloy_check(b.a));
+    alloy_region_stats s = rstats(&b);
+    cr_assert_eq(s.allocated_words, 16 / 4, "only the wall is live");
+    size_t span = heap_span(&b);
+    char *again = take(&b, 250);
+    bool among = false;
+    for (int i = 0; i < N; i++)
+        among |= again == p[i];
+    cr_assert(among, "a freed block of the same size is reused");
+    alloy_free(b.a, again, 250, 1);
+    void *big = take(&b, 20 * KiB);
+    cr_assert_eq(heap_span(&b), span, "the freed blocks merge when a larger request needs them");
+    cr_assert_eq(big, p[0]);
+    alloy_free(b.a, wall, 16, 1);
+    alloy_free(b.a, big, 20 * KiB, 1);
+    cr_assert(alloy_check(b.a));
 }

@@ -42,7 +42,9 @@ typedef struct alloy_region {
     uint32_t empty_region;                 /* the one empty region kept, if any */
     uint64_t class_bitmap;                 /* bit c: class c has free blocks */
     uint32_t class_heads[ALLOY_REGION_CLASSES];
-    uint32_t live_units;                   /* 16-byte units in live small blocks */
+    uint32_t live_units;                   /* 16-byte units in live small blocks (and quick ones) */
+    uint32_t quick[32];                    /* freed blocks of 1..32 units kept whole for reuse */
+    uint8_t quick_count[32];
     alloy_page_link large;                 /* describes the first run of pages */
 } alloy_region;
 
