@@ -804,8 +804,10 @@ void *alloy_region_alloc(alloy_allocator *a, size_t size, size_t align)
             return q;
         }
         offset = r->class_heads[units - 1];
-        if (offset == NIL)
-            return alloc_small(r, units, align);
+        if (offset == NIL) { /* split the smallest block that is larger */
+            uint64_t larger = r->class_bitmap & (~(uint64_t)0 << units);
+            return larger ? take_free(r, (unsigned)__builtin_ctzll(larger), UNIT, units) : alloc_small(r, units, align);
+        }
         /* the head of its exact list: no split, no search */
         free_block *b = block_at(r, offset);
         uint32_t next = b->next;
