@@ -1,57 +1,71 @@
-/* region: regions for small blocks, runs of whole pages for large ones - alloc_cat's
- * design, with its region internals designed here.
+/* region: small blocks from one-page regions that coalesce at once, large blocks as
+ * runs of whole pages linked through trailers - alloc_cat's shape, with its region
+ * internals designed here - and one pool of pages that both kinds draw from.
  *
- * Small blocks (up to 32 KiB)
- *   A region is a bump area of at most 2 MiB. It begins with a 16-byte header (next
- *   region, bump offset, size, free map offset) and ends with its free map, one bit
- *   per 16-byte unit of the region (1/128 of it: 512 bytes for a 64 KiB region), set
- *   on the first and the last unit of every free block:
+ * Frames
+ *   A provider hands out 64 KiB pages, all congruent modulo 64 KiB (alloy/heap.h), so
+ *   the heap divides into frames, [phase + k * 64 KiB, + 64 KiB), and the frame of
+ *   any pointer is three instructions away. A frame holds one region or is part of a
+ *   run of pages. That is what makes every small-block operation O(1), whatever the
+ *   number of regions.
  *
- *     | header | live | free | live | pad | live |    bump room    | free map |
- *     ^start                                     ^start+bump                    ^start+size
+ * Small blocks (up to 32 KiB): regions
+ *   A region is one frame of 4,096 units of 16 bytes:
  *
- *   Regions form a list headed by the current region, the only one that bumps: when
- *   it cannot serve a request it grows by pages if the heap's next pages are adjacent
- *   and it stays within 2 MiB (the free map moves to the new end), otherwise a new
- *   region starts on new pages and the old bump room becomes a free block. The first
- *   region takes the heap's initial space when that is at least 1 KiB.
+ *     | header | blocks: units 1 .. 4,032                          | end map | start map |
+ *     ^frame    ^frame + 16                                         ^frame + 64,528     ^+64 KiB
  *
- *   Blocks are whole 16-byte units; live blocks carry no header (frees are sized). A
- *   free block holds { next, prev, units } at its start and its units again in its
- *   last 4 bytes. next and prev are offsets, in units, from the instance's origin (the
- *   heap's start), so the layout is the same on wasm32 and x86_64. They reach 64 GiB:
- *   pages a provider hands out beyond that cannot hold regions, and become free page
- *   runs for large blocks.
+ *   header: a tag (see Blocks' sizes) and the links of the list of regions. start
+ *   map: one bit per unit, set on the first unit of every live block. end map: one
+ *   bit per unit, set on the last unit of every free block. So the block after a
+ *   block is free exactly when its first unit has no start bit, and the block before
+ *   it is free exactly when the unit before it has an end bit. The region on the
+ *   heap's initial space may start later in its frame (its header then lives in the
+ *   instance, since unit 0 may not be ours); it is never given back.
+ *   Blocks are whole units with no header. A free block holds { next, prev, units }
+ *   at its start and its units again in its last 4 bytes; next and prev are offsets,
+ *   in units, from the frame that holds the heap's start, so the layout is the same
+ *   on wasm32 and x86_64 and reaches 64 GiB (pages beyond that serve large blocks).
  *
- *   Free blocks sit on 64 segregated, doubly linked lists with a bitmap of the
- *   non-empty ones: sizes 1..16 units one class each, then four classes per power of
- *   two, the last holding every block of 28,672 units and more. alloc looks at the
- *   head of the request's own class, then takes the head of the first non-empty
- *   larger class (which always fits), then bumps; what a block has to spare in front
- *   (alignment) and behind goes back as free blocks. free coalesces at once: a set bit
- *   on the unit after the block can only be the start of a free block, a set bit on
- *   the unit before it only the end of one (whose last 4 bytes then give its start),
- *   so the map answers both questions in O(1); a block that ends at the current
- *   region's bump pointer returns to the bump room.
+ *   Free blocks sit on 60 segregated, doubly linked lists with a bitmap of the
+ *   non-empty ones: 1..32 units one list each, then four lists per power of two.
+ *   alloc pops the head of the request's exact list when it can (no split, no
+ *   search); otherwise it takes the head of its own list if that fits, else the head
+ *   of the first non-empty list whose every block fits, else tries the other heads
+ *   from there down; what the block has to spare in front (alignment) and behind goes
+ *   back as free blocks. free coalesces at once, with both neighbours, found through
+ *   the maps. A new region is one free block of 4,032 units.
  *
- * Large blocks (over 32 KiB)
- *   A large block takes a run of whole 64 KiB pages. The last bytes of every run hold
- *   an alloy_page_link describing the next run (page count, words the block leaves
+ * Large blocks (over 32 KiB) and the pool of pages
+ *   A large block takes a run of whole pages. The last bytes of every run hold an
+ *   alloy_page_link describing the next run (page count, words the block leaves
  *   unused, address), so the list of runs is threaded through the pages themselves;
- *   the instance holds the link that describes the first run. alloc takes the first
- *   free run that is big enough, splitting off the pages it does not need as a free
- *   run behind it, or grows the heap and puts the new run first. free marks the run
- *   free. After every change the list keeps one promise: no two neighbours in it are
- *   free runs that touch in memory (in either order) - they are merged, wherever a
- *   change left them (a freed run, a split-off rest, a run dropped from between two
- *   others, unaligned new pages kept as a free run).
+ *   the instance holds the link that describes the first. Free runs are the pool:
+ *   alloc takes the first free run that is big enough (splitting off what it does
+ *   not need), and a new region takes one page the same way, before the heap grows.
+ *   free marks the run free; a region whose last block is freed goes back to the pool
+ *   as a free page, unless it is the only empty region (one is kept, so that a block
+ *   allocated and freed over and over does not move a page each time). No two
+ *   neighbours in the list are free runs that touch in memory: they are merged,
+ *   wherever a change left them, unless the merged run would pass 65,535 pages.
+ *   Requests up to 32 KiB whose alignment leaves no room for them in a region are
+ *   served as large blocks too.
+ *
+ * Blocks' sizes (block_size, for the malloc layer's unsized free)
+ *   A large block starts at its run's first page, or, aligned further, a unit or more
+ *   into it, where unit 0 then holds a zero tag; a region's unit 0 holds REGION_TAG.
+ *   So a pointer at a frame's start is a large block, and one inside a frame is a
+ *   small block if the frame's unit 0 says region (or it is the initial region's
+ *   frame). A small block ends where the next block starts (the next start bit, or
+ *   a free block found by its end bit); a large block's size is in its run's link.
  *
  * Costs
- *   small alloc, free and resize: O(1), and O(regions) for free to find its region
- *   (the current one is tried first). Region growth moves the free map:
- *   O(region / 128). large alloc, free and resize: O(runs), and O(runs x merges) when runs merge. check: O(free blocks x regions + region bytes / 128 + runs^2).
- *   Bookkeeping: 16 bytes and 1/128 of every region, 16 bytes (8 on wasm32) per run,
- *   16-byte minimum block. Single-threaded.
+ *   small alloc, free and resize: O(1). A new region or a region given back: O(runs).
+ *   large alloc, free and resize: O(runs), and O(runs x merges) when runs merge.
+ *   block_size: O(1) for small blocks (a scan of at most 4,032 bits), O(runs) for
+ *   large. check: O(free blocks + regions x 4,032 + runs^2).
+ *   Bookkeeping: 1,024 bytes per 64 KiB region (1.6%), 16 bytes (8 on wasm32) per
+ *   run, 16-byte minimum block. Single-threaded.
  */
 #include <string.h>
 
@@ -59,24 +73,38 @@
 #include "alloy/region.h"
 
 #define UNIT ((size_t)16)
-#define AREA_HEADER ((size_t)16)
-#define MIN_INITIAL ((size_t)1024)
-#define NIL ((uint32_t)0)
-#define LINK_SIZE sizeof(alloy_page_link)
 #define PAGE ALLOY_PAGE_SIZE
+#define FIRST_UNIT 1u                    /* unit 0 is the header */
+#define END_UNIT 4033u                   /* one past the last unit of blocks */
+#define MAP_WORDS 126u                   /* 4,032 bits, for units 1 .. 4,032 */
+#define MAPS_OFFSET ((size_t)END_UNIT * UNIT)
+#define REGION_UNITS (END_UNIT - FIRST_UNIT)
+#define REGION_TAG UINT32_C(0x52474e31)  /* "RGN1" */
+#define NIL ((uint32_t)0)                /* ends a free list: offset 0 is a frame's unit 0 */
+#define NO_REGION UINT32_MAX             /* ends the list of regions (offsets of frames) */
+#define LINK_SIZE sizeof(alloy_page_link)
 /* offsets are 32-bit counts of units from the origin */
 #define MAX_SPAN ((uint64_t)UINT32_MAX * UNIT)
+#define EXACT_CLASSES 32u
+#define QUICK_MAX 64u /* blocks kept whole per exact class */
+/* Code written twice for speed: the common cases of alloc and free inline. Builds
+ * optimised for size (-Os, -Oz) leave it out; the general code covers those cases. */
+#if defined(__OPTIMIZE_SIZE__)
+#define FAST_PATHS 0
+#else
+#define FAST_PATHS 1
+#endif
 
-typedef struct alloy_region_area {
-    uint32_t next; /* the next region, in units from the origin; NO_AREA: none */
-    uint32_t bump; /* bytes from the area's start */
-    uint32_t size; /* bytes from the area's start to its end, free map included */
-    uint32_t map;  /* bytes from the area's start to its free map */
-} area;
+_Static_assert(MAPS_OFFSET + 2 * MAP_WORDS * sizeof(uint32_t) == PAGE, "a region's maps end its frame");
+_Static_assert(REGION_UNITS * UNIT == 64512, "a region holds alloc_cat's 64,512 bytes");
 
-#define NO_AREA UINT32_MAX
+typedef struct region_header {
+    uint32_t tag;        /* REGION_TAG */
+    uint32_t next, prev; /* the list of regions, in units from the origin */
+    uint32_t unused;
+} region_header;
 
-_Static_assert(sizeof(area) <= AREA_HEADER, "a region header must fit its 16 bytes");
+_Static_assert(sizeof(region_header) <= UNIT, "a region header fits unit 0");
 
 typedef struct free_block {
     uint32_t next, prev; /* NIL ends the list; prev NIL: first in its class */
@@ -90,182 +118,318 @@ static alloy_region *region_of(alloy_allocator *a)
     return (alloy_region *)a;
 }
 
-/* --- small blocks: geometry -------------------------------------------------------- */
+/* --- frames, units and maps ------------------------------------------------------------ */
 
-static char *area_start(const area *ar)
+static uintptr_t frame_of(const alloy_region *r, uintptr_t p)
 {
-    return (char *)ar;
+    return p - ((p - r->phase) & (PAGE - 1));
 }
 
-/* One bit per unit, rounded up to whole units so that the map and the bump room's
- * end stay unit-aligned whatever the region's size. */
-static size_t map_bytes(size_t size)
+static uint32_t unit_of(uintptr_t frame, uintptr_t p)
 {
-    return (size / UNIT + UNIT * 8 - 1) / (UNIT * 8) * UNIT;
+    return (uint32_t)((p - frame) / UNIT);
 }
 
-static uint32_t *free_map(const area *ar)
+static uint32_t *end_map(uintptr_t frame)
 {
-    return (uint32_t *)(void *)(area_start(ar) + ar->map);
+    return (uint32_t *)(frame + MAPS_OFFSET);
 }
 
-/* Where the bump room ends: the free map. */
-static size_t room_end(const area *ar)
+static uint32_t *start_map(uintptr_t frame)
 {
-    return ar->map;
+    return (uint32_t *)(frame + MAPS_OFFSET) + MAP_WORDS;
 }
 
-static uintptr_t bump_address(const area *ar)
+/* Bit k of a map is unit k + 1. */
+static bool bit(const uint32_t *map, uint32_t unit)
 {
-    return (uintptr_t)ar + ar->bump;
+    return (map[(unit - 1) / 32] >> ((unit - 1) % 32)) & 1;
 }
 
-static free_block *block_at(const alloy_region *r, uint32_t offset)
+static void set_bit(uint32_t *map, uint32_t unit)
 {
-    return (free_block *)(void *)(r->origin + (size_t)offset * UNIT);
+    map[(unit - 1) / 32] |= (uint32_t)1 << ((unit - 1) % 32);
 }
 
-static uint32_t offset_of(const alloy_region *r, uintptr_t address)
+static void clear_bit(uint32_t *map, uint32_t unit)
 {
-    return (uint32_t)((address - (uintptr_t)r->origin) / UNIT);
+    map[(unit - 1) / 32] &= ~((uint32_t)1 << ((unit - 1) % 32));
+}
+
+/* The first unit from `unit` on (before `end`) whose bit is set, or `end`. */
+static uint32_t next_bit(const uint32_t *map, uint32_t unit, uint32_t end)
+{
+    while (unit < end) {
+        uint32_t k = unit - 1, word = map[k / 32] >> (k % 32);
+        if (word) {
+            unit += (uint32_t)__builtin_ctz(word);
+            return unit < end ? unit : end;
+        }
+        unit += 32 - k % 32;
+    }
+    return end;
 }
 
 static uintptr_t address_of(const alloy_region *r, uint32_t offset)
 {
-    return (uintptr_t)r->origin + (size_t)offset * UNIT;
+    return r->origin + (uintptr_t)offset * UNIT;
 }
 
-static uint32_t *footer_of(const alloy_region *r, uint32_t offset, uint32_t units)
+static uint32_t offset_of(const alloy_region *r, uintptr_t address)
 {
-    return (uint32_t *)(void *)(address_of(r, offset + units) - sizeof(uint32_t));
+    return (uint32_t)((address - r->origin) / UNIT);
 }
 
-static uint32_t units_for(size_t size)
+static free_block *block_at(const alloy_region *r, uint32_t offset)
+{
+    return (free_block *)address_of(r, offset);
+}
+
+static free_block *unit_block(uintptr_t frame, uint32_t unit)
+{
+    return (free_block *)(frame + (size_t)unit * UNIT);
+}
+
+/* The units of the free block whose last unit is `last`, from its footer. */
+static uint32_t footer_before(uintptr_t frame, uint32_t unit)
+{
+    return *(const uint32_t *)(frame + (size_t)unit * UNIT - sizeof(uint32_t));
+}
+
+static inline uint32_t units_for(size_t size)
 {
     return (uint32_t)((size + UNIT - 1) / UNIT);
 }
 
+/* Whether a request is served from a region: up to 32 KiB, and room for it in a
+ * region whatever the alignment costs (else a run of pages serves it). */
+static bool small_block(size_t size, size_t align)
+{
+    return size <= ALLOY_REGION_SMALL_MAX && units_for(size) + (align > UNIT ? align / UNIT - 1 : 0) <= REGION_UNITS;
+}
+
 static unsigned class_of(uint32_t units)
 {
-    if (units <= 16)
+    if (units <= EXACT_CLASSES)
         return units - 1;
-    unsigned top = 31u - (unsigned)__builtin_clz(units); /* >= 4 */
-    unsigned c = 16 + (top - 4) * 4 + ((units >> (top - 2)) & 3);
-    return c < ALLOY_REGION_CLASSES - 1 ? c : ALLOY_REGION_CLASSES - 1;
+    unsigned top = 31u - (unsigned)__builtin_clz(units); /* >= 5 */
+    return EXACT_CLASSES + (top - 5) * 4 + ((units >> (top - 2)) & 3);
 }
 
-static area *next_area(const alloy_region *r, const area *ar)
+/* Whether [start, start + bytes) is within the offsets' reach: at most 64 GiB above
+ * the origin, computed modulo the address space (the origin's frame may begin below
+ * address 0, and on a 32-bit target every address is within reach). */
+static bool fits_offsets(const alloy_region *r, uintptr_t start, size_t bytes)
 {
-    return ar->next == NO_AREA ? NULL : (area *)address_of(r, ar->next);
+    return (uint64_t)(uintptr_t)(start - r->origin) + bytes <= MAX_SPAN;
 }
 
-/* The region holding p, current region first. */
-static area *area_of(const alloy_region *r, uintptr_t p)
-{
-    for (area *ar = r->current; ar; ar = next_area(r, ar))
-        if (p >= (uintptr_t)ar && p < (uintptr_t)ar + ar->size)
-            return ar;
-    return NULL;
-}
+/* --- free lists ------------------------------------------------------------------------ */
 
-/* --- small blocks: the free map ---------------------------------------------------- */
-
-static size_t unit_index(const area *ar, uintptr_t address)
-{
-    return (address - (uintptr_t)ar) / UNIT;
-}
-
-static bool unit_free(const area *ar, size_t unit)
-{
-    return (free_map(ar)[unit / 32] >> (unit % 32)) & 1;
-}
-
-static void mark(const area *ar, size_t unit)
-{
-    free_map(ar)[unit / 32] |= (uint32_t)1 << (unit % 32);
-}
-
-static void unmark(const area *ar, size_t unit)
-{
-    free_map(ar)[unit / 32] &= ~((uint32_t)1 << (unit % 32));
-}
-
-/* --- small blocks: free lists ------------------------------------------------------ */
-
-static void list_insert(alloy_region *r, uint32_t offset, uint32_t units)
+/* Put `units` units from unit `first` of the region of `frame` first on their list.
+ * The caller has set the end bit. */
+static void list_push(alloy_region *r, uintptr_t frame, uint32_t first, uint32_t units)
 {
     unsigned c = class_of(units);
-    free_block *b = block_at(r, offset);
+    free_block *b = unit_block(frame, first);
+    uint32_t offset = offset_of(r, (uintptr_t)b), next = r->class_heads[c];
+    uint32_t *footer = (uint32_t *)((uintptr_t)b + (size_t)units * UNIT) - 1;
     alloy_poison_expose(b, UNIT);
-    alloy_poison_expose((char *)(footer_of(r, offset, units) + 1) - 8, 8);
-    b->units = units;
-    *footer_of(r, offset, units) = units;
+    alloy_poison_expose(footer - 1, 8);
+    b->next = next;
     b->prev = NIL;
-    b->next = r->class_heads[c];
-    if (b->next != NIL)
-        block_at(r, b->next)->prev = offset;
+    b->units = units;
+    *footer = units;
+    if (next != NIL)
+        block_at(r, next)->prev = offset;
     r->class_heads[c] = offset;
     r->class_bitmap |= (uint64_t)1 << c;
-    r->free_blocks++;
-    r->free_units += units;
-}
-
-static void list_remove(alloy_region *r, uint32_t offset)
-{
-    free_block *b = block_at(r, offset);
-    unsigned c = class_of(b->units);
-    if (b->prev != NIL)
-        block_at(r, b->prev)->next = b->next;
-    else
-        r->class_heads[c] = b->next;
-    if (b->next != NIL)
-        block_at(r, b->next)->prev = b->prev;
-    if (r->class_heads[c] == NIL)
-        r->class_bitmap &= ~((uint64_t)1 << c);
-    r->free_blocks--;
-    r->free_units -= b->units;
-}
-
-/* Make [offset, offset + units) of region `ar` a free block. */
-static void add_free(alloy_region *r, area *ar, uint32_t offset, uint32_t units)
-{
-    size_t first = unit_index(ar, address_of(r, offset));
-    mark(ar, first);
-    mark(ar, first + units - 1);
-    list_insert(r, offset, units);
     if (units > 1) /* all but the record in front and the footer behind */
-        alloy_poison_hide((char *)address_of(r, offset) + UNIT, units * UNIT - UNIT - 8);
+        alloy_poison_hide((char *)b + UNIT, units * UNIT - UNIT - 8);
 }
 
-/* Hand out `units` at `offset + pad` of a free block of `have` units, already off its
- * list; the front and back it does not need stay free. */
-static void *carve(alloy_region *r, area *ar, uint32_t offset, uint32_t have, uint32_t pad, uint32_t units)
+static void list_remove(alloy_region *r, const free_block *b)
 {
-    size_t first = unit_index(ar, address_of(r, offset)), rest = have - pad - units;
-    uintptr_t p = address_of(r, offset + pad);
-    unmark(ar, first);
-    unmark(ar, first + have - 1);
-    if (pad)
-        add_free(r, ar, offset, pad);
-    if (rest)
-        add_free(r, ar, offset + pad + units, (uint32_t)rest);
+    uint32_t next = b->next, prev = b->prev;
+    if (prev != NIL) {
+        block_at(r, prev)->next = next;
+    } else {
+        unsigned c = class_of(b->units);
+        if ((r->class_heads[c] = next) == NIL)
+            r->class_bitmap &= ~((uint64_t)1 << c);
+    }
+    if (next != NIL)
+        block_at(r, next)->prev = prev;
+}
+
+/* --- regions --------------------------------------------------------------------------- */
+
+static region_header *header_of(uintptr_t frame)
+{
+    return (region_header *)frame;
+}
+
+/* Whether `frame` holds the region on the heap's initial space, whose unit 0 may not
+ * be ours (initial_first is 0 when there is none; the frame may be at address 0). */
+static bool is_initial(const alloy_region *r, uintptr_t frame)
+{
+    return r->initial_first && frame == r->initial_frame;
+}
+
+/* Set up a region in `frame` whose blocks start at unit `first`: its maps, one free
+ * block of all its units, and (unless it is the initial region, whose unit 0 may not
+ * be ours) its header, first in the list. */
+static void start_region(alloy_region *r, uintptr_t frame, uint32_t first)
+{
+    alloy_poison_expose((void *)(frame + MAPS_OFFSET), PAGE - MAPS_OFFSET);
+    memset(end_map(frame), 0, 2 * MAP_WORDS * sizeof(uint32_t));
+    if (!is_initial(r, frame)) {
+        region_header *h = header_of(frame);
+        alloy_poison_expose(h, UNIT);
+        h->tag = REGION_TAG;
+        h->prev = NO_REGION;
+        h->next = r->regions;
+        if (h->next != NO_REGION)
+            header_of(address_of(r, h->next))->prev = offset_of(r, frame);
+        r->regions = offset_of(r, frame);
+    }
+    r->region_count++;
+    set_bit(end_map(frame), END_UNIT - 1);
+    list_push(r, frame, first, END_UNIT - first);
+}
+
+/* New pages from the provider; NULL when it refuses, or when they break the frames
+ * (they then stay unused: see alloy_region_init). */
+static void *grow_heap(alloy_region *r, size_t pages)
+{
+    char *p = alloy_heap_grow(r->heap, pages);
+    if (p)
+        r->base.stats.heap_bytes += pages * PAGE;
+    return p && (((uintptr_t)p - r->phase) & (PAGE - 1)) == 0 ? p : NULL;
+}
+
+static void keep_free_run(alloy_region *r, char *pages, size_t count);
+static char *take_pages(alloy_region *r, size_t count);
+
+/* A new region on a page of the pool or a new one; false when there is none that a
+ * region can use (the heap refuses, or hands out a page beyond the offsets' reach:
+ * that page is kept as a free run for large blocks). */
+static bool new_region(alloy_region *r)
+{
+    uintptr_t page = (uintptr_t)take_pages(r, 1);
+    if (!page)
+        return false;
+    if (!fits_offsets(r, page, PAGE)) {
+        keep_free_run(r, (char *)page, 1);
+        return false;
+    }
+    start_region(r, page, FIRST_UNIT);
+    return true;
+}
+
+/* Give an empty region's page back to the pool. */
+static void retire_region(alloy_region *r, uintptr_t frame)
+{
+    region_header *h = header_of(frame);
+    list_remove(r, unit_block(frame, FIRST_UNIT));
+    if (h->prev != NO_REGION)
+        header_of(address_of(r, h->prev))->next = h->next;
+    else
+        r->regions = h->next;
+    if (h->next != NO_REGION)
+        header_of(address_of(r, h->next))->prev = h->prev;
+    r->region_count--;
+    keep_free_run(r, (char *)frame, 1);
+}
+
+static bool region_is_empty(uintptr_t frame)
+{
+    return !bit(start_map(frame), FIRST_UNIT) && unit_block(frame, FIRST_UNIT)->units == REGION_UNITS;
+}
+
+/* A free left the region of `frame` empty: keep it if it is the only empty region,
+ * else give it back. */
+static void region_emptied(alloy_region *r, uintptr_t frame)
+{
+    uint32_t offset = offset_of(r, frame);
+    if (r->empty_region != NO_REGION && r->empty_region != offset && region_is_empty(address_of(r, r->empty_region)))
+        retire_region(r, frame);
+    else
+        r->empty_region = offset;
+}
+
+/* The first region: on the heap's initial space when that holds one - a region
+ * that starts later in its frame, and ordinary ones on the frames it covers whole -
+ * else on a page. */
+static bool first_region(alloy_region *r)
+{
+    size_t bytes;
+    uintptr_t space = (uintptr_t)alloy_heap_claim_initial(r->heap, &bytes), end = space + bytes;
+    if (space && fits_offsets(r, space, bytes) && ((end - r->phase) & (PAGE - 1)) == 0) {
+        uintptr_t frame = frame_of(r, space); /* distances, not addresses, are compared: */
+        for (size_t at = 0; at < end - frame; at += PAGE) { /* the frame may begin below 0 */
+            uint32_t first = at == 0 && space != frame ? unit_of(frame, space) : FIRST_UNIT;
+            if (first > END_UNIT - 64)
+                continue; /* less than 1 KiB of blocks */
+            if (at == 0 && space != frame) {
+                r->initial_frame = frame;
+                r->initial_first = first;
+            }
+            start_region(r, frame + at, first);
+            r->base.stats.heap_bytes += PAGE - (is_initial(r, frame + at) ? (size_t)first * UNIT : 0);
+        }
+    }
+    return r->region_count || new_region(r);
+}
+
+/* --- small blocks ---------------------------------------------------------------------- */
+
+/* Hand out `units` at unit `first + pad` of the free block of `have` units at unit
+ * `first` of the region of `frame`, already off its list; the front and back it does
+ * not need stay free. */
+static void *carve(alloy_region *r, uintptr_t frame, uint32_t first, uint32_t have, uint32_t pad, uint32_t units)
+{
+    uint32_t rest = have - pad - units, start = first + pad;
+    if (pad) {
+        set_bit(end_map(frame), start - 1);
+        list_push(r, frame, first, pad);
+    }
+    if (rest) /* it keeps the old block's end */
+        list_push(r, frame, start + units, rest);
+    else
+        clear_bit(end_map(frame), first + have - 1);
+    set_bit(start_map(frame), start);
     r->live_units += units;
-    return (void *)p;
+    return unit_block(frame, start);
 }
 
-static uint32_t pad_units(const alloy_region *r, uint32_t offset, size_t align)
-{
-    return (uint32_t)((-address_of(r, offset) & (align - 1)) / UNIT);
-}
-
+/* The head of list c, if `units` aligned to `align` fit in it. */
 static void *take_free(alloy_region *r, unsigned c, size_t align, uint32_t units)
 {
-    uint32_t offset = r->class_heads[c];
-    uint32_t have = block_at(r, offset)->units, pad = pad_units(r, offset, align);
+    free_block *b = block_at(r, r->class_heads[c]);
+    uintptr_t p = (uintptr_t)b, frame = frame_of(r, p);
+    uint32_t have = b->units, pad = (uint32_t)((-p & (align - 1)) / UNIT);
     if (pad > have || have - pad < units)
         return NULL;
-    list_remove(r, offset);
-    return carve(r, area_of(r, address_of(r, offset)), offset, have, pad, units);
+    if (FAST_PATHS && pad == 0 && class_of(have - units) == c) {
+        /* the rest stays first on the same list: move its record, keep its end */
+        free_block *rest = (free_block *)(p + (size_t)units * UNIT);
+        uint32_t next = b->next, offset = offset_of(r, (uintptr_t)rest);
+        alloy_poison_expose(rest, UNIT);
+        rest->next = next;
+        rest->prev = NIL;
+        rest->units = have - units;
+        *((uint32_t *)(p + (size_t)have * UNIT) - 1) = have - units;
+        if (next != NIL)
+            block_at(r, next)->prev = offset;
+        r->class_heads[c] = offset;
+        uint32_t first = unit_of(frame, p);
+        set_bit(start_map(frame), first);
+        r->live_units += units;
+        return b;
+    }
+    list_remove(r, b);
+    return carve(r, frame, unit_of(frame, p), have, pad, units);
 }
 
 static void *from_free_lists(alloy_region *r, uint32_t units, size_t align)
@@ -276,230 +440,160 @@ static void *from_free_lists(alloy_region *r, uint32_t units, size_t align)
         if (p)
             return p;
     }
-    /* every block of a class above the worst case's fits */
-    uint32_t worst = units + (uint32_t)((align > UNIT ? align : UNIT) / UNIT) - 1;
-    uint64_t larger = r->class_bitmap & (~(uint64_t)0 << 1 << class_of(worst));
-    return larger ? take_free(r, (unsigned)__builtin_ctzll(larger), align, units) : NULL;
-}
-
-static void *from_bump(alloy_region *r, uint32_t units, size_t align)
-{
-    area *ar = r->current;
-    size_t pad = (size_t)(-bump_address(ar) & (align - 1));
-    size_t room = room_end(ar) - ar->bump;
-    if (pad > room || room - pad < units * UNIT)
-        return NULL;
-    if (pad)
-        add_free(r, ar, offset_of(r, bump_address(ar)), (uint32_t)(pad / UNIT));
-    ar->bump += (uint32_t)(pad + units * UNIT);
-    r->live_units += units;
-    return (void *)(bump_address(ar) - units * UNIT);
-}
-
-/* --- small blocks: regions --------------------------------------------------------- */
-
-static bool fits_offsets(const alloy_region *r, const char *start, size_t bytes)
-{
-    return (uintptr_t)start >= (uintptr_t)r->origin &&
-           (uint64_t)((uintptr_t)start - (uintptr_t)r->origin) + bytes <= MAX_SPAN;
-}
-
-/* Start a region on [start, start + bytes); it becomes the current one, and the old
- * current region's bump room becomes a free block. */
-static void start_region(alloy_region *r, char *start, size_t bytes)
-{
-    area *old = r->current;
-    if (old && old->bump != room_end(old)) {
-        add_free(r, old, offset_of(r, bump_address(old)), (uint32_t)((room_end(old) - old->bump) / UNIT));
-        old->bump = (uint32_t)room_end(old);
-    }
-    area *ar = (area *)(void *)start;
-    ar->next = old ? offset_of(r, (uintptr_t)old) : NO_AREA;
-    ar->bump = (uint32_t)AREA_HEADER;
-    ar->size = (uint32_t)bytes;
-    ar->map = (uint32_t)(bytes - map_bytes(bytes));
-    memset(free_map(ar), 0, map_bytes(bytes));
-    r->current = ar;
-}
-
-/* Grow the current region by `pages` adjacent pages, moving its free map to the end. */
-static void extend_region(area *ar, size_t pages)
-{
-    uint32_t *old_map = free_map(ar);
-    size_t old_bytes = map_bytes(ar->size);
-    ar->size += (uint32_t)(pages * PAGE);
-    ar->map = (uint32_t)(ar->size - map_bytes(ar->size));
-    memmove(free_map(ar), old_map, old_bytes);
-    memset((char *)free_map(ar) + old_bytes, 0, map_bytes(ar->size) - old_bytes);
-}
-
-static void *grow_heap(alloy_region *r, size_t pages)
-{
-    void *p = alloy_heap_grow(r->heap, pages);
-    if (p)
-        r->base.stats.heap_bytes += pages * PAGE;
-    return p;
-}
-
-static void keep_free_run(alloy_region *r, char *pages, size_t count);
-
-/* New pages for regions, or NULL. Pages beyond the reach of the offsets (a provider
- * whose pages lie far apart) cannot hold a region: they become a free run for large
- * blocks, and the request that asked for them fails. */
-static char *grow_for_regions(alloy_region *r, size_t pages)
-{
-    char *got = grow_heap(r, pages);
-    if (got && !fits_offsets(r, got, pages * PAGE)) {
-        keep_free_run(r, got, pages);
-        return NULL;
-    }
-    return got;
-}
-
-/* The first region: on the heap's initial space if it is big enough (several
- * regions if it is larger than one may be), else on a new page. */
-static bool first_region(alloy_region *r)
-{
-    size_t bytes;
-    char *space = alloy_heap_claim_initial(r->heap, &bytes);
-    if (space && bytes >= MIN_INITIAL && fits_offsets(r, space, bytes)) {
-        r->base.stats.heap_bytes += bytes;
-        while (bytes >= MIN_INITIAL) {
-            size_t take = (bytes < ALLOY_REGION_MAX_BYTES ? bytes : ALLOY_REGION_MAX_BYTES) & ~(UNIT - 1);
-            start_region(r, space, take);
-            space += take;
-            bytes -= take;
-        }
-        return true;
-    }
-    char *page = grow_for_regions(r, 1);
-    if (page)
-        start_region(r, page, PAGE);
-    return page != NULL;
-}
-
-/* Pages that give the current region `need` more bytes of room, or 0 when it cannot
- * grow in place (not at the heap's end, or past 2 MiB). */
-static size_t extension_pages(const alloy_region *r, size_t need)
-{
-    const area *ar = r->current;
-    if (area_start(ar) + ar->size != r->heap->end)
-        return 0;
-    size_t room = room_end(ar) - ar->bump;
-    for (size_t pages = alloy_heap_pages_for(need > room ? need - room : 1);; pages++) {
-        size_t size = ar->size + pages * PAGE;
-        if (size > ALLOY_REGION_MAX_BYTES)
-            return 0;
-        if (size - map_bytes(size) - ar->bump >= need)
-            return pages;
-    }
-}
-
-/* Make room for `need` bytes (worst-case alignment included) in the current region:
- * extend it when it can, otherwise start a new region. False when the heap refuses. */
-static bool add_space(alloy_region *r, size_t need)
-{
-    area *ar = r->current;
-    size_t pages = extension_pages(r, need);
-    bool extend = pages != 0;
-    if (!extend)
-        pages = alloy_heap_pages_for(AREA_HEADER + need + map_bytes(ALLOY_REGION_MAX_BYTES));
-    char *got = grow_for_regions(r, pages);
-    if (!got)
-        return false;
-    if (extend && got == area_start(ar) + ar->size)
-        extend_region(ar, pages);
-    else
-        start_region(r, got, pages * PAGE); /* someone else took the adjacent pages */
-    return true;
-}
-
-static void *alloc_small(alloy_region *r, size_t size, size_t align)
-{
-    uint32_t units = units_for(size);
-    for (;;) {
-        void *p = from_free_lists(r, units, align);
-        if (!p)
-            p = from_bump(r, units, align);
+    /* every block of a class above the worst case's fits; below it, try the heads */
+    unsigned worst = class_of(units + (uint32_t)((align > UNIT ? align : UNIT) / UNIT) - 1);
+    uint64_t larger = r->class_bitmap & (~(uint64_t)0 << 1 << worst);
+    if (larger)
+        return take_free(r, (unsigned)__builtin_ctzll(larger), align, units);
+    for (uint64_t maybe = r->class_bitmap & (~(uint64_t)0 << 1 << c); maybe; maybe &= maybe - 1) {
+        void *p = take_free(r, (unsigned)__builtin_ctzll(maybe), align, units);
         if (p)
             return p;
-        if (!add_space(r, units * UNIT + (align > UNIT ? align - UNIT : 0)))
+    }
+    return NULL;
+}
+
+static void free_small(alloy_region *r, void *ptr, uint32_t units);
+
+/* Give the blocks kept whole back to the free lists, merged. True when there were any. */
+static bool flush_quick(alloy_region *r)
+{
+    bool any = false;
+    if (!FAST_PATHS)
+        return false;
+    for (uint32_t c = 0; c < EXACT_CLASSES; c++)
+        while (r->quick[c] != NIL) {
+            uint32_t *b = (uint32_t *)address_of(r, r->quick[c]);
+            r->quick[c] = *b;
+            free_small(r, b, c + 1);
+            any = true;
+        }
+    memset(r->quick_count, 0, sizeof r->quick_count);
+    return any;
+}
+
+/* A small block from the free lists, or a new region. */
+static __attribute__((noinline)) void *alloc_small(alloy_region *r, uint32_t units, size_t align)
+{
+    if (!r->region_count && !first_region(r))
+        return NULL;
+    for (;;) {
+        void *p = from_free_lists(r, units, align);
+        if (p)
+            return p;
+        if (!flush_quick(r) && !new_region(r))
             return NULL;
     }
 }
 
-/* Give back [p, p + units * UNIT), merging it with the free blocks it touches, or
- * with the bump room. */
-static void free_units(alloy_region *r, uintptr_t p, uint32_t units)
+/* Give back `units` units from unit `first` of the region of `frame` (nothing starts
+ * at `first` any more), merging them with the free blocks they touch. */
+static __attribute__((noinline)) void free_merging(alloy_region *r, uintptr_t frame, uint32_t first, uint32_t units)
 {
-    area *ar = area_of(r, p);
-    if (!ar)
-        return;
-    uint32_t start = offset_of(r, p), count = units;
-    size_t first = unit_index(ar, p), after = first + units;
-    if (after * UNIT < ar->bump && unit_free(ar, after)) { /* the start of a free block */
-        uint32_t next = start + units;
-        count += block_at(r, next)->units;
+    uint32_t after = first + units;
+    if (after < END_UNIT && !bit(start_map(frame), after)) { /* a free block follows */
+        free_block *next = unit_block(frame, after);
         list_remove(r, next);
-        unmark(ar, after);
-        unmark(ar, after + count - units - 1);
+        units += next->units; /* its end is ours now */
+    } else {
+        set_bit(end_map(frame), after - 1);
     }
-    if (first > AREA_HEADER / UNIT && unit_free(ar, first - 1)) { /* the end of one */
-        uint32_t before = *(const uint32_t *)(p - sizeof(uint32_t));
-        start -= before;
-        count += before;
-        list_remove(r, start);
-        unmark(ar, first - 1);
-        unmark(ar, first - before);
+    if (first > FIRST_UNIT && bit(end_map(frame), first - 1)) { /* a free block ends before */
+        clear_bit(end_map(frame), first - 1);
+        uint32_t before = footer_before(frame, first);
+        first -= before;
+        units += before;
+        list_remove(r, unit_block(frame, first));
     }
-    if (ar == r->current && address_of(r, start + count) == bump_address(ar))
-        ar->bump -= count * (uint32_t)UNIT;
-    else
-        add_free(r, ar, start, count);
+    list_push(r, frame, first, units);
+    if (units == REGION_UNITS && !is_initial(r, frame))
+        region_emptied(r, frame);
+}
+
+/* The same, inline for the common case: both neighbours live. */
+static inline void free_units(alloy_region *r, uintptr_t frame, uint32_t first, uint32_t units)
+{
+    uint32_t after = first + units;
+    if (!FAST_PATHS || (after < END_UNIT && !bit(start_map(frame), after)) ||
+        (first > FIRST_UNIT && bit(end_map(frame), first - 1))) {
+        free_merging(r, frame, first, units);
+    } else {
+        set_bit(end_map(frame), after - 1);
+        list_push(r, frame, first, units);
+    }
 }
 
 static void free_small(alloy_region *r, void *ptr, uint32_t units)
 {
+    uintptr_t p = (uintptr_t)ptr, frame = frame_of(r, p);
+    uint32_t first = unit_of(frame, p);
+    clear_bit(start_map(frame), first);
     r->live_units -= units;
-    free_units(r, (uintptr_t)ptr, units);
+    free_units(r, frame, first, units);
+}
+
+static size_t small_block_size(uintptr_t frame, uintptr_t p);
+
+/* If the block at unit `unit` of the region of `frame` is one kept whole for reuse,
+ * give it back to the free lists (merged); true then. */
+static bool unquick(alloy_region *r, uintptr_t frame, uint32_t unit)
+{
+    uintptr_t p = frame + (size_t)unit * UNIT;
+    size_t units = small_block_size(frame, p) / UNIT;
+    if (!FAST_PATHS || units > EXACT_CLASSES)
+        return false;
+    uint32_t offset = offset_of(r, p);
+    for (uint32_t *link = &r->quick[units - 1]; *link != NIL; link = (uint32_t *)address_of(r, *link))
+        if (*link == offset) {
+            *link = *(uint32_t *)p;
+            r->quick_count[units - 1]--;
+            free_small(r, (void *)p, (uint32_t)units);
+            return true;
+        }
+    return false;
 }
 
 static bool resize_small(alloy_region *r, void *ptr, size_t size, size_t new_size)
 {
     uint32_t units = units_for(size), new_units = units_for(new_size);
-    uintptr_t p = (uintptr_t)ptr, end = p + units * UNIT;
+    uintptr_t p = (uintptr_t)ptr, frame = frame_of(r, p);
+    uint32_t first = unit_of(frame, p);
     if (new_units <= units) {
-        if (new_units < units) /* the tail goes back */
-            free_small(r, (void *)(p + new_units * UNIT), units - new_units);
+        if (new_units < units) { /* the tail goes back */
+            r->live_units -= units - new_units;
+            free_units(r, frame, first + new_units, units - new_units);
+        }
         return true;
     }
-    uint32_t extra = new_units - units;
-    area *ar = area_of(r, p);
-    if (!ar)
+    /* into the free block behind it (one kept whole for reuse counts as free) */
+    uint32_t extra = new_units - units, after = first + units;
+    if (after >= END_UNIT || (bit(start_map(frame), after) && !unquick(r, frame, after)))
         return false;
-    size_t after = unit_index(ar, end);
-    if (end < bump_address(ar) && unit_free(ar, after)) {
-        /* into the free block behind it */
-        uint32_t next = offset_of(r, end), have = block_at(r, next)->units;
-        if (have < extra)
-            return false;
-        list_remove(r, next);
-        carve(r, ar, next, have, 0, extra);
-        return true;
-    }
-    if (ar != r->current || end != bump_address(ar))
+    free_block *next = unit_block(frame, after);
+    uint32_t have = next->units;
+    if (have < extra)
         return false;
-    if (room_end(ar) - ar->bump < extra * UNIT) {
-        /* only an extension of this region can help; a new one would be elsewhere */
-        if (!extension_pages(r, extra * UNIT) || !add_space(r, extra * UNIT) || r->current != ar)
-            return false;
-    }
-    ar->bump += extra * (uint32_t)UNIT;
+    list_remove(r, next);
+    if (have > extra) /* the rest keeps the end */
+        list_push(r, frame, after + extra, have - extra);
+    else
+        clear_bit(end_map(frame), after + have - 1);
     r->live_units += extra;
     return true;
 }
 
-/* --- large blocks: runs of pages --------------------------------------------------- */
+/* The size of the small block at p: up to the next block, live (its start bit) or
+ * free (found by its end bit and footer). */
+static size_t small_block_size(uintptr_t frame, uintptr_t p)
+{
+    uint32_t first = unit_of(frame, p);
+    uint32_t next_live = next_bit(start_map(frame), first + 1, END_UNIT);
+    uint32_t free_end = next_bit(end_map(frame), first, next_live);
+    uint32_t end = free_end < next_live ? free_end + 1 - footer_before(frame, free_end + 1) : next_live;
+    return (size_t)(end - first) * UNIT;
+}
+
+/* --- large blocks: runs of pages, in address order ------------------------------- */
 
 static size_t max_words(const alloy_page_link *run)
 {
@@ -551,190 +645,159 @@ static void split_run(alloy_page_link *run, size_t pages)
     run->page_count = (uint16_t)pages;
 }
 
-/* Merge the run `run` describes with the next one in the list when both are free and
- * they touch in memory, in either order. */
-static bool merge_with_next(alloy_page_link *run)
+/* Whether the free run `run` and the one after it in the list should be one: both
+ * free, touching, and together within the 16-bit page count. */
+static bool mergeable(const alloy_page_link *run, const alloy_page_link *next)
 {
-    if (!run->pages || run_in_use(run))
-        return false;
-    alloy_page_link next = *trailer(run); /* a copy: the trailer may be overwritten below */
-    if (!next.pages || run_in_use(&next) || (size_t)run->page_count + next.page_count > UINT16_MAX)
-        return false;
-    if (run_end(run) == next.pages) {
-        run->page_count = (uint16_t)(run->page_count + next.page_count); /* next's trailer is ours now */
-        return true;
-    }
-    if (run_end(&next) == run->pages) {
-        *trailer(run) = *trailer(&next); /* the merged run ends where ours did */
-        run->pages = next.pages;
-        run->page_count = (uint16_t)(run->page_count + next.page_count);
-        return true;
-    }
-    return false;
+    return !run_in_use(run) && next->pages && !run_in_use(next) && run_end(run) == next->pages &&
+           (size_t)run->page_count + next->page_count <= UINT16_MAX;
 }
 
-/* Put a run of new pages first in the list. */
-static void push_run(alloy_region *r, char *pages, size_t count)
-{
-    alloy_page_link *first = &r->large;
-    alloy_page_link new_run = {(uint16_t)count, ALLOY_PAGES_FREE, pages};
-    *trailer(&new_run) = *first;
-    *first = new_run;
-}
-
-/* The same promise after one run (the link `run`) became free or larger, without a
- * pass over the whole list: only its neighbours can now be free runs that touch it,
- * and when its predecessor absorbs it, that one's neighbours. O(runs) for finding a
- * predecessor, once per merge backwards. */
-static void merge_around(alloy_region *r, alloy_page_link *run)
-{
-    for (;;) {
-        while (merge_with_next(run))
-            ;
-        alloy_page_link *before = NULL;
-        for (alloy_page_link *link = &r->large; link != run; link = trailer(link))
-            before = link;
-        if (!before || !merge_with_next(before))
-            return;
-        run = before;
-    }
-}
-
-/* Keep new pages as a free run: first in the list, merged with the run after it if
- * they touch. */
-static void keep_free_run(alloy_region *r, char *pages, size_t count)
-{
-    push_run(r, pages, count);
-    merge_around(r, &r->large);
-}
-
-/* Restore the list's promise that no two neighbours in it are free runs that touch:
- * merge them wherever they are. A merge makes a run larger, so it may now touch the
- * run before it: go round until a pass merges nothing. Each merge removes a run, so
- * that is at most one pass more than there are merges. */
+/* Keep the list's promise: no two neighbours are free runs that touch. One pass: a
+ * run that absorbs the next one ends where that one ended, with its trailer. */
 static void merge_free_runs(alloy_region *r)
 {
-    bool merged;
-    do {
-        merged = false;
-        for (alloy_page_link *run = &r->large; run->pages; run = trailer(run))
-            while (merge_with_next(run))
-                merged = true;
-    } while (merged);
+    for (alloy_page_link *run = &r->large; run->pages;) {
+        alloy_page_link *next = trailer(run);
+        if (mergeable(run, next))
+            run->page_count = (uint16_t)(run->page_count + next->page_count);
+        else
+            run = next;
+    }
 }
 
-static void *alloc_large(alloy_region *r, size_t size, size_t align)
+/* The link before which a run at `pages` belongs. */
+static alloy_page_link *link_for(alloy_region *r, const char *pages)
 {
-    size_t words = (size + 3) / 4;
+    alloy_page_link *link = &r->large;
+    while (link->pages && link->pages < pages)
+        link = trailer(link);
+    return link;
+}
+
+/* Put pages in the list as a free run, merged with the free runs they touch. */
+static void keep_free_run(alloy_region *r, char *pages, size_t count)
+{
+    alloy_page_link *link = link_for(r, pages), run = {(uint16_t)count, ALLOY_PAGES_FREE, pages};
+    *trailer(&run) = *link;
+    *link = run;
+    merge_free_runs(r);
+}
+
+/* The free run that fits best (the fewest pages to spare, the lowest of those), cut
+ * to what is asked: `words` (and its alignment), or `need` pages when words is 0.
+ * NULL when none fits. */
+static alloy_page_link *free_run_of(alloy_region *r, size_t need, size_t align, size_t words)
+{
+    alloy_page_link *best = NULL;
+    size_t best_pages = 0;
     for (alloy_page_link *run = &r->large; run->pages; run = trailer(run)) {
         if (run_in_use(run))
             continue;
-        size_t pad = large_pad(run->pages, align), need = run_pages_for_words(words + pad / 4);
-        if (run->page_count < need)
-            continue;
-        if (run->page_count > need)
-            split_run(run, need);
-        set_used(run, words + pad / 4);
-        return run->pages + pad;
+        size_t pages = words ? run_pages_for_words(words + large_pad(run->pages, align) / 4) : need;
+        if (run->page_count >= pages && (!best || run->page_count - pages < best->page_count - best_pages)) {
+            best = run;
+            best_pages = pages;
+        }
     }
-    size_t need = run_pages_for_words(words);
+    if (best && best->page_count > best_pages)
+        split_run(best, best_pages);
+    return best;
+}
+
+/* `count` pages for a region: from the pool (dropping the run from the list leaves
+ * no touching free neighbours: the region lies between them), else from the heap. */
+static char *take_pages(alloy_region *r, size_t count)
+{
+    alloy_page_link *run = free_run_of(r, count, 1, 0);
+    if (!run)
+        return grow_heap(r, count);
+    char *pages = run->pages;
+    *run = *trailer(run);
+    return pages;
+}
+
+/* Use the run for `words` words at `pad` bytes into it. A large block that does not
+ * start its frame gets a zero tag in unit 0 (see Blocks' sizes). */
+static void *place_large(alloy_page_link *run, size_t words, size_t pad)
+{
+    set_used(run, words + pad / 4);
+    if (pad) {
+        alloy_poison_expose(run->pages, sizeof(uint32_t));
+        *(uint32_t *)(void *)run->pages = 0;
+    }
+    return run->pages + pad;
+}
+
+static __attribute__((noinline)) void *alloc_large(alloy_region *r, size_t size, size_t align)
+{
+    size_t words = (size + 3) / 4;
     for (;;) {
-        if (need > UINT16_MAX)
-            return NULL;
-        char *pages = grow_heap(r, need);
+        alloy_page_link *run = free_run_of(r, 0, align, words);
+        if (run)
+            return place_large(run, words, large_pad(run->pages, align));
+        if (flush_quick(r))
+            continue; /* merged, they may have emptied regions */
+        /* grow by what the block needs in the worst case of alignment */
+        size_t need = run_pages_for_words(words + ((r->phase & (align - 1)) ? align : 0) / 4);
+        char *pages = need <= UINT16_MAX ? grow_heap(r, need) : NULL;
         if (!pages)
             return NULL;
-        size_t pad = large_pad(pages, align);
-        if (run_pages_for_words(words + pad / 4) <= need) {
-            push_run(r, pages, need);
-            set_used(&r->large, words + pad / 4);
-            return pages + pad;
-        }
-        /* pages not aligned enough (a static heap): keep them as a free run */
         keep_free_run(r, pages, need);
-        need = run_pages_for_words(words + (align - 1) / 4 + 1);
     }
 }
 
-/* The link that describes the run holding the block at ptr. */
-static alloy_page_link *find_run(alloy_region *r, void *ptr, size_t align)
+/* The link that describes the run holding the large block at ptr: the run that
+ * starts at most a page before it. */
+static alloy_page_link *find_run(alloy_region *r, const void *ptr)
 {
-    for (alloy_page_link *run = &r->large; run->pages; run = trailer(run))
-        if (run_in_use(run) && run->pages + large_pad(run->pages, align) == ptr)
+    for (alloy_page_link *run = &r->large; run->pages && run->pages <= (const char *)ptr; run = trailer(run))
+        if (run_in_use(run) && (uintptr_t)ptr - (uintptr_t)run->pages < PAGE)
             return run;
     return NULL;
 }
 
-static void free_large(alloy_region *r, void *ptr, size_t align)
+static void free_large(alloy_region *r, void *ptr)
 {
-    alloy_page_link *run = find_run(r, ptr, align);
-    if (!run)
-        return;
-    run->unused_words = ALLOY_PAGES_FREE;
-    merge_around(r, run);
+    alloy_page_link *run = find_run(r, ptr);
+    if (run) {
+        run->unused_words = ALLOY_PAGES_FREE;
+        merge_free_runs(r);
+    }
 }
 
-static bool resize_large(alloy_region *r, void *ptr, size_t size, size_t align, size_t new_size)
+static bool resize_large(alloy_region *r, void *ptr, size_t new_size)
 {
-    alloy_page_link *run = find_run(r, ptr, align);
+    alloy_page_link *run = find_run(r, ptr);
     if (!run)
         return false;
-    size_t pad_words = large_pad(run->pages, align) / 4, words = (new_size + 3) / 4 + pad_words;
-    size_t need = run_pages_for_words(words);
-    (void)size;
-    if (need <= run->page_count) {
-        bool split = need < run->page_count;
-        if (split)
+    size_t words = (new_size + 3) / 4 + (size_t)((char *)ptr - run->pages) / 4;
+    size_t need = run_pages_for_words(words), more = need - run->page_count;
+    if (need <= run->page_count) { /* shrink: the pages it no longer needs go free */
+        if (need < run->page_count)
             split_run(run, need);
         set_used(run, words);
-        if (split)
-            merge_around(r, trailer(run)); /* the free rest may touch the run after it */
+        merge_free_runs(r);
         return true;
     }
     if (need > UINT16_MAX)
         return false;
-    size_t more = need - run->page_count;
-    char *end = run_end(run);
-    /* into a free run that starts where this one ends */
-    for (alloy_page_link *other = &r->large; other->pages; other = trailer(other)) {
-        if (run_in_use(other) || other->pages != end || other->page_count < more)
-            continue;
-        alloy_page_link follows = *trailer(run); /* what our trailer says now */
-        bool is_next = other == trailer(run);
-        if (other->page_count == more) {
-            if (is_next) { /* its trailer becomes ours and already says what follows */
-                run->page_count = (uint16_t)need;
-                set_used(run, words);
-                return true;
-            }
-            *other = *trailer(other); /* drop it from the list */
-        } else {
-            alloy_page_link rest = {(uint16_t)(other->page_count - more), ALLOY_PAGES_FREE, other->pages + more * PAGE};
-            if (is_next)
-                follows = rest;
-            else
-                *other = rest;
-        }
-        run = find_run(r, ptr, align); /* dropping a run may have moved our link */
-        run->page_count = (uint16_t)need;
-        *trailer(run) = follows;
-        set_used(run, words);
-        merge_free_runs(r); /* dropping a run made two others neighbours */
-        return true;
+    /* grow: into the free run right behind it, or onto the end of the heap */
+    alloy_page_link *next = trailer(run);
+    if (!next->pages && run_end(run) == r->heap->end) {
+        char *got = grow_heap(r, more);
+        if (got)
+            keep_free_run(r, got, more); /* right behind it, if nobody took pages in between */
+        next = trailer(run);
     }
-    /* or onto the end of the heap */
-    if (end != r->heap->end)
+    if (!next->pages || run_in_use(next) || next->pages != run_end(run) || next->page_count < more)
         return false;
-    char *got = grow_heap(r, more);
-    if (!got)
-        return false;
-    if (got != end) {
-        keep_free_run(r, got, more); /* elsewhere */
-        return false;
-    }
-    alloy_page_link follows = *trailer(run);
+    alloy_page_link follows = *next; /* its trailer becomes ours */
+    if (follows.page_count > more)
+        split_run(&follows, more);
+    alloy_page_link after = *trailer(&follows);
     run->page_count = (uint16_t)need;
-    *trailer(run) = follows;
+    *trailer(run) = after;
     set_used(run, words);
     return true;
 }
@@ -744,31 +807,97 @@ static bool resize_large(alloy_region *r, void *ptr, size_t size, size_t align, 
 void *alloy_region_alloc(alloy_allocator *a, size_t size, size_t align)
 {
     alloy_region *r = region_of(a);
-    bool small = size <= ALLOY_REGION_SMALL_MAX;
-    if (!r->current && !first_region(r) && small)
-        return NULL; /* large blocks need no region */
-    return small ? alloc_small(r, size, align) : alloc_large(r, size, align);
+    if (FAST_PATHS && size <= EXACT_CLASSES * UNIT && align <= UNIT) {
+        uint32_t units = units_for(size), offset = r->quick[units - 1];
+        if (offset != NIL) { /* kept whole: still marked live */
+            uint32_t *q = (uint32_t *)address_of(r, offset);
+            r->quick[units - 1] = *q;
+            r->quick_count[units - 1]--;
+            return q;
+        }
+        offset = r->class_heads[units - 1];
+        if (offset == NIL) { /* split the smallest block that is larger */
+            uint64_t larger = r->class_bitmap & (~(uint64_t)0 << units);
+            return larger ? take_free(r, (unsigned)__builtin_ctzll(larger), UNIT, units) : alloc_small(r, units, align);
+        }
+        /* the head of its exact list: no split, no search */
+        free_block *b = block_at(r, offset);
+        uint32_t next = b->next;
+        if ((r->class_heads[units - 1] = next) != NIL)
+            block_at(r, next)->prev = NIL;
+        else
+            r->class_bitmap &= ~((uint64_t)1 << (units - 1));
+        uintptr_t p = (uintptr_t)b, frame = frame_of(r, p);
+        uint32_t first = unit_of(frame, p);
+        clear_bit(end_map(frame), first + units - 1);
+        set_bit(start_map(frame), first);
+        r->live_units += units;
+        return b;
+    }
+    if (small_block(size, align))
+        return alloc_small(r, units_for(size), align);
+    if (!r->region_count)
+        first_region(r); /* as alloc_cat: the first allocation sets up a region; large blocks need none */
+    return alloc_large(r, size, align);
 }
 
 void alloy_region_free(alloy_allocator *a, void *ptr, size_t size, size_t align)
 {
     alloy_region *r = region_of(a);
-    if (size <= ALLOY_REGION_SMALL_MAX)
+    if (FAST_PATHS && size <= EXACT_CLASSES * UNIT && align <= UNIT) {
+        uint32_t c = units_for(size) - 1;
+        uintptr_t p = (uintptr_t)ptr, frame = frame_of(r, p);
+        uint32_t first = unit_of(frame, p), after = first + c + 1;
+        bool island = (after >= END_UNIT || bit(start_map(frame), after)) &&
+                      (first == FIRST_UNIT || !bit(end_map(frame), first - 1));
+        if (island && r->quick_count[c] < QUICK_MAX) { /* keep it whole, marked live, for the next of its size */
+            alloy_poison_expose(ptr, 8);
+            *(uint32_t *)ptr = r->quick[c];
+            r->quick[c] = offset_of(r, (uintptr_t)ptr);
+            r->quick_count[c]++;
+            return;
+        }
+    }
+    if (small_block(size, align))
         free_small(r, ptr, units_for(size));
     else
-        free_large(r, ptr, align);
+        free_large(r, ptr);
 }
 
 bool alloy_region_resize(alloy_allocator *a, void *ptr, size_t size, size_t align, size_t new_size)
 {
     alloy_region *r = region_of(a);
-    bool small = size <= ALLOY_REGION_SMALL_MAX;
-    if (small != (new_size <= ALLOY_REGION_SMALL_MAX))
+    bool small = small_block(size, align);
+    if (small != small_block(new_size, align))
         return false; /* the block would change kinds: realloc moves it */
-    return small ? resize_small(r, ptr, size, new_size) : resize_large(r, ptr, size, align, new_size);
+    return small ? resize_small(r, ptr, size, new_size) : resize_large(r, ptr, new_size);
 }
 
-/* The figures (alloy/region.h), in the order of their indexes below. */
+size_t alloy_region_block_size(const alloy_allocator *a, const void *ptr)
+{
+    alloy_region *r = region_of((alloy_allocator *)(uintptr_t)a);
+    uintptr_t p = (uintptr_t)ptr, frame = frame_of(r, p);
+    if (p != frame && (is_initial(r, frame) || header_of(frame)->tag == REGION_TAG))
+        return small_block_size(frame, p);
+    alloy_page_link *run = find_run(r, ptr);
+    return run ? (max_words(run) - run->unused_words) * 4 - (size_t)(p - (uintptr_t)run->pages) : 0;
+}
+
+/* Calls fn for each region's frame and first unit, the initial region first, until
+ * it returns false; false then. */
+static bool each_region(const alloy_region *r, bool (*fn)(const alloy_region *, uintptr_t, uint32_t, void *),
+                        void *arg)
+{
+    if (r->initial_first && !fn(r, r->initial_frame, r->initial_first, arg))
+        return false;
+    size_t seen = 0;
+    for (uint32_t f = r->regions; f != NO_REGION; f = header_of(address_of(r, f))->next)
+        if (++seen > r->region_count || !fn(r, address_of(r, f), FIRST_UNIT, arg))
+            return false;
+    return true;
+}
+
+/* The figures (alloy/region.h), in this order. */
 static const char *const region_figures[] = {"regions", "total_words", "allocated_words", "unused_words",
                                              "fragment_words", "fragments", "total_large_pages",
                                              "unused_large_pages", "allocated_large_pages_words", NULL};
@@ -777,19 +906,37 @@ enum {
     UNUSED_LARGE_PAGES, ALLOCATED_LARGE_PAGES_WORDS
 };
 
+static bool count_region(const alloy_region *r, uintptr_t frame, uint32_t first, void *arg)
+{
+    alloy_stat *s = arg;
+    s[TOTAL_WORDS].value += (PAGE - (is_initial(r, frame) ? (size_t)first * UNIT : 0)) / 4;
+    return true;
+}
+
 static void region_stats(const alloy_allocator *a, alloy_stats *out)
 {
     const alloy_region *r = (const alloy_region *)a;
     alloy_stat *s = out->figures;
-    for (const area *ar = r->current; ar; ar = next_area(r, ar)) {
-        s[REGIONS].value++;
-        s[TOTAL_WORDS].value += ar->size / 4;
+    s[REGIONS].value = r->region_count;
+    each_region(r, count_region, s);
+    for (unsigned c = 0; c < ALLOY_REGION_CLASSES; c++)
+        for (uint32_t b = r->class_heads[c]; b != NIL; b = block_at(r, b)->next) {
+            s[FRAGMENTS].value++;
+            s[FRAGMENT_WORDS].value += block_at(r, b)->units * (UNIT / 4);
+        }
+    if (r->empty_region != NO_REGION && region_is_empty(address_of(r, r->empty_region))) {
+        /* its one block is room, not a fragment */
+        s[UNUSED_WORDS].value = (uint64_t)REGION_UNITS * (UNIT / 4);
+        s[FRAGMENTS].value--;
+        s[FRAGMENT_WORDS].value -= s[UNUSED_WORDS].value;
     }
-    if (r->current)
-        s[UNUSED_WORDS].value = (room_end(r->current) - r->current->bump) / 4;
-    s[ALLOCATED_WORDS].value = (uint64_t)r->live_units * (UNIT / 4);
-    s[FRAGMENT_WORDS].value = (uint64_t)r->free_units * (UNIT / 4);
-    s[FRAGMENTS].value = r->free_blocks;
+    uint64_t quick_units = 0;
+    for (uint32_t c = 0; c < EXACT_CLASSES; c++) { /* blocks kept whole are free space too */
+        quick_units += (uint64_t)r->quick_count[c] * (c + 1);
+        s[FRAGMENTS].value += r->quick_count[c];
+    }
+    s[ALLOCATED_WORDS].value = (uint64_t)(r->live_units - quick_units) * (UNIT / 4);
+    s[FRAGMENT_WORDS].value += quick_units * (UNIT / 4);
     for (const alloy_page_link *run = &r->large; run->pages; run = trailer(run)) {
         s[TOTAL_LARGE_PAGES].value += run->page_count;
         if (run_in_use(run))
@@ -799,58 +946,95 @@ static void region_stats(const alloy_allocator *a, alloy_stats *out)
     }
 }
 
-/* --- check ------------------------------------------------------------------------- */
+/* --- check ----------------------------------------------------------------------------- */
 
-/* A free block on a list: inside its region below the bump pointer, marked free in
- * the map, footer intact, touching neither another free block nor the current bump
- * room. */
-static bool free_block_sound(const alloy_region *r, uint32_t b, unsigned c)
+typedef struct region_tally {
+    uint64_t free_blocks, free_units;
+} region_tally;
+
+/* A region read through its maps: its free blocks, each found by its end bit and
+ * footer, have a record that agrees, no start bit inside, and no free neighbour;
+ * every stretch of live units begins with a start bit; no bit below its first unit. */
+static bool region_sound(const alloy_region *r, uintptr_t frame, uint32_t first, void *arg)
+{
+    region_tally *t = arg;
+    if (frame % UNIT || !alloy_heap_holds(r->heap, (void *)(frame + first * UNIT), PAGE - first * UNIT) ||
+        !fits_offsets(r, frame, PAGE) || (!is_initial(r, frame) && header_of(frame)->tag != REGION_TAG))
+        return false;
+    const uint32_t *ends = end_map(frame), *starts = start_map(frame);
+    if (next_bit(ends, FIRST_UNIT, first) != first || next_bit(starts, FIRST_UNIT, first) != first)
+        return false;
+    uint32_t live_from = first; /* where the units after the last free block begin */
+    for (uint32_t end = next_bit(ends, first, END_UNIT); end < END_UNIT; end = next_bit(ends, end + 1, END_UNIT)) {
+        uint32_t units = footer_before(frame, end + 1), start = end + 1 - units;
+        if (units == 0 || units > end + 1 - live_from || unit_block(frame, start)->units != units)
+            return false;
+        if (start == live_from ? live_from != first : !bit(starts, live_from))
+            return false; /* touching the free block before it, or live units no block starts */
+        if (next_bit(starts, start, end + 1) != end + 1)
+            return false;
+        t->free_blocks++;
+        t->free_units += units;
+        live_from = end + 1;
+    }
+    return live_from == END_UNIT || bit(starts, live_from);
+}
+
+/* A free block on list c: in a region, of that class, found there by its end bit. */
+static bool listed_block_sound(const alloy_region *r, uint32_t b, unsigned c)
 {
     const free_block *block = block_at(r, b);
-    uintptr_t p = address_of(r, b);
-    const area *ar = area_of(r, p);
-    if (!ar || block->units == 0 || class_of(block->units) != c || *footer_of(r, b, block->units) != block->units)
+    uintptr_t p = address_of(r, b), frame = frame_of(r, p);
+    uint32_t first = unit_of(frame, p), lowest = is_initial(r, frame) ? r->initial_first : FIRST_UNIT;
+    if ((!is_initial(r, frame) && header_of(frame)->tag != REGION_TAG) || first < lowest)
         return false;
-    size_t first = unit_index(ar, p), after = first + block->units;
-    if (first < AREA_HEADER / UNIT || after * UNIT > ar->bump || unit_free(ar, first - 1) ||
-        (after * UNIT == ar->bump && ar == r->current) || (after * UNIT < ar->bump && unit_free(ar, after)))
+    if (block->units == 0 || block->units > END_UNIT - first || class_of(block->units) != c ||
+        !bit(end_map(frame), first + block->units - 1) || bit(start_map(frame), first))
         return false;
-    if (!unit_free(ar, first) || !unit_free(ar, after - 1))
-        return false;
-    for (size_t u = first + 1; u + 1 < after; u++)
-        if (unit_free(ar, u))
-            return false;
     return block->next == NIL || block_at(r, block->next)->prev == b;
+}
+
+/* The blocks kept whole for reuse: as many as counted, each a live-marked block of
+ * its list's size in a region. */
+static bool quick_sound(const alloy_region *r)
+{
+    for (uint32_t c = 0; c < EXACT_CLASSES; c++) {
+        uint32_t n = 0, b = r->quick[c];
+        for (; b != NIL && n <= r->quick_count[c]; b = *(const uint32_t *)address_of(r, b), n++) {
+            uintptr_t p = address_of(r, b), frame = frame_of(r, p);
+            if (!fits_offsets(r, p, UNIT) || !alloy_heap_holds(r->heap, (void *)p, (c + 1) * UNIT) ||
+                (!is_initial(r, frame) && header_of(frame)->tag != REGION_TAG) || p == frame ||
+                !bit(start_map(frame), unit_of(frame, p)) || small_block_size(frame, p) != (c + 1) * UNIT)
+                return false;
+        }
+        if (b != NIL || n != r->quick_count[c])
+            return false;
+    }
+    return true;
 }
 
 static bool regions_sound(const alloy_region *r)
 {
-    uint64_t used_units = 0, marked_units = 0;
-    for (const area *ar = r->current; ar; ar = next_area(r, ar)) {
-        if ((uintptr_t)ar % UNIT || ar->bump < AREA_HEADER || ar->bump > room_end(ar) ||
-            ar->map != ar->size - map_bytes(ar->size) ||
-            ar->size > ALLOY_REGION_MAX_BYTES || ar->bump % UNIT || !alloy_heap_holds(r->heap, ar, ar->size))
-            return false;
-        used_units += (ar->bump - AREA_HEADER) / UNIT;
-        for (size_t u = 0; u < ar->size / UNIT; u++)
-            marked_units += unit_free(ar, u);
-    }
-    uint64_t blocks = 0, units = 0, boundaries = 0;
+    region_tally t = {0, 0};
+    if (!each_region(r, region_sound, &t) || !quick_sound(r))
+        return false;
+    uint64_t blocks = 0, units = 0;
     for (unsigned c = 0; c < ALLOY_REGION_CLASSES; c++) {
         bool listed = r->class_heads[c] != NIL;
         if (listed != ((r->class_bitmap >> c) & 1) || (listed && block_at(r, r->class_heads[c])->prev != NIL))
             return false;
         for (uint32_t b = r->class_heads[c]; b != NIL; b = block_at(r, b)->next) {
-            if (++blocks > r->free_blocks || !free_block_sound(r, b, c))
+            if (++blocks > t.free_blocks || !listed_block_sound(r, b, c))
                 return false;
             units += block_at(r, b)->units;
-            boundaries += block_at(r, b)->units == 1 ? 1 : 2;
         }
     }
-    /* every byte below the bump pointers is in a live block or a free one, once, and
-     * the map marks exactly the ends of the free ones */
-    return blocks == r->free_blocks && units == r->free_units && marked_units == boundaries &&
-           used_units == units + r->live_units;
+    /* the free blocks the regions hold are those on the lists, and every other unit
+     * of a region is live */
+    uint64_t region_units = (uint64_t)(r->region_count - (r->initial_first != 0)) * REGION_UNITS;
+    if (r->initial_first)
+        region_units += END_UNIT - r->initial_first;
+    return t.free_blocks == blocks && t.free_units == units && region_units == units + r->live_units;
 }
 
 static bool runs_sound(const alloy_region *r)
@@ -859,15 +1043,11 @@ static bool runs_sound(const alloy_region *r)
     for (const alloy_page_link *run = &r->large; run->pages; run = trailer(run)) {
         if (++runs > (size_t)(r->heap->end - r->heap->start) / PAGE || run->page_count == 0 ||
             !alloy_heap_holds(r->heap, run->pages, (size_t)run->page_count * PAGE) ||
-            (run_in_use(run) && run->unused_words >= PAGE / 4))
+            (run_in_use(run) && run->unused_words >= PAGE / 4) || ((uintptr_t)run->pages - r->phase) % PAGE)
             return false;
         const alloy_page_link *next = trailer(run);
-        if (next->pages && !run_in_use(run) && !run_in_use(next) &&
-            (run_end(run) == next->pages || run_end(next) == run->pages))
-            return false; /* touching free neighbours are always merged */
-        for (const alloy_page_link *other = next; other->pages; other = trailer(other))
-            if (other->pages < run_end(run) && run->pages < run_end(other))
-                return false; /* overlap */
+        if (mergeable(run, next) || (next->pages && next->pages < run_end(run)))
+            return false; /* touching free neighbours unmerged, or not in address order */
     }
     return true;
 }
@@ -892,7 +1072,9 @@ void alloy_region_setup(alloy_region *r, alloy_heap *heap)
 {
     memset(r, 0, sizeof *r);
     r->heap = heap;
-    r->origin = heap->start;
+    r->regions = r->empty_region = NO_REGION;
+    r->phase = (uintptr_t)heap->end & (PAGE - 1);
+    r->origin = frame_of(r, (uintptr_t)heap->start);
 }
 
 alloy_allocator *alloy_region_init(alloy_region *r, alloy_heap *heap)

@@ -67,14 +67,18 @@ alloy_heap *alloy_bank_heap_init(alloy_bank_heap *h, void *fast, size_t fast_byt
     usable_part(fast, fast_bytes, &fast_lo, &fast_hi);
     usable_part(slow, slow_bytes, &slow_lo, &slow_hi);
     size_t fast_pages = (size_t)(fast_hi - fast_lo) / ALLOY_PAGE_SIZE;
-    size_t slow_pages = (size_t)(slow_hi - slow_lo) / ALLOY_PAGE_SIZE;
+    size_t slow_pages;
     size_t initial_bytes = (size_t)(fast_hi - fast_lo) - fast_pages * ALLOY_PAGE_SIZE;
 
-    /* fast: the initial space in front, then the pages; slow: the pages in front */
+    /* fast: the initial space in front, then the pages; slow: its pages in step with
+     * the fast bank's, a whole number of pages away from them (alloy/heap.h), so
+     * they begin up to a page into the slow bank */
     h->fast.next = fast_lo + initial_bytes;
     h->fast.limit = fast_hi;
-    h->slow.next = slow_lo;
-    h->slow.limit = slow_lo + slow_pages * ALLOY_PAGE_SIZE;
+    size_t skip = (size_t)(((uintptr_t)h->fast.next - (uintptr_t)slow_lo) & (ALLOY_PAGE_SIZE - 1));
+    slow_pages = skip <= (size_t)(slow_hi - slow_lo) ? (size_t)(slow_hi - slow_lo - skip) / ALLOY_PAGE_SIZE : 0;
+    h->slow.next = slow_pages ? slow_lo + skip : slow_lo;
+    h->slow.limit = h->slow.next + slow_pages * ALLOY_PAGE_SIZE;
 
     /* start: the lower of the banks that have anything to give. end: the end of the
      * initial space, which is where the fast bank's first page is when there is none;
@@ -82,7 +86,7 @@ alloy_heap *alloy_bank_heap_init(alloy_bank_heap *h, void *fast, size_t fast_byt
     bool fast_gives = fast_hi != fast_lo, slow_gives = slow_pages != 0;
     bool slow_first = slow_gives && (!fast_gives || (uintptr_t)slow_lo < (uintptr_t)fast_lo);
     h->heap.ops = &bank_ops;
-    h->heap.start = slow_first ? slow_lo : fast_lo;
+    h->heap.start = slow_first ? h->slow.next : fast_lo;
     h->heap.end = fast_gives ? fast_lo + initial_bytes : h->heap.start;
     h->heap.initial = initial_bytes ? fast_lo : NULL;
     h->heap.initial_bytes = initial_bytes;

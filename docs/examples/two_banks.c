@@ -26,7 +26,7 @@
  * between them, so that their pages are never adjacent and their ends need trimming.
  * On a real board the banks would be addresses from the linker script. */
 #define FAST_BYTES (4 * PAGE + 3000 + 7) /* 4 pages and an initial space of ~3 KB */
-#define SLOW_BYTES (8 * PAGE + 100)      /* 8 pages; the odd bytes stay unused */
+#define SLOW_BYTES (9 * PAGE + 100)      /* 8 pages in step with the fast bank's; the rest unused */
 #define GAP 4099
 #define BOARD_BYTES (FAST_BYTES + SLOW_BYTES + GAP + 64)
 
@@ -101,6 +101,14 @@ static size_t initial_space_bytes(const layout *board)
     return (size_t)(hi - lo) % PAGE;
 }
 
+/* Where the slow bank's pages begin: its first address a whole number of pages from
+ * the fast bank's pages. */
+static uintptr_t slow_pages_start(const layout *board)
+{
+    uintptr_t fast_pages = align_up(board->fast) + initial_space_bytes(board), lo = align_up(board->slow);
+    return lo + ((fast_pages - lo) & (PAGE - 1));
+}
+
 /* --- the provider on its own ------------------------------------------------------ */
 
 static void init_refusals(unsigned char *memory)
@@ -145,7 +153,7 @@ static void provider_contract(const layout *board)
     EXPECT(heap == &h.heap);
     EXPECT(strcmp(alloy_heap_name(heap), "bank") == 0);
 
-    uintptr_t fast_lo = align_up(board->fast), slow_lo = align_up(board->slow);
+    uintptr_t fast_lo = align_up(board->fast), slow_lo = slow_pages_start(board);
     EXPECT((uintptr_t)heap->start == (fast_lo < slow_lo ? fast_lo : slow_lo));
 
     /* the initial space: the front of the fast bank, what its whole pages leave */

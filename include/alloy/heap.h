@@ -9,7 +9,11 @@
  * Pages from successive grows need not be contiguous: another instance on the same
  * provider, or anything else that grows wasm memory, may take the pages in between.
  * A strategy that wants to extend an area must compare what grow returned with the
- * area's end. Providers are not thread-safe; no provider keeps global state.
+ * area's end. But every page a provider hands out lies a whole number of pages from
+ * every other, and its initial space ends where a page would begin (at `end` before
+ * any growth): so the memory divides into 64 KiB frames, and a strategy finds the
+ * frame of any pointer with a mask (the region strategy does). Providers are not
+ * thread-safe; no provider keeps global state.
  */
 #ifndef ALLOY_HEAP_H
 #define ALLOY_HEAP_H
@@ -42,7 +46,9 @@ struct alloy_heap {
 };
 
 /** Hand out `pages` more 64 KiB pages, aligned to 16 bytes at least (wasm and mmap
- * pages are aligned to 64 KiB). Returns the first page, or NULL when the provider
+ * pages are aligned to 64 KiB) and a whole number of pages from every page handed
+ * out before and from `end` as it was before any growth. Returns the first page, or
+ * NULL when the provider
  * cannot (at its maximum, pages == 0, or a count so large that bytes overflow).
  * A NULL answer changes nothing. `heap` must not be NULL. */
 void *alloy_heap_grow(alloy_heap *heap, size_t pages);

@@ -1,17 +1,19 @@
 /** @file
  * alloy/region.h - the region/page-link strategy (alloc_cat's design): small blocks
- * from regions of at most 2 MiB, large ones as runs of whole 64 KiB pages. How it
- * works, and what it costs, is told in strategies/region.c.
+ * from regions of one 64 KiB page that coalesce at once, large ones as runs of whole
+ * 64 KiB pages, both drawing on one pool of pages. How it works, and what it costs,
+ * is told in strategies/region.c.
  *
  * Its figures in alloy_stats (alloy_stats_get), as alloc_cat's AllocatorStats: words
  * are 4 bytes, and region figures are summed over all regions.
- * - regions: regions (bump areas of at most 2 MiB)
- * - total_words: their size, headers included
+ * - regions: regions (one 64 KiB page each; the one on the heap's initial space may be
+ *   less)
+ * - total_words: their size, headers and maps included
  * - allocated_words: held by live small blocks
- * - unused_words: above the bump pointer of the current region
- * - fragment_words: free, below the bump pointers
- * - fragments: free blocks below the bump pointers
- * - total_large_pages: 64 KiB pages in runs for large blocks
+ * - unused_words: in the one empty region kept for the next small blocks
+ * - fragment_words: free in regions, that empty one apart
+ * - fragments: free blocks in regions, that empty one apart
+ * - total_large_pages: 64 KiB pages in runs: large blocks and the pool of free pages
  * - unused_large_pages: pages of free runs
  * - allocated_large_pages_words: words in use in runs that are in use
  */
@@ -20,12 +22,13 @@
 
 #include "alloy/alloy.h"
 
-/** Requests up to this size come from regions; larger ones take whole pages. */
+/** Requests up to this size come from regions (unless their alignment leaves no room
+ * for them in one); larger ones take whole pages. */
 #define ALLOY_REGION_SMALL_MAX ((size_t)32 * 1024)
-/** The most a region grows to. */
-#define ALLOY_REGION_MAX_BYTES ((size_t)2 * 1024 * 1024)
+/** The bytes of blocks a region holds: a 64 KiB page less its header and maps. */
+#define ALLOY_REGION_BYTES ((size_t)64512)
 /** The number of segregated free lists, one per size class of small blocks. */
-#define ALLOY_REGION_CLASSES 64
+#define ALLOY_REGION_CLASSES 60
 
 /** The record at the end of every run of pages, describing the next run (and, in the
  * instance, the first). A run that is free has unused_words == ALLOY_PAGES_FREE. */
@@ -38,30 +41,44 @@ typedef struct alloy_page_link {
 /** alloy_page_link::unused_words of a run that is free. */
 #define ALLOY_PAGES_FREE UINT16_MAX
 
-struct alloy_region_area;
-
 /** One instance. Its members are private; the struct is public so that callers can
  * place instances where they like. */
 typedef struct alloy_region {
     /** @privatesection */
     alloy_allocator base;
     alloy_heap *heap;
-    char *origin;                          /* free blocks are found by 16-byte offsets from here */
-    struct alloy_region_area *current;     /* the region that bumps; heads the list of regions */
+    uintptr_t phase;                       /* where frames begin, modulo 64 KiB */
+    uintptr_t origin;                      /* offsets count 16-byte units from this frame */
+    uintptr_t initial_frame;               /* the frame of the region on the initial space */
+    uint32_t initial_first;                /* its first unit; 0: there is none */
+    uint32_t regions;                      /* the list of regions (not the initial one) */
+    uint32_t region_count;                 /* regions, the initial one included */
+    uint32_t empty_region;                 /* the one empty region kept, if any */
     uint64_t class_bitmap;                 /* bit c: class c has free blocks */
     uint32_t class_heads[ALLOY_REGION_CLASSES];
-    uint32_t free_blocks;
-    uint32_t free_units;                   /* 16-byte units on the free lists */
-    uint32_t live_units;                   /* 16-byte units in live small blocks */
+    uint32_t live_units;                   /* 16-byte units in live small blocks (and quick ones) */
+    uint32_t quick[32];                    /* freed blocks of 1..32 units kept whole for reuse */
+    uint8_t quick_count[32];
     alloy_page_link large;                 /* describes the first run of pages */
 } alloy_region;
 
 /** Make *r an instance that takes memory from `heap`, and return its handle. It takes
  * nothing until the first allocation, which sets up the first region: on the heap's
- * initial space when that is at least 1 KiB (and nobody claimed it), else on a new
- * page. Returns NULL when r or heap is NULL. Any number of instances may share one
- * heap. Large blocks are limited to 65,535 pages (4 GiB) each. */
+ * initial space when that holds 1 KiB of blocks or more (and nobody claimed it), else
+ * on a page. Returns NULL when r or heap is NULL. Any number of instances may share
+ * one heap. Pages must lie at whole multiples of 64 KiB from each other, as every
+ * provider's do (alloy/heap.h); a page that does not is left unused, and the request
+ * that grew it fails. Small blocks live within 64 GiB of the heap's start (pages
+ * beyond serve large blocks only). Large blocks are limited to 65,535 pages (4 GiB)
+ * each. */
 alloy_allocator *alloy_region_init(alloy_region *r, alloy_heap *heap);
+
+/** The size of the block at ptr, a live block of instance a: the size it was asked
+ * for rounded up to 16 bytes, when it was asked for with a multiple of 16 (other
+ * sizes give at least that). For callers that do not keep sizes, such as the malloc
+ * layer (alloy/malloc.h). O(1) for blocks up to 32 KiB, O(runs of pages) above.
+ * Anything else as ptr is undefined; a must not be NULL. */
+size_t alloy_region_block_size(const alloy_allocator *a, const void *ptr);
 
 /** The table, setup and operations (see ALLOY_STRATEGY_OPERATIONS). */
 ALLOY_STRATEGY_OPERATIONS(region);

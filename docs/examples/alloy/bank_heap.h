@@ -13,14 +13,16 @@
  *
  *   fast bank: |pad| initial space (< 64 KiB) | page | page | ... | page |pad|
  *                   claimed once               handed out first, in address order
- *   slow bank: |pad| page | page | ... | page | rest (< 64 KiB, unused) |pad|
- *                   handed out, in address order, when a grow no longer fits the fast bank
+ *   slow bank: |pad| skip | page | page | ... | page | rest (< 64 KiB, unused) |pad|
+ *                          handed out, in address order, when a grow no longer fits the fast bank
  *
  * What alloy_heap's fields mean here:
  * - initial space: what is left of the fast bank after its whole pages, at its front,
  *   so that a strategy bumping through it grows straight on into the fast pages. The
  *   slow bank has none: only one initial space fits alloy_heap, and the slow bank's
- *   odd bytes are left at its back unused.
+ *   odd bytes are left unused: at its back, and at its front the skip (less than a
+ *   page) that puts its pages a whole number of pages from the fast bank's, as
+ *   alloy/heap.h asks of every provider.
  * - start: the lower of the two banks' first usable bytes, whichever bank that is.
  *   It never changes. (The region strategy counts its offsets from it.)
  * - end: the highest end of anything handed out so far. It starts at the end of the
