@@ -12,7 +12,7 @@
  * area's end. But every page a provider hands out lies a whole number of pages from
  * every other, and its initial space ends where a page would begin (at `end` before
  * any growth): so the memory divides into 64 KiB frames, and a strategy finds the
- * frame of any pointer with a mask (the region strategy does). Providers are not
+ * frame of any pointer with a mask. Providers are not
  * thread-safe; no provider keeps global state.
  */
 #ifndef ALLOY_HEAP_H
