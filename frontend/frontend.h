@@ -25,6 +25,7 @@
 
 #include "alloy/alloy.h"
 #include "alloy/poison.h"
+#include "counting.h"
 
 /* The upkeep of the shared statistics, compiled out with ALLOY_STATS 0. */
 #if ALLOY_STATS
@@ -35,15 +36,16 @@
 
 #define ANNOUNCE(hook) do { if (announce) { hook; } } while (0)
 
+/* A power of two from 1 to ALLOY_MAX_ALIGN (0 - 1 wraps past it). */
 static inline bool frontend_align_ok(size_t align)
 {
-    return align != 0 && (align & (align - 1)) == 0 && align <= ALLOY_MAX_ALIGN;
+    return (align & (align - 1)) == 0 && align - 1 < ALLOY_MAX_ALIGN;
 }
 
-/* A (size, align) pair that alloy_alloc could have served. */
+/* A (size, align) pair that alloy_alloc could have served: 1 <= size <= ALLOY_MAX_SIZE. */
 static inline bool frontend_block_ok(size_t size, size_t align)
 {
-    return size != 0 && size <= ALLOY_MAX_SIZE && frontend_align_ok(align);
+    return size - 1 < ALLOY_MAX_SIZE && frontend_align_ok(align);
 }
 
 /* --- sound requests ---------------------------------------------------------------- */
@@ -56,9 +58,9 @@ static inline void *serve_alloc(alloy_allocator *a, const alloy_strategy *s, siz
     void *p = size <= ALLOY_MAX_SIZE ? s->alloc(a, size, align) : NULL;
     if (p) {
         ANNOUNCE(alloy_poison_block_allocated(p, size));
-        COUNT(alloy_stats_allocated(&a->stats, size));
+        COUNT(counting_allocated(&a->stats, size));
     } else {
-        COUNT(alloy_stats_failed(&a->stats, size));
+        COUNT(counting_failed(&a->stats, size));
     }
     return p;
 }
@@ -68,7 +70,7 @@ static inline void serve_free(alloy_allocator *a, const alloy_strategy *s, void 
 {
     ANNOUNCE(alloy_poison_block_freed(ptr, size)); /* first: the strategy may keep records in it */
     s->free(a, ptr, size, align);
-    COUNT(alloy_stats_freed(&a->stats, size));
+    COUNT(counting_freed(&a->stats, size));
 }
 
 static inline bool serve_resize(alloy_allocator *a, const alloy_strategy *s, void *ptr, size_t size, size_t align,
@@ -87,7 +89,7 @@ static inline bool serve_resize(alloy_allocator *a, const alloy_strategy *s, voi
     }
     if (!shrink)
         ANNOUNCE(alloy_poison_block_resized(ptr, size, new_size));
-    COUNT(alloy_stats_resized(&a->stats, size, new_size));
+    COUNT(counting_resized(&a->stats, size, new_size));
     return true;
 }
 
@@ -99,14 +101,14 @@ static inline void *serve_realloc(alloy_allocator *a, const alloy_strategy *s, v
         return ptr;
     void *moved = s->alloc(a, new_size, align);
     if (!moved) {
-        COUNT(alloy_stats_failed(&a->stats, new_size));
+        COUNT(counting_failed(&a->stats, new_size));
         return NULL;
     }
     ANNOUNCE(alloy_poison_block_allocated(moved, new_size));
     memcpy(moved, ptr, size < new_size ? size : new_size);
     ANNOUNCE(alloy_poison_block_freed(ptr, size));
     s->free(a, ptr, size, align);
-    COUNT(alloy_stats_resized(&a->stats, size, new_size));
+    COUNT(counting_resized(&a->stats, size, new_size));
     return moved;
 }
 
@@ -173,7 +175,7 @@ static inline bool frontend_resize_ok(alloy_allocator *a, size_t size, size_t al
         return false;
     }
     if (new_size > ALLOY_MAX_SIZE) {
-        COUNT(alloy_stats_failed(&a->stats, new_size));
+        COUNT(counting_failed(&a->stats, new_size));
         return false;
     }
     return true;

@@ -3,7 +3,7 @@
  * named figures. See alloy/stats.h. */
 #include <string.h>
 
-#include "alloy/stats.h"
+#include "counting.h"
 
 #if ALLOY_AUDIT_SIZES
 /* Class k holds sizes 2^(k-1)+1 .. 2^k; class 0 holds size 1 (and 0). */
@@ -15,7 +15,7 @@ static size_t audit_class(size_t size)
     return k;
 }
 
-static void audit_add(alloy_shared_stats *m, size_t size)
+void alloy_stats_audit_add(alloy_shared_stats *m, size_t size)
 {
     alloy_size_audit *row = &m->audit[audit_class(size)];
     row->live++;
@@ -25,59 +25,30 @@ static void audit_add(alloy_shared_stats *m, size_t size)
         row->trip_high_water = row->live;
 }
 
-static void audit_remove(alloy_shared_stats *m, size_t size)
+void alloy_stats_audit_remove(alloy_shared_stats *m, size_t size)
 {
     m->audit[audit_class(size)].live--;
 }
-#else
-#define audit_add(m, size) ((void)0)
-#define audit_remove(m, size) ((void)0)
 #endif
-
-static void note_peak(alloy_shared_stats *m)
-{
-    if (m->bytes_in_use > m->high_water)
-        m->high_water = m->bytes_in_use;
-    if (m->bytes_in_use > m->trip_high_water)
-        m->trip_high_water = m->bytes_in_use;
-}
-
-static void note_request(alloy_shared_stats *m, size_t size)
-{
-    if (size > m->largest_request)
-        m->largest_request = size;
-}
 
 void alloy_stats_allocated(alloy_shared_stats *m, size_t size)
 {
-    m->allocs++;
-    m->bytes_in_use += size;
-    note_request(m, size);
-    note_peak(m);
-    audit_add(m, size);
+    counting_allocated(m, size);
 }
 
 void alloy_stats_freed(alloy_shared_stats *m, size_t size)
 {
-    m->frees++;
-    m->bytes_in_use -= size;
-    audit_remove(m, size);
+    counting_freed(m, size);
 }
 
 void alloy_stats_resized(alloy_shared_stats *m, size_t old_size, size_t new_size)
 {
-    m->reallocs++;
-    m->bytes_in_use = m->bytes_in_use - old_size + new_size;
-    note_request(m, new_size);
-    note_peak(m);
-    audit_remove(m, old_size);
-    audit_add(m, new_size);
+    counting_resized(m, old_size, new_size);
 }
 
 void alloy_stats_failed(alloy_shared_stats *m, size_t size)
 {
-    m->failed_allocs++;
-    note_request(m, size);
+    counting_failed(m, size);
 }
 
 void alloy_stats_dropped_all(alloy_shared_stats *m)

@@ -91,8 +91,10 @@
  * optimised for size (-Os, -Oz) leave it out; the general code covers those cases. */
 #if defined(__OPTIMIZE_SIZE__)
 #define FAST_PATHS 0
+#define HOT
 #else
 #define FAST_PATHS 1
+#define HOT inline __attribute__((always_inline))
 #endif
 
 _Static_assert(MAPS_OFFSET + 2 * MAP_WORDS * sizeof(uint32_t) == PAGE, "a region's maps end its frame");
@@ -228,7 +230,7 @@ static bool fits_offsets(const alloy_region *r, uintptr_t start, size_t bytes)
 
 /* Put `units` units from unit `first` of the region of `frame` first on their list.
  * The caller has set the end bit. */
-static void list_push(alloy_region *r, uintptr_t frame, uint32_t first, uint32_t units)
+static HOT void list_push(alloy_region *r, uintptr_t frame, uint32_t first, uint32_t units)
 {
     unsigned c = class_of(units);
     free_block *b = unit_block(frame, first);
@@ -500,12 +502,21 @@ static __attribute__((noinline)) void free_merging(alloy_region *r, uintptr_t fr
     }
     if (first > FIRST_UNIT && bit(end_map(frame), first - 1)) { /* a free block ends before */
         clear_bit(end_map(frame), first - 1);
-        uint32_t before = footer_before(frame, first);
-        first -= before;
-        units += before;
-        list_remove(r, unit_block(frame, first));
+        free_block *prev = unit_block(frame, first - footer_before(frame, first));
+        first -= prev->units;
+        units += prev->units;
+        if (class_of(units) == class_of(prev->units)) { /* it stays where it is on its list */
+            uint32_t *footer = (uint32_t *)((uintptr_t)prev + (size_t)units * UNIT) - 1;
+            alloy_poison_expose(footer - 1, 8);
+            prev->units = units;
+            *footer = units;
+            alloy_poison_hide((char *)prev + UNIT, units * UNIT - UNIT - 8);
+            goto merged;
+        }
+        list_remove(r, prev);
     }
     list_push(r, frame, first, units);
+merged:
     if (units == REGION_UNITS && !is_initial(r, frame))
         region_emptied(r, frame);
 }
