@@ -93,13 +93,13 @@ static inline bool serve_resize(alloy_allocator *a, const alloy_strategy *s, voi
     return true;
 }
 
-/* In place if the strategy can, else allocate, copy and free. */
+/* In place if the strategy can, else allocate (aligned to new_align), copy and free. */
 static inline void *serve_realloc(alloy_allocator *a, const alloy_strategy *s, void *ptr, size_t size,
-                                  size_t align, size_t new_size, bool announce)
+                                  size_t align, size_t new_size, size_t new_align, bool announce)
 {
     if (serve_resize(a, s, ptr, size, align, new_size, announce))
         return ptr;
-    void *moved = s->alloc(a, new_size, align);
+    void *moved = s->alloc(a, new_size, new_align);
     if (!moved) {
         COUNT(counting_failed(&a->stats, new_size));
         return NULL;
@@ -189,15 +189,23 @@ static inline bool frontend_resize(alloy_allocator *a, const alloy_strategy *s, 
     return frontend_resize_ok(a, size, align, new_size) && serve_resize(a, s, ptr, size, align, new_size, announce);
 }
 
-/* ptr is not NULL and new_size not 0: the caller has taken those cases. */
-static inline void *frontend_realloc(alloy_allocator *a, const alloy_strategy *s, void *ptr, size_t size,
-                                     size_t align, size_t new_size, bool announce)
+/* ptr is not NULL and new_size not 0: the caller has taken those cases. A block that
+ * moves gets new_align (a power of two up to ALLOY_MAX_ALIGN). */
+static inline void *frontend_realloc_to(alloy_allocator *a, const alloy_strategy *s, void *ptr, size_t size,
+                                        size_t align, size_t new_size, size_t new_align, bool announce)
 {
     if (s->wrapper)
         return s->realloc(a, ptr, size, align, new_size);
     if (!frontend_resize_ok(a, size, align, new_size))
         return NULL;
-    return serve_realloc(a, s, ptr, size, align, new_size, announce);
+    return serve_realloc(a, s, ptr, size, align, new_size, new_align, announce);
+}
+
+/* The same, keeping the alignment. */
+static inline void *frontend_realloc(alloy_allocator *a, const alloy_strategy *s, void *ptr, size_t size,
+                                     size_t align, size_t new_size, bool announce)
+{
+    return frontend_realloc_to(a, s, ptr, size, align, new_size, align, announce);
 }
 
 #endif

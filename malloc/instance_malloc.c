@@ -1,13 +1,13 @@
 /* alloy_malloc() and its family: the C allocation API over any instance
- * (alloy/malloc.h), through the instance's table. Part of the alloy library; the
- * header layout is drawn in block_header.h. (alloy as the program's malloc, the
+ * (alloy/malloc.h), through the instance's table. Part of the alloy library; how
+ * blocks find their sizes is told in layer.h. (alloy as the program's malloc, the
  * alloy_malloc library, is program_malloc.c.) */
 #include "alloy/malloc.h"
-#include "block_header.h"
+#include "layer.h"
 
 void *alloy_malloc_aligned(alloy_allocator *a, size_t align, size_t size)
 {
-    return a ? header_alloc(a, a->strategy, align, size) : NULL;
+    return a ? malloc_alloc(a, a->strategy, align, size) : NULL;
 }
 
 void *alloy_malloc(alloy_allocator *a, size_t size)
@@ -17,21 +17,21 @@ void *alloy_malloc(alloy_allocator *a, size_t size)
 
 void *alloy_malloc_calloc(alloy_allocator *a, size_t n, size_t size)
 {
-    return a ? header_calloc(a, a->strategy, n, size) : NULL;
+    return a ? malloc_calloc(a, a->strategy, n, size) : NULL;
 }
 
 void alloy_malloc_free(alloy_allocator *a, void *p)
 {
     if (a)
-        header_free(a, a->strategy, p);
+        malloc_free(a, a->strategy, p);
 }
 
 void *alloy_malloc_realloc(alloy_allocator *a, void *p, size_t size)
 {
-    return a ? header_realloc(a, a->strategy, p, size) : NULL;
+    return a ? malloc_realloc(a, a->strategy, p, size) : NULL;
 }
 
-size_t alloy_malloc_usable_size(const void *p)
+size_t alloy_malloc_usable_size(alloy_allocator *a, const void *p)
 {
-    return header_usable_size(p);
+    return a ? malloc_usable_size_of(a, a->strategy, p) : 0;
 }

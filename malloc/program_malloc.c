@@ -10,7 +10,7 @@
 
 #include "alloy/default.h"
 #include "alloy/malloc.h"
-#include "block_header.h"
+#include "layer.h"
 
 #ifndef ALLOY_MALLOC_STRATEGY
 #define ALLOY_MALLOC_STRATEGY ALLOY_DEFAULT_STRATEGY
@@ -29,7 +29,7 @@ typedef ALLOY_PASTE(alloy_, ALLOY_MALLOC_STRATEGY, ) malloc_strategy;
 #define TABLE(a) ((a)->strategy)
 #else
 static const alloy_strategy direct = {
-    .alloc = CHOSEN(alloc), .resize = CHOSEN(resize), .free = CHOSEN(free),
+    .alloc = CHOSEN(alloc), .resize = CHOSEN(resize), .free = CHOSEN(free), .block_size = CHOSEN(block_size),
 };
 #define TABLE(a) (&direct)
 #endif
@@ -82,7 +82,7 @@ static void *or_enomem(void *p)
 static void *allocate(size_t align, size_t size)
 {
     alloy_allocator *a = instance();
-    return or_enomem(a ? header_alloc(a, TABLE(a), align, size) : NULL);
+    return or_enomem(a ? malloc_alloc(a, TABLE(a), align, size) : NULL);
 }
 
 void *malloc(size_t size)
@@ -94,7 +94,7 @@ void free(void *p)
 {
     alloy_allocator *a = HANDLE; /* made by whoever allocated p */
     if (p)
-        header_free(a, TABLE(a), p);
+        malloc_free(a, TABLE(a), p);
 }
 
 void *calloc(size_t n, size_t size)
@@ -114,7 +114,7 @@ void *realloc(void *p, size_t size)
     if (!p)
         return allocate(HEADER, size);
     alloy_allocator *a = HANDLE;
-    void *moved = header_realloc(a, TABLE(a), p, size);
+    void *moved = malloc_realloc(a, TABLE(a), p, size);
     return size == 0 ? moved : or_enomem(moved); /* freeing is no failure */
 }
 
@@ -140,7 +140,8 @@ int posix_memalign(void **out, size_t align, size_t size)
 
 size_t malloc_usable_size(void *p)
 {
-    return header_usable_size(p);
+    alloy_allocator *a = HANDLE;
+    return malloc_usable_size_of(a, TABLE(a), p);
 }
 
 #if defined(__wasi__)

@@ -884,12 +884,15 @@ bool alloy_region_resize(alloy_allocator *a, void *ptr, size_t size, size_t alig
     return small ? resize_small(r, ptr, size, new_size) : resize_large(r, ptr, new_size);
 }
 
-size_t alloy_region_block_size(const alloy_allocator *a, const void *ptr)
+size_t alloy_region_block_size(const alloy_allocator *a, const void *ptr, size_t *align)
 {
     alloy_region *r = region_of((alloy_allocator *)(uintptr_t)a);
     uintptr_t p = (uintptr_t)ptr, frame = frame_of(r, p);
-    if (p != frame && (is_initial(r, frame) || header_of(frame)->tag == REGION_TAG))
+    if (p != frame && (is_initial(r, frame) || header_of(frame)->tag == REGION_TAG)) {
+        *align = UNIT; /* what small_block takes for a block in a region */
         return small_block_size(frame, p);
+    }
+    *align = ALLOY_MAX_ALIGN; /* what small_block never takes for a region: a large block */
     alloy_page_link *run = find_run(r, ptr);
     return run ? (max_words(run) - run->unused_words) * 4 - (size_t)(p - (uintptr_t)run->pages) : 0;
 }
@@ -1077,6 +1080,7 @@ const alloy_strategy alloy_region_strategy = {
     .figures = region_figures,
     .stats = region_stats,
     .check = region_check,
+    .block_size = alloy_region_block_size,
 };
 
 void alloy_region_setup(alloy_region *r, alloy_heap *heap)

@@ -488,7 +488,7 @@ static void *checked_handle_realloc(alloy_allocator *a, void *ptr, size_t size, 
         COUNT(alloy_stats_failed(&a->stats, new_size));
         return NULL;
     }
-    return serve_realloc(a, &checked_core, ptr, size, align, new_size, false);
+    return serve_realloc(a, &checked_core, ptr, size, align, new_size, align, false);
 }
 
 static void checked_handle_reset_trip(alloy_allocator *a)

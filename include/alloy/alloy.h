@@ -22,9 +22,10 @@
  * convention, so that code can be written once for all of them (alloy/default.h,
  * the malloc layer, test fixtures, benchmarks): its public header alloy/NAME.h
  * defines its instance type alloy_NAME and `alloy_allocator *alloy_NAME_init(alloy_NAME
- * *self, alloy_heap *heap)`, and invokes ALLOY_STRATEGY_OPERATIONS(NAME);
- * strategies/NAME.c defines them. alloy/strategies.h includes every strategy's
- * header.
+ * *self, alloy_heap *heap)`, invokes ALLOY_STRATEGY_OPERATIONS(NAME), and either
+ * ALLOY_STRATEGY_BLOCK_SIZE(NAME) or, for a strategy that cannot tell a block's
+ * size from its pointer, `#define alloy_NAME_block_size NULL`; strategies/NAME.c
+ * defines them. alloy/strategies.h includes every strategy's header.
  *
  * Wrappers. A wrapper is an instance that serves its calls from another instance,
  * its inner one (alloy/checked.h, alloy/locked.h); its table sets
@@ -80,6 +81,14 @@ typedef struct alloy_strategy {
     void (*stats)(const alloy_allocator *self, alloy_stats *out);
     /** Verify every internal invariant; false when one is broken. */
     bool (*check)(const alloy_allocator *self);
+    /** NULL for a strategy that cannot tell a block's size from its pointer. Else the
+     * size of the live block at ptr, for callers that keep no sizes (the malloc layer,
+     * alloy/malloc.h, which then needs no header in front of each block), and in
+     * *align an alignment that free and resize take for it. The promise: for a block
+     * allocated with a size that is a multiple of 16, and any alignment, the answer is
+     * that size, and free(ptr, size, *align) and resize(ptr, size, *align, n) act on
+     * the block as with the alignment it was allocated with. */
+    size_t (*block_size)(const alloy_allocator *self, const void *ptr, size_t *align);
     /** false for a strategy. true for a wrapper (see the top of this header), whose
      * table gets every call whole, and must set realloc and reset_trip. */
     bool wrapper;
@@ -178,5 +187,11 @@ void alloy_allocator_init(alloy_allocator *a, const alloy_strategy *strategy);
     void *alloy_##NAME##_alloc(alloy_allocator *self, size_t size, size_t align);                        \
     bool alloy_##NAME##_resize(alloy_allocator *self, void *ptr, size_t size, size_t align, size_t new_size); \
     void alloy_##NAME##_free(alloy_allocator *self, void *ptr, size_t size, size_t align)
+
+/** Declares `alloy_NAME_block_size`, the table's block_size (alloy_strategy), for a
+ * strategy NAME that can tell a block's size from its pointer; its header invokes it
+ * after ALLOY_STRATEGY_OPERATIONS(NAME). The malloc layer calls it by name. */
+#define ALLOY_STRATEGY_BLOCK_SIZE(NAME) \
+    size_t alloy_##NAME##_block_size(const alloy_allocator *self, const void *ptr, size_t *align)
 
 #endif

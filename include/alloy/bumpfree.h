@@ -63,5 +63,8 @@ void alloy_bumpfree_reset(alloy_bumpfree *bf);
 
 /** The table, setup and operations (see ALLOY_STRATEGY_OPERATIONS). */
 ALLOY_STRATEGY_OPERATIONS(bumpfree);
+/** bumpfree cannot tell a block's size from its pointer (alloy_strategy::block_size):
+ * the malloc layer puts a header in front of its blocks. */
+#define alloy_bumpfree_block_size NULL
 
 #endif

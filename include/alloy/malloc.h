@@ -2,24 +2,28 @@
  * alloy/malloc.h - the C allocation API (unsized free, realloc, usable size) bound to
  * any alloy instance, for libraries that take allocator hooks without sizes.
  *
- * Each block carries a 16-byte header, in front of what the caller gets, that records
- * the requested size and alignment: what it takes to turn an unsized free into a sized
- * one while keeping every result aligned to 16 bytes (max_align_t) or more.
- * Instances are not thread-safe, so neither are these functions.
+ * Every result is aligned to 16 bytes (max_align_t) or more. An unsized free must
+ * become a sized one: when the instance's strategy can tell a block's size from its
+ * pointer (alloy_strategy::block_size; region can), blocks carry nothing more and
+ * each size is rounded up to 16; otherwise (bumpfree, the checked and locked
+ * wrappers) each block carries a 16-byte header, in front of what the caller gets,
+ * recording the size and alignment asked for. Instances are not thread-safe, so
+ * neither are these functions.
  *
- * Statistics: these functions count through the instance's front end with the
- * header included in every size (16 bytes, or the alignment when larger), so
- * bytes_in_use is what the instance holds for them. Requests refused before they
- * reach the front end count nothing: sizes within the header of SIZE_MAX, a calloc
- * product that overflows, a bad alignment.
+ * Statistics: these functions count through the instance's front end, each block at
+ * the size asked of the instance: rounded up to 16, or with its header (16 bytes, or
+ * the alignment when larger), so bytes_in_use is what the instance holds for them.
+ * Requests refused before they reach the front end count nothing: sizes within 16
+ * bytes (or the header) of ALLOY_MAX_SIZE, a calloc product that overflows, a bad
+ * alignment.
  */
 #ifndef ALLOY_MALLOC_H
 #define ALLOY_MALLOC_H
 
 #include "alloy/alloy.h"
 
-/** malloc(size) on `a`: aligned to 16. size 0 returns a unique block of 0 usable bytes
- * (free it as any other). NULL when a is NULL or memory runs out. */
+/** malloc(size) on `a`: aligned to 16. size 0 returns a unique block (free it as any
+ * other). NULL when a is NULL or memory runs out. */
 void *alloy_malloc(alloy_allocator *a, size_t size);
 
 /** calloc: n * size zeroed bytes; NULL when the product overflows, a is NULL or memory
@@ -34,12 +38,16 @@ void *alloy_malloc_aligned(alloy_allocator *a, size_t align, size_t size);
 void alloy_malloc_free(alloy_allocator *a, void *p);
 
 /** realloc: p NULL acts as alloy_malloc (so (NULL, 0) gives a unique block); size 0
- * frees p and returns NULL; on failure returns NULL and p is untouched. Contents and
- * alignment are kept. */
+ * frees p and returns NULL; on failure returns NULL and p is untouched. Contents are
+ * kept, and alignment to 16. A stronger alignment (alloy_malloc_aligned) is kept
+ * when the block changes size in place, and when the strategy keeps a header; a
+ * block that moves is otherwise aligned to 16, as C's realloc promises. */
 void *alloy_malloc_realloc(alloy_allocator *a, void *p, size_t size);
 
-/** The size p was last allocated or reallocated with; 0 for NULL. */
-size_t alloy_malloc_usable_size(const void *p);
+/** The bytes the block p of instance a can hold: at least the size it was last
+ * allocated or reallocated with (that size rounded up to 16 when the strategy tells
+ * sizes, exactly that size when it keeps a header). 0 for a NULL a or p. */
+size_t alloy_malloc_usable_size(alloy_allocator *a, const void *p);
 
 /** With the alloy_malloc library linked (alloy as the program's malloc): the instance
  * behind malloc, free, calloc, realloc, aligned_alloc, posix_memalign and

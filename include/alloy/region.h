@@ -73,14 +73,13 @@ typedef struct alloy_region {
  * each. */
 alloy_allocator *alloy_region_init(alloy_region *r, alloy_heap *heap);
 
-/** The size of the block at ptr, a live block of instance a: the size it was asked
- * for rounded up to 16 bytes, when it was asked for with a multiple of 16 (other
- * sizes give at least that). For callers that do not keep sizes, such as the malloc
- * layer (alloy/malloc.h). O(1) for blocks up to 32 KiB, O(runs of pages) above.
- * Anything else as ptr is undefined; a must not be NULL. */
-size_t alloy_region_block_size(const alloy_allocator *a, const void *ptr);
+
 
 /** The table, setup and operations (see ALLOY_STRATEGY_OPERATIONS). */
 ALLOY_STRATEGY_OPERATIONS(region);
+/** The size of a live block from its pointer (see ALLOY_STRATEGY_BLOCK_SIZE): region
+ * knows every block's size, so the malloc layer needs no header. O(1) for blocks in
+ * regions, O(runs of pages) for large ones. */
+ALLOY_STRATEGY_BLOCK_SIZE(region);
 
 #endif

@@ -75,5 +75,7 @@ alloy_allocator *alloy_pool_init(alloy_pool *p, alloy_heap *heap);
 
 /** The table, setup and operations (see ALLOY_STRATEGY_OPERATIONS). */
 ALLOY_STRATEGY_OPERATIONS(pool);
+/** The pool cannot tell a block's size from its pointer (alloy_strategy::block_size). */
+#define alloy_pool_block_size NULL
 
 #endif

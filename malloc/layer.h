@@ -1,0 +1,130 @@
+/* The C allocation API over an instance (alloy/malloc.h), written once for calls
+ * through the instance's table (instance_malloc.c) and for direct calls
+ * (program_malloc.c); see frontend/frontend.h. Internal: not installed.
+ *
+ * free(p) has no size, and alloy's frees are sized. Two ways to find it:
+ * - The strategy tells a block's size from its pointer (alloy_strategy::block_size,
+ *   e.g. region): blocks carry nothing more. Sizes are rounded up to 16 when
+ *   allocated, so that block_size gives back exactly what was asked of the instance.
+ * - It cannot (e.g. bumpfree, the wrappers): each block carries a 16-byte header in
+ *   front of what the caller gets, holding the size and alignment asked for:
+ *
+ *   | padding (align - 16 bytes, when align > 16) | header: size, align | user block |
+ *   ^ the instance's block, aligned to max(align, 16)                   ^ returned
+ *
+ * Either way every result is aligned to 16 bytes (max_align_t) or more, and the
+ * instance is given back exactly what was asked of it. */
+#ifndef ALLOY_MALLOC_LAYER_H
+#define ALLOY_MALLOC_LAYER_H
+
+#include "frontend.h"
+
+#define HEADER ((size_t)16)
+
+typedef struct header {
+    size_t size;  /* requested by the caller */
+    size_t align; /* the alignment the user block was given: 16 or more */
+} header;
+
+_Static_assert(sizeof(header) <= HEADER, "the header fits its 16 bytes");
+
+static inline header *header_of(const void *p)
+{
+    return (header *)(void *)((char *)p - HEADER);
+}
+
+/* What the instance is asked for with a header: the user block, and room in front
+ * for the header that keeps the user block aligned. */
+static inline size_t front_of(size_t align)
+{
+    return align > HEADER ? align : HEADER;
+}
+
+/* A size as asked of a strategy that tells sizes: rounded up to 16, 16 for 0 (a
+ * unique block). size <= ALLOY_MAX_SIZE. */
+static inline size_t rounded(size_t size)
+{
+    return size ? (size + HEADER - 1) & ~(HEADER - 1) : HEADER;
+}
+
+/* In all of these `a` is not NULL and `s` is its strategy. */
+
+static inline void *malloc_alloc(alloy_allocator *a, const alloy_strategy *s, size_t align, size_t size)
+{
+    if (!frontend_align_ok(align))
+        return NULL;
+    if (align < HEADER)
+        align = HEADER;
+    if (s->block_size)
+        return size <= ALLOY_MAX_SIZE ? frontend_alloc(a, s, rounded(size), align, true) : NULL;
+    size_t front = front_of(align);
+    if (size > ALLOY_MAX_SIZE - front)
+        return NULL;
+    char *block = frontend_alloc(a, s, size + front, align, true);
+    if (!block)
+        return NULL;
+    char *p = block + front;
+    *header_of(p) = (header){size, align};
+    return p;
+}
+
+static inline void *malloc_calloc(alloy_allocator *a, const alloy_strategy *s, size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size)
+        return NULL;
+    void *p = malloc_alloc(a, s, HEADER, n * size);
+    if (p)
+        memset(p, 0, n * size);
+    return p;
+}
+
+static inline void malloc_free(alloy_allocator *a, const alloy_strategy *s, void *p)
+{
+    if (!p)
+        return;
+    if (s->block_size) {
+        size_t align, size = s->block_size(a, p, &align);
+        frontend_free(a, s, p, size, align, true);
+        return;
+    }
+    header h = *header_of(p);
+    size_t front = front_of(h.align);
+    frontend_free(a, s, (char *)p - front, h.size + front, h.align, true);
+}
+
+static inline void *malloc_realloc(alloy_allocator *a, const alloy_strategy *s, void *p, size_t size)
+{
+    if (!p)
+        return malloc_alloc(a, s, HEADER, size);
+    if (size == 0) {
+        malloc_free(a, s, p);
+        return NULL;
+    }
+    if (s->block_size) {
+        if (size > ALLOY_MAX_SIZE)
+            return NULL;
+        size_t align, old = s->block_size(a, p, &align);
+        /* moved, a block is aligned to 16, as C's realloc promises */
+        return frontend_realloc_to(a, s, p, old, align, rounded(size), HEADER, true);
+    }
+    header h = *header_of(p);
+    size_t front = front_of(h.align);
+    if (size > ALLOY_MAX_SIZE - front)
+        return NULL;
+    char *block = frontend_realloc_to(a, s, (char *)p - front, h.size + front, h.align, size + front, h.align, true);
+    if (!block)
+        return NULL;
+    char *moved = block + front;
+    header_of(moved)->size = size;
+    return moved;
+}
+
+static inline size_t malloc_usable_size_of(alloy_allocator *a, const alloy_strategy *s, const void *p)
+{
+    size_t align;
+    if (!p)
+        return 0;
+    return s->block_size ? s->block_size(a, p, &align) : header_of(p)->size;
+}
+
+#endif
