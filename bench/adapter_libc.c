@@ -1,20 +1,27 @@
-/* bench/adapter_libc.c - the platform's malloc behind the bench adapter (bench.h):
+/* bench/adapter_libc.c - the program's malloc behind the bench adapter (bench.h):
  * glibc's natively, jemalloc's when the program is linked with it (built with
  * BENCH_JEMALLOC: jemalloc then is the program's malloc), wasi-libc's dlmalloc in
- * wasm. Requests aligned to at most 16 bytes go to malloc/realloc/free, larger ones
- * to aligned_alloc. The heap figure is what the allocator holds from the system,
- * less what the program held before the run:
+ * wasm, or alloy's malloc layer over one of its strategies (built with
+ * BENCH_ALLOY_MALLOC="NAME-malloc" and linked with malloc/program_malloc.c: alloy
+ * then is the program's malloc, in wasm from __heap_base on, as dlmalloc is).
+ * Requests aligned to at most 16 bytes go to malloc/realloc/free, larger ones to
+ * aligned_alloc. The heap figure is what the allocator holds from the system, less
+ * what the program held before the run:
  *   glibc     mallinfo2(): sbrk arena + mmapped chunks
  *   jemalloc  mallctl "stats.resident" (pages of data, metadata and dirty free pages)
  *   dlmalloc  the end of wasm memory (memory.size) less __heap_base, where its heap
  *             begins (so a few KiB of stdio buffers count too)
+ *   alloy     the malloc instance's heap_bytes (in wasm, likewise from __heap_base)
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "bench.h"
 
-#if defined(BENCH_JEMALLOC)
+#if defined(BENCH_ALLOY_MALLOC)
+#include "alloy/malloc.h"
+#define NAME BENCH_ALLOY_MALLOC
+#elif defined(BENCH_JEMALLOC)
 #include <jemalloc/jemalloc.h>
 #define NAME "jemalloc"
 #elif defined(__wasm__)
@@ -28,7 +35,11 @@ static uint64_t in_use_before; /* what the program held when the run began */
 
 static uint64_t system_bytes(void)
 {
-#if defined(BENCH_JEMALLOC)
+#if defined(BENCH_ALLOY_MALLOC)
+    alloy_stats s;
+    alloy_stats_get(alloy_malloc_instance(), &s);
+    return s.shared.heap_bytes;
+#elif defined(BENCH_JEMALLOC)
     uint64_t epoch = 1;
     size_t resident = 0, len = sizeof resident;
     mallctl("epoch", NULL, NULL, &epoch, sizeof epoch);
@@ -45,7 +56,11 @@ static uint64_t system_bytes(void)
 
 static bool open_libc(void)
 {
-#if defined(BENCH_JEMALLOC)
+#if defined(BENCH_ALLOY_MALLOC)
+    alloy_stats s;
+    alloy_stats_get(alloy_malloc_instance(), &s);
+    in_use_before = s.shared.bytes_in_use;
+#elif defined(BENCH_JEMALLOC)
     uint64_t epoch = 1;
     size_t allocated = 0, len = sizeof allocated;
     mallctl("epoch", NULL, NULL, &epoch, sizeof epoch);

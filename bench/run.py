@@ -54,10 +54,14 @@ class Platform:
 
 
 def alloy_strategies(build, wasm):
-    """The allocators bench_alloy has: alloy's strategies, as it lists them."""
+    """The allocators bench_alloy has: alloy's strategies, as it lists them; then each
+    strategy as the program's malloc (bench_malloc_NAME), where built."""
     cmd = [os.path.join(build, "bench_alloy"), "--list"]
     proc = subprocess.run((NODE + cmd) if wasm else cmd, capture_output=True, text=True, check=True)
-    return [(name, "bench_alloy") for name in proc.stdout.split()]
+    names = proc.stdout.split()
+    return [(name, "bench_alloy") for name in names] + \
+        [(name + "-malloc", "bench_malloc_" + name) for name in names
+         if os.path.exists(os.path.join(build, "bench_malloc_" + name))]
 
 
 def platforms(args):

@@ -78,8 +78,16 @@ static void *or_enomem(void *p)
     return p;
 }
 
+/* Inline where speed is asked for, so that malloc's constant alignment folds its
+ * checks away; one copy where size is (-Os, -Oz). */
+#if defined(__OPTIMIZE_SIZE__)
+#define ALLOCATE_INLINE
+#else
+#define ALLOCATE_INLINE inline __attribute__((always_inline))
+#endif
+
 /* align is a power of two from 1 to ALLOY_MAX_ALIGN. */
-static void *allocate(size_t align, size_t size)
+static ALLOCATE_INLINE void *allocate(size_t align, size_t size)
 {
     alloy_allocator *a = instance();
     return or_enomem(a ? malloc_alloc(a, TABLE(a), align, size) : NULL);

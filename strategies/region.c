@@ -132,12 +132,14 @@ static uint32_t unit_of(uintptr_t frame, uintptr_t p)
     return (uint32_t)((p - frame) / UNIT);
 }
 
-static uint32_t *end_map(uintptr_t frame)
+/* A bit on the first unit of every free block. */
+static uint32_t *free_map(uintptr_t frame)
 {
     return (uint32_t *)(frame + MAPS_OFFSET);
 }
 
-static uint32_t *start_map(uintptr_t frame)
+/* A bit on the last unit of every live block. */
+static uint32_t *live_map(uintptr_t frame)
 {
     return (uint32_t *)(frame + MAPS_OFFSET) + MAP_WORDS;
 }
@@ -156,6 +158,20 @@ static void set_bit(uint32_t *map, uint32_t unit)
 static void clear_bit(uint32_t *map, uint32_t unit)
 {
     map[(unit - 1) / 32] &= ~((uint32_t)1 << ((unit - 1) % 32));
+}
+
+/* Whether a free block starts at unit `after` (the unit after a block), and whether
+ * one ends at unit `first - 1` (the unit before a block that starts at `first`).
+ * A region's first unit has nothing before it: the initial region marks its unit
+ * first - 1 as the end of a live block. */
+static bool free_after(uintptr_t frame, uint32_t after)
+{
+    return after < END_UNIT && bit(free_map(frame), after);
+}
+
+static bool free_before(uintptr_t frame, uint32_t first)
+{
+    return first > FIRST_UNIT && !bit(live_map(frame), first - 1);
 }
 
 /* The first unit from `unit` on (before `end`) whose bit is set, or `end`. */
@@ -229,7 +245,7 @@ static bool fits_offsets(const alloy_region *r, uintptr_t start, size_t bytes)
 /* --- free lists ------------------------------------------------------------------------ */
 
 /* Put `units` units from unit `first` of the region of `frame` first on their list.
- * The caller has set the end bit. */
+ * The caller has set its bit in the free map. */
 static HOT void list_push(alloy_region *r, uintptr_t frame, uint32_t first, uint32_t units)
 {
     unsigned c = class_of(units);
@@ -284,7 +300,7 @@ static bool is_initial(const alloy_region *r, uintptr_t frame)
 static void start_region(alloy_region *r, uintptr_t frame, uint32_t first)
 {
     alloy_poison_expose((void *)(frame + MAPS_OFFSET), PAGE - MAPS_OFFSET);
-    memset(end_map(frame), 0, 2 * MAP_WORDS * sizeof(uint32_t));
+    memset(free_map(frame), 0, 2 * MAP_WORDS * sizeof(uint32_t));
     if (!is_initial(r, frame)) {
         region_header *h = header_of(frame);
         alloy_poison_expose(h, UNIT);
@@ -296,7 +312,9 @@ static void start_region(alloy_region *r, uintptr_t frame, uint32_t first)
         r->regions = offset_of(r, frame);
     }
     r->region_count++;
-    set_bit(end_map(frame), END_UNIT - 1);
+    if (first > FIRST_UNIT)
+        set_bit(live_map(frame), first - 1); /* nothing free before the first unit */
+    set_bit(free_map(frame), first);
     list_push(r, frame, first, END_UNIT - first);
 }
 
@@ -346,7 +364,7 @@ static void retire_region(alloy_region *r, uintptr_t frame)
 
 static bool region_is_empty(uintptr_t frame)
 {
-    return !bit(start_map(frame), FIRST_UNIT) && unit_block(frame, FIRST_UNIT)->units == REGION_UNITS;
+    return bit(free_map(frame), FIRST_UNIT) && unit_block(frame, FIRST_UNIT)->units == REGION_UNITS;
 }
 
 /* A free left the region of `frame` empty: keep it if it is the only empty region,
@@ -392,15 +410,15 @@ static bool first_region(alloy_region *r)
 static void *carve(alloy_region *r, uintptr_t frame, uint32_t first, uint32_t have, uint32_t pad, uint32_t units)
 {
     uint32_t rest = have - pad - units, start = first + pad;
-    if (pad) {
-        set_bit(end_map(frame), start - 1);
+    if (pad) /* it keeps the old block's start */
         list_push(r, frame, first, pad);
-    }
-    if (rest) /* it keeps the old block's end */
-        list_push(r, frame, start + units, rest);
     else
-        clear_bit(end_map(frame), first + have - 1);
-    set_bit(start_map(frame), start);
+        clear_bit(free_map(frame), first);
+    if (rest) {
+        set_bit(free_map(frame), start + units);
+        list_push(r, frame, start + units, rest);
+    }
+    set_bit(live_map(frame), start + units - 1);
     r->live_units += units;
     return unit_block(frame, start);
 }
@@ -414,9 +432,9 @@ static void *take_free(alloy_region *r, unsigned c, size_t align, uint32_t units
     if (pad > have || have - pad < units)
         return NULL;
     if (FAST_PATHS && pad == 0 && class_of(have - units) == c) {
-        /* the rest stays first on the same list: move its record, keep its end */
+        /* the rest stays first on the same list: move its record */
         free_block *rest = (free_block *)(p + (size_t)units * UNIT);
-        uint32_t next = b->next, offset = offset_of(r, (uintptr_t)rest);
+        uint32_t next = b->next, offset = offset_of(r, (uintptr_t)rest), first = unit_of(frame, p);
         alloy_poison_expose(rest, UNIT);
         rest->next = next;
         rest->prev = NIL;
@@ -425,8 +443,9 @@ static void *take_free(alloy_region *r, unsigned c, size_t align, uint32_t units
         if (next != NIL)
             block_at(r, next)->prev = offset;
         r->class_heads[c] = offset;
-        uint32_t first = unit_of(frame, p);
-        set_bit(start_map(frame), first);
+        clear_bit(free_map(frame), first);
+        set_bit(free_map(frame), first + units);
+        set_bit(live_map(frame), first + units - 1);
         r->live_units += units;
         return b;
     }
@@ -488,20 +507,19 @@ static __attribute__((noinline)) void *alloc_small(alloy_region *r, uint32_t uni
     }
 }
 
-/* Give back `units` units from unit `first` of the region of `frame` (nothing starts
- * at `first` any more), merging them with the free blocks they touch. */
+/* Give back `units` units from unit `first` of the region of `frame` (no longer
+ * live), merging them with the free blocks they touch. A free block before them
+ * keeps its place on its list when its class stays the same. */
 static __attribute__((noinline)) void free_merging(alloy_region *r, uintptr_t frame, uint32_t first, uint32_t units)
 {
     uint32_t after = first + units;
-    if (after < END_UNIT && !bit(start_map(frame), after)) { /* a free block follows */
+    if (free_after(frame, after)) {
         free_block *next = unit_block(frame, after);
         list_remove(r, next);
-        units += next->units; /* its end is ours now */
-    } else {
-        set_bit(end_map(frame), after - 1);
+        clear_bit(free_map(frame), after);
+        units += next->units;
     }
-    if (first > FIRST_UNIT && bit(end_map(frame), first - 1)) { /* a free block ends before */
-        clear_bit(end_map(frame), first - 1);
+    if (free_before(frame, first)) {
         free_block *prev = unit_block(frame, first - footer_before(frame, first));
         first -= prev->units;
         units += prev->units;
@@ -514,6 +532,8 @@ static __attribute__((noinline)) void free_merging(alloy_region *r, uintptr_t fr
             goto merged;
         }
         list_remove(r, prev);
+    } else {
+        set_bit(free_map(frame), first);
     }
     list_push(r, frame, first, units);
 merged:
@@ -524,12 +544,10 @@ merged:
 /* The same, inline for the common case: both neighbours live. */
 static inline void free_units(alloy_region *r, uintptr_t frame, uint32_t first, uint32_t units)
 {
-    uint32_t after = first + units;
-    if (!FAST_PATHS || (after < END_UNIT && !bit(start_map(frame), after)) ||
-        (first > FIRST_UNIT && bit(end_map(frame), first - 1))) {
+    if (!FAST_PATHS || free_after(frame, first + units) || free_before(frame, first)) {
         free_merging(r, frame, first, units);
     } else {
-        set_bit(end_map(frame), after - 1);
+        set_bit(free_map(frame), first);
         list_push(r, frame, first, units);
     }
 }
@@ -538,12 +556,18 @@ static void free_small(alloy_region *r, void *ptr, uint32_t units)
 {
     uintptr_t p = (uintptr_t)ptr, frame = frame_of(r, p);
     uint32_t first = unit_of(frame, p);
-    clear_bit(start_map(frame), first);
+    clear_bit(live_map(frame), first + units - 1);
     r->live_units -= units;
     free_units(r, frame, first, units);
 }
 
-static size_t small_block_size(uintptr_t frame, uintptr_t p);
+/* The size of the small block at p: up to its last unit, the next bit of the live
+ * map (a scan as long as the block). */
+static HOT size_t small_block_size(uintptr_t frame, uintptr_t p)
+{
+    uint32_t first = unit_of(frame, p);
+    return (size_t)(next_bit(live_map(frame), first, END_UNIT) + 1 - first) * UNIT;
+}
 
 /* If the block at unit `unit` of the region of `frame` is one kept whole for reuse,
  * give it back to the free lists (merged); true then. */
@@ -571,6 +595,8 @@ static bool resize_small(alloy_region *r, void *ptr, size_t size, size_t new_siz
     uint32_t first = unit_of(frame, p);
     if (new_units <= units) {
         if (new_units < units) { /* the tail goes back */
+            clear_bit(live_map(frame), first + units - 1);
+            set_bit(live_map(frame), first + new_units - 1);
             r->live_units -= units - new_units;
             free_units(r, frame, first + new_units, units - new_units);
         }
@@ -578,30 +604,22 @@ static bool resize_small(alloy_region *r, void *ptr, size_t size, size_t new_siz
     }
     /* into the free block behind it (one kept whole for reuse counts as free) */
     uint32_t extra = new_units - units, after = first + units;
-    if (after >= END_UNIT || (bit(start_map(frame), after) && !unquick(r, frame, after)))
+    if (after >= END_UNIT || (!free_after(frame, after) && !unquick(r, frame, after)))
         return false;
     free_block *next = unit_block(frame, after);
     uint32_t have = next->units;
     if (have < extra)
         return false;
     list_remove(r, next);
-    if (have > extra) /* the rest keeps the end */
+    clear_bit(free_map(frame), after);
+    if (have > extra) { /* the rest keeps the end */
+        set_bit(free_map(frame), after + extra);
         list_push(r, frame, after + extra, have - extra);
-    else
-        clear_bit(end_map(frame), after + have - 1);
+    }
+    clear_bit(live_map(frame), after - 1);
+    set_bit(live_map(frame), first + new_units - 1);
     r->live_units += extra;
     return true;
-}
-
-/* The size of the small block at p: up to the next block, live (its start bit) or
- * free (found by its end bit and footer). */
-static size_t small_block_size(uintptr_t frame, uintptr_t p)
-{
-    uint32_t first = unit_of(frame, p);
-    uint32_t next_live = next_bit(start_map(frame), first + 1, END_UNIT);
-    uint32_t free_end = next_bit(end_map(frame), first, next_live);
-    uint32_t end = free_end < next_live ? free_end + 1 - footer_before(frame, free_end + 1) : next_live;
-    return (size_t)(end - first) * UNIT;
 }
 
 /* --- large blocks: runs of pages, in address order ------------------------------- */
@@ -840,8 +858,8 @@ void *alloy_region_alloc(alloy_allocator *a, size_t size, size_t align)
             r->class_bitmap &= ~((uint64_t)1 << (units - 1));
         uintptr_t p = (uintptr_t)b, frame = frame_of(r, p);
         uint32_t first = unit_of(frame, p);
-        clear_bit(end_map(frame), first + units - 1);
-        set_bit(start_map(frame), first);
+        clear_bit(free_map(frame), first);
+        set_bit(live_map(frame), first + units - 1);
         r->live_units += units;
         return b;
     }
@@ -859,8 +877,7 @@ void alloy_region_free(alloy_allocator *a, void *ptr, size_t size, size_t align)
         uint32_t c = units_for(size) - 1;
         uintptr_t p = (uintptr_t)ptr, frame = frame_of(r, p);
         uint32_t first = unit_of(frame, p), after = first + c + 1;
-        bool island = (after >= END_UNIT || bit(start_map(frame), after)) &&
-                      (first == FIRST_UNIT || !bit(end_map(frame), first - 1));
+        bool island = !free_after(frame, after) && !free_before(frame, first);
         if (island && r->quick_count[c] < QUICK_MAX) { /* keep it whole, marked live, for the next of its size */
             alloy_poison_expose(ptr, 8);
             *(uint32_t *)ptr = r->quick[c];
@@ -966,35 +983,43 @@ typedef struct region_tally {
     uint64_t free_blocks, free_units;
 } region_tally;
 
-/* A region read through its maps: its free blocks, each found by its end bit and
- * footer, have a record that agrees, no start bit inside, and no free neighbour;
- * every stretch of live units begins with a start bit; no bit below its first unit. */
+/* A region read through its maps: every free block starts at a bit of the free map,
+ * its record and footer agree, no map bit lies inside it, and no free block follows
+ * it; every live block ends at a bit of the live map, with no free bit inside it;
+ * no bit below its first unit but the initial region's mark before it. */
 static bool region_sound(const alloy_region *r, uintptr_t frame, uint32_t first, void *arg)
 {
     region_tally *t = arg;
     if (frame % UNIT || !alloy_heap_holds(r->heap, (void *)(frame + first * UNIT), PAGE - first * UNIT) ||
         !fits_offsets(r, frame, PAGE) || (!is_initial(r, frame) && header_of(frame)->tag != REGION_TAG))
         return false;
-    const uint32_t *ends = end_map(frame), *starts = start_map(frame);
-    if (next_bit(ends, FIRST_UNIT, first) != first || next_bit(starts, FIRST_UNIT, first) != first)
+    const uint32_t *frees = free_map(frame), *lives = live_map(frame);
+    uint32_t mark = first > FIRST_UNIT ? first - 1 : first;
+    if (next_bit(frees, FIRST_UNIT, first) != first || next_bit(lives, FIRST_UNIT, first) != mark)
         return false;
-    uint32_t live_from = first; /* where the units after the last free block begin */
-    for (uint32_t end = next_bit(ends, first, END_UNIT); end < END_UNIT; end = next_bit(ends, end + 1, END_UNIT)) {
-        uint32_t units = footer_before(frame, end + 1), start = end + 1 - units;
-        if (units == 0 || units > end + 1 - live_from || unit_block(frame, start)->units != units)
-            return false;
-        if (start == live_from ? live_from != first : !bit(starts, live_from))
-            return false; /* touching the free block before it, or live units no block starts */
-        if (next_bit(starts, start, end + 1) != end + 1)
-            return false;
-        t->free_blocks++;
-        t->free_units += units;
-        live_from = end + 1;
+    bool after_free = false;
+    for (uint32_t u = first; u < END_UNIT;) {
+        if (bit(frees, u)) {
+            uint32_t units = unit_block(frame, u)->units;
+            if (after_free || units == 0 || units > END_UNIT - u || footer_before(frame, u + units) != units ||
+                next_bit(frees, u + 1, u + units) != u + units || next_bit(lives, u, u + units) != u + units)
+                return false;
+            t->free_blocks++;
+            t->free_units += units;
+            u += units;
+            after_free = true;
+        } else {
+            uint32_t last = next_bit(lives, u, END_UNIT);
+            if (last == END_UNIT || next_bit(frees, u + 1, last + 1) != last + 1)
+                return false;
+            u = last + 1;
+            after_free = false;
+        }
     }
-    return live_from == END_UNIT || bit(starts, live_from);
+    return true;
 }
 
-/* A free block on list c: in a region, of that class, found there by its end bit. */
+/* A free block on list c: in a region, of that class, marked in its free map. */
 static bool listed_block_sound(const alloy_region *r, uint32_t b, unsigned c)
 {
     const free_block *block = block_at(r, b);
@@ -1003,7 +1028,7 @@ static bool listed_block_sound(const alloy_region *r, uint32_t b, unsigned c)
     if ((!is_initial(r, frame) && header_of(frame)->tag != REGION_TAG) || first < lowest)
         return false;
     if (block->units == 0 || block->units > END_UNIT - first || class_of(block->units) != c ||
-        !bit(end_map(frame), first + block->units - 1) || bit(start_map(frame), first))
+        !bit(free_map(frame), first) || footer_before(frame, first + block->units) != block->units)
         return false;
     return block->next == NIL || block_at(r, block->next)->prev == b;
 }
@@ -1018,7 +1043,7 @@ static bool quick_sound(const alloy_region *r)
             uintptr_t p = address_of(r, b), frame = frame_of(r, p);
             if (!fits_offsets(r, p, UNIT) || !alloy_heap_holds(r->heap, (void *)p, (c + 1) * UNIT) ||
                 (!is_initial(r, frame) && header_of(frame)->tag != REGION_TAG) || p == frame ||
-                !bit(start_map(frame), unit_of(frame, p)) || small_block_size(frame, p) != (c + 1) * UNIT)
+                bit(free_map(frame), unit_of(frame, p)) || small_block_size(frame, p) != (c + 1) * UNIT)
                 return false;
         }
         if (b != NIL || n != r->quick_count[c])
