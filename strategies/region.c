@@ -76,7 +76,7 @@
 #define PAGE ALLOY_PAGE_SIZE
 #define FIRST_UNIT 1u                    /* unit 0 is the header */
 #define END_UNIT 4033u                   /* one past the last unit of blocks */
-#define MAP_WORDS 126u                   /* 4,032 bits, for units 1 .. 4,032 */
+#define MAP_WORDS 126u                   /* 64-bit words: 2 bits for each of units 1 .. 4,032 */
 #define MAPS_OFFSET ((size_t)END_UNIT * UNIT)
 #define REGION_UNITS (END_UNIT - FIRST_UNIT)
 #define REGION_TAG UINT32_C(0x52474e31)  /* "RGN1" */
@@ -97,7 +97,7 @@
 #define HOT inline __attribute__((always_inline))
 #endif
 
-_Static_assert(MAPS_OFFSET + 2 * MAP_WORDS * sizeof(uint32_t) == PAGE, "a region's maps end its frame");
+_Static_assert(MAPS_OFFSET + MAP_WORDS * sizeof(uint64_t) == PAGE, "a region's maps end its frame");
 _Static_assert(REGION_UNITS * UNIT == 64512, "a region holds alloc_cat's 64,512 bytes");
 
 typedef struct region_header {
@@ -132,32 +132,48 @@ static uint32_t unit_of(uintptr_t frame, uintptr_t p)
     return (uint32_t)((p - frame) / UNIT);
 }
 
-/* A bit on the first unit of every free block. */
-static uint32_t *free_map(uintptr_t frame)
+/* The region's two maps, interleaved so that both bits of a unit share a word (and
+ * a cache line): bit 2k is the free map's bit for unit k + 1 (FREE: on the first
+ * unit of every free block), bit 2k + 1 the live map's (LIVE: on the last unit of
+ * every live block). */
+enum { FREE = 0, LIVE = 1 };
+
+static uint64_t *maps(uintptr_t frame)
 {
-    return (uint32_t *)(frame + MAPS_OFFSET);
+    return (uint64_t *)(frame + MAPS_OFFSET);
 }
 
-/* A bit on the last unit of every live block. */
-static uint32_t *live_map(uintptr_t frame)
+static bool bit(uintptr_t frame, unsigned which, uint32_t unit)
 {
-    return (uint32_t *)(frame + MAPS_OFFSET) + MAP_WORDS;
+    uint32_t b = 2 * (unit - 1) + which;
+    return (maps(frame)[b / 64] >> (b % 64)) & 1;
 }
 
-/* Bit k of a map is unit k + 1. */
-static bool bit(const uint32_t *map, uint32_t unit)
+static void set_bit(uintptr_t frame, unsigned which, uint32_t unit)
 {
-    return (map[(unit - 1) / 32] >> ((unit - 1) % 32)) & 1;
+    uint32_t b = 2 * (unit - 1) + which;
+    maps(frame)[b / 64] |= (uint64_t)1 << (b % 64);
 }
 
-static void set_bit(uint32_t *map, uint32_t unit)
+static void clear_bit(uintptr_t frame, unsigned which, uint32_t unit)
 {
-    map[(unit - 1) / 32] |= (uint32_t)1 << ((unit - 1) % 32);
+    uint32_t b = 2 * (unit - 1) + which;
+    maps(frame)[b / 64] &= ~((uint64_t)1 << (b % 64));
 }
 
-static void clear_bit(uint32_t *map, uint32_t unit)
+/* The first unit from `unit` on (before `end`) whose bit is set, or `end`. */
+static uint32_t next_bit(uintptr_t frame, unsigned which, uint32_t unit, uint32_t end)
 {
-    map[(unit - 1) / 32] &= ~((uint32_t)1 << ((unit - 1) % 32));
+    while (unit < end) {
+        uint32_t b = 2 * (unit - 1) + which;
+        uint64_t word = (maps(frame)[b / 64] >> (b % 64)) & UINT64_C(0x5555555555555555);
+        if (word) {
+            unit += (uint32_t)__builtin_ctzll(word) / 2;
+            return unit < end ? unit : end;
+        }
+        unit += (64 - b % 64 + 1) / 2; /* on to the next word */
+    }
+    return end;
 }
 
 /* Whether a free block starts at unit `after` (the unit after a block), and whether
@@ -166,26 +182,12 @@ static void clear_bit(uint32_t *map, uint32_t unit)
  * first - 1 as the end of a live block. */
 static bool free_after(uintptr_t frame, uint32_t after)
 {
-    return after < END_UNIT && bit(free_map(frame), after);
+    return after < END_UNIT && bit(frame, FREE, after);
 }
 
 static bool free_before(uintptr_t frame, uint32_t first)
 {
-    return first > FIRST_UNIT && !bit(live_map(frame), first - 1);
-}
-
-/* The first unit from `unit` on (before `end`) whose bit is set, or `end`. */
-static uint32_t next_bit(const uint32_t *map, uint32_t unit, uint32_t end)
-{
-    while (unit < end) {
-        uint32_t k = unit - 1, word = map[k / 32] >> (k % 32);
-        if (word) {
-            unit += (uint32_t)__builtin_ctz(word);
-            return unit < end ? unit : end;
-        }
-        unit += 32 - k % 32;
-    }
-    return end;
+    return first > FIRST_UNIT && !bit(frame, LIVE, first - 1);
 }
 
 static uintptr_t address_of(const alloy_region *r, uint32_t offset)
@@ -300,7 +302,7 @@ static bool is_initial(const alloy_region *r, uintptr_t frame)
 static void start_region(alloy_region *r, uintptr_t frame, uint32_t first)
 {
     alloy_poison_expose((void *)(frame + MAPS_OFFSET), PAGE - MAPS_OFFSET);
-    memset(free_map(frame), 0, 2 * MAP_WORDS * sizeof(uint32_t));
+    memset(maps(frame), 0, MAP_WORDS * sizeof(uint64_t));
     if (!is_initial(r, frame)) {
         region_header *h = header_of(frame);
         alloy_poison_expose(h, UNIT);
@@ -313,8 +315,8 @@ static void start_region(alloy_region *r, uintptr_t frame, uint32_t first)
     }
     r->region_count++;
     if (first > FIRST_UNIT)
-        set_bit(live_map(frame), first - 1); /* nothing free before the first unit */
-    set_bit(free_map(frame), first);
+        set_bit(frame, LIVE, first - 1); /* nothing free before the first unit */
+    set_bit(frame, FREE, first);
     list_push(r, frame, first, END_UNIT - first);
 }
 
@@ -364,7 +366,7 @@ static void retire_region(alloy_region *r, uintptr_t frame)
 
 static bool region_is_empty(uintptr_t frame)
 {
-    return bit(free_map(frame), FIRST_UNIT) && unit_block(frame, FIRST_UNIT)->units == REGION_UNITS;
+    return bit(frame, FREE, FIRST_UNIT) && unit_block(frame, FIRST_UNIT)->units == REGION_UNITS;
 }
 
 /* A free left the region of `frame` empty: keep it if it is the only empty region,
@@ -413,12 +415,12 @@ static void *carve(alloy_region *r, uintptr_t frame, uint32_t first, uint32_t ha
     if (pad) /* it keeps the old block's start */
         list_push(r, frame, first, pad);
     else
-        clear_bit(free_map(frame), first);
+        clear_bit(frame, FREE, first);
     if (rest) {
-        set_bit(free_map(frame), start + units);
+        set_bit(frame, FREE, start + units);
         list_push(r, frame, start + units, rest);
     }
-    set_bit(live_map(frame), start + units - 1);
+    set_bit(frame, LIVE, start + units - 1);
     r->live_units += units;
     return unit_block(frame, start);
 }
@@ -443,9 +445,9 @@ static void *take_free(alloy_region *r, unsigned c, size_t align, uint32_t units
         if (next != NIL)
             block_at(r, next)->prev = offset;
         r->class_heads[c] = offset;
-        clear_bit(free_map(frame), first);
-        set_bit(free_map(frame), first + units);
-        set_bit(live_map(frame), first + units - 1);
+        clear_bit(frame, FREE, first);
+        set_bit(frame, FREE, first + units);
+        set_bit(frame, LIVE, first + units - 1);
         r->live_units += units;
         return b;
     }
@@ -516,7 +518,7 @@ static __attribute__((noinline)) void free_merging(alloy_region *r, uintptr_t fr
     if (free_after(frame, after)) {
         free_block *next = unit_block(frame, after);
         list_remove(r, next);
-        clear_bit(free_map(frame), after);
+        clear_bit(frame, FREE, after);
         units += next->units;
     }
     if (free_before(frame, first)) {
@@ -533,7 +535,7 @@ static __attribute__((noinline)) void free_merging(alloy_region *r, uintptr_t fr
         }
         list_remove(r, prev);
     } else {
-        set_bit(free_map(frame), first);
+        set_bit(frame, FREE, first);
     }
     list_push(r, frame, first, units);
 merged:
@@ -547,7 +549,7 @@ static inline void free_units(alloy_region *r, uintptr_t frame, uint32_t first, 
     if (!FAST_PATHS || free_after(frame, first + units) || free_before(frame, first)) {
         free_merging(r, frame, first, units);
     } else {
-        set_bit(free_map(frame), first);
+        set_bit(frame, FREE, first);
         list_push(r, frame, first, units);
     }
 }
@@ -556,7 +558,7 @@ static void free_small(alloy_region *r, void *ptr, uint32_t units)
 {
     uintptr_t p = (uintptr_t)ptr, frame = frame_of(r, p);
     uint32_t first = unit_of(frame, p);
-    clear_bit(live_map(frame), first + units - 1);
+    clear_bit(frame, LIVE, first + units - 1);
     r->live_units -= units;
     free_units(r, frame, first, units);
 }
@@ -566,7 +568,7 @@ static void free_small(alloy_region *r, void *ptr, uint32_t units)
 static HOT size_t small_block_size(uintptr_t frame, uintptr_t p)
 {
     uint32_t first = unit_of(frame, p);
-    return (size_t)(next_bit(live_map(frame), first, END_UNIT) + 1 - first) * UNIT;
+    return (size_t)(next_bit(frame, LIVE, first, END_UNIT) + 1 - first) * UNIT;
 }
 
 /* If the block at unit `unit` of the region of `frame` is one kept whole for reuse,
@@ -595,8 +597,8 @@ static bool resize_small(alloy_region *r, void *ptr, size_t size, size_t new_siz
     uint32_t first = unit_of(frame, p);
     if (new_units <= units) {
         if (new_units < units) { /* the tail goes back */
-            clear_bit(live_map(frame), first + units - 1);
-            set_bit(live_map(frame), first + new_units - 1);
+            clear_bit(frame, LIVE, first + units - 1);
+            set_bit(frame, LIVE, first + new_units - 1);
             r->live_units -= units - new_units;
             free_units(r, frame, first + new_units, units - new_units);
         }
@@ -611,13 +613,13 @@ static bool resize_small(alloy_region *r, void *ptr, size_t size, size_t new_siz
     if (have < extra)
         return false;
     list_remove(r, next);
-    clear_bit(free_map(frame), after);
+    clear_bit(frame, FREE, after);
     if (have > extra) { /* the rest keeps the end */
-        set_bit(free_map(frame), after + extra);
+        set_bit(frame, FREE, after + extra);
         list_push(r, frame, after + extra, have - extra);
     }
-    clear_bit(live_map(frame), after - 1);
-    set_bit(live_map(frame), first + new_units - 1);
+    clear_bit(frame, LIVE, after - 1);
+    set_bit(frame, LIVE, first + new_units - 1);
     r->live_units += extra;
     return true;
 }
@@ -858,8 +860,8 @@ void *alloy_region_alloc(alloy_allocator *a, size_t size, size_t align)
             r->class_bitmap &= ~((uint64_t)1 << (units - 1));
         uintptr_t p = (uintptr_t)b, frame = frame_of(r, p);
         uint32_t first = unit_of(frame, p);
-        clear_bit(free_map(frame), first);
-        set_bit(live_map(frame), first + units - 1);
+        clear_bit(frame, FREE, first);
+        set_bit(frame, LIVE, first + units - 1);
         r->live_units += units;
         return b;
     }
@@ -993,24 +995,23 @@ static bool region_sound(const alloy_region *r, uintptr_t frame, uint32_t first,
     if (frame % UNIT || !alloy_heap_holds(r->heap, (void *)(frame + first * UNIT), PAGE - first * UNIT) ||
         !fits_offsets(r, frame, PAGE) || (!is_initial(r, frame) && header_of(frame)->tag != REGION_TAG))
         return false;
-    const uint32_t *frees = free_map(frame), *lives = live_map(frame);
     uint32_t mark = first > FIRST_UNIT ? first - 1 : first;
-    if (next_bit(frees, FIRST_UNIT, first) != first || next_bit(lives, FIRST_UNIT, first) != mark)
+    if (next_bit(frame, FREE, FIRST_UNIT, first) != first || next_bit(frame, LIVE, FIRST_UNIT, first) != mark)
         return false;
     bool after_free = false;
     for (uint32_t u = first; u < END_UNIT;) {
-        if (bit(frees, u)) {
+        if (bit(frame, FREE, u)) {
             uint32_t units = unit_block(frame, u)->units;
             if (after_free || units == 0 || units > END_UNIT - u || footer_before(frame, u + units) != units ||
-                next_bit(frees, u + 1, u + units) != u + units || next_bit(lives, u, u + units) != u + units)
+                next_bit(frame, FREE, u + 1, u + units) != u + units || next_bit(frame, LIVE, u, u + units) != u + units)
                 return false;
             t->free_blocks++;
             t->free_units += units;
             u += units;
             after_free = true;
         } else {
-            uint32_t last = next_bit(lives, u, END_UNIT);
-            if (last == END_UNIT || next_bit(frees, u + 1, last + 1) != last + 1)
+            uint32_t last = next_bit(frame, LIVE, u, END_UNIT);
+            if (last == END_UNIT || next_bit(frame, FREE, u + 1, last + 1) != last + 1)
                 return false;
             u = last + 1;
             after_free = false;
@@ -1028,7 +1029,7 @@ static bool listed_block_sound(const alloy_region *r, uint32_t b, unsigned c)
     if ((!is_initial(r, frame) && header_of(frame)->tag != REGION_TAG) || first < lowest)
         return false;
     if (block->units == 0 || block->units > END_UNIT - first || class_of(block->units) != c ||
-        !bit(free_map(frame), first) || footer_before(frame, first + block->units) != block->units)
+        !bit(frame, FREE, first) || footer_before(frame, first + block->units) != block->units)
         return false;
     return block->next == NIL || block_at(r, block->next)->prev == b;
 }
@@ -1043,7 +1044,7 @@ static bool quick_sound(const alloy_region *r)
             uintptr_t p = address_of(r, b), frame = frame_of(r, p);
             if (!fits_offsets(r, p, UNIT) || !alloy_heap_holds(r->heap, (void *)p, (c + 1) * UNIT) ||
                 (!is_initial(r, frame) && header_of(frame)->tag != REGION_TAG) || p == frame ||
-                bit(free_map(frame), unit_of(frame, p)) || small_block_size(frame, p) != (c + 1) * UNIT)
+                bit(frame, FREE, unit_of(frame, p)) || small_block_size(frame, p) != (c + 1) * UNIT)
                 return false;
         }
         if (b != NIL || n != r->quick_count[c])

@@ -834,7 +834,7 @@ Test(region_check, finds_each_kind_of_damage)
         alloy_free(b.a, large, 100 * KiB, 1);
         cr_assert(alloy_check(b.a));
         uintptr_t frame = (uintptr_t)x & ~(uintptr_t)(PAGE - 1);
-        uint32_t *frees = (uint32_t *)(frame + 4033 * 16), *lives = frees + 126; /* bit k: unit k + 1 */
+        uint64_t *maps = (uint64_t *)(frame + 4033 * 16); /* bits 2k, 2k + 1: unit k + 1's */
         size_t yu = ((uintptr_t)y - frame) / 16 - 1, zu = ((uintptr_t)z - frame) / 16 - 1;
         switch (damage) {
         case 0: /* a free block's size */
@@ -844,10 +844,10 @@ Test(region_check, finds_each_kind_of_damage)
             *(uint32_t *)(void *)(y + 608 - 4) = 3;
             break;
         case 2: /* the bit on a live block's last unit (z: 7 units) */
-            lives[(zu + 6) / 32] ^= 1u << ((zu + 6) % 32);
+            maps[(2 * (zu + 6) + 1) / 64] ^= (uint64_t)1 << ((2 * (zu + 6) + 1) % 64);
             break;
         case 3: /* the bit on a free block's first unit */
-            frees[yu / 32] ^= 1u << (yu % 32);
+            maps[2 * yu / 64] ^= (uint64_t)1 << (2 * yu % 64);
             break;
         case 4: /* the region's tag */
             *(uint32_t *)frame ^= 1;
