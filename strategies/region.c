@@ -537,7 +537,7 @@ static __attribute__((noinline)) void free_merging(alloy_region *r, uintptr_t fr
         free_block *prev = unit_block(frame, first - footer_before(frame, first));
         first -= prev->units;
         units += prev->units;
-        if (class_of(units) == class_of(prev->units)) { /* it stays where it is on its list */
+        if (FAST_PATHS && class_of(units) == class_of(prev->units)) { /* it stays where it is on its list */
             uint32_t *footer = (uint32_t *)((uintptr_t)prev + (size_t)units * UNIT) - 1;
             alloy_poison_expose(footer - 1, 8);
             prev->units = units;
