@@ -228,6 +228,14 @@ static uint32_t footer_before(uintptr_t frame, uint32_t unit)
     return *(const uint32_t *)(frame + (size_t)unit * UNIT - sizeof(uint32_t));
 }
 
+/* footer_before for the check, which must not fault on the damage it looks for: a
+ * damaged record can point its footer inside a free block's hidden bytes. */
+static uint32_t footer_before_exposed(uintptr_t frame, uint32_t unit)
+{
+    alloy_poison_expose((void *)(frame + (size_t)unit * UNIT - sizeof(uint32_t)), sizeof(uint32_t));
+    return footer_before(frame, unit);
+}
+
 static inline uint32_t units_for(size_t size)
 {
     return (uint32_t)((size + UNIT - 1) / UNIT);
@@ -1014,7 +1022,7 @@ static bool region_sound(const alloy_region *r, uintptr_t frame, uint32_t first,
     for (uint32_t u = first; u < END_UNIT;) {
         if (bit(frame, FREE, u)) {
             uint32_t units = unit_block(frame, u)->units;
-            if (after_free || units == 0 || units > END_UNIT - u || footer_before(frame, u + units) != units ||
+            if (after_free || units == 0 || units > END_UNIT - u || footer_before_exposed(frame, u + units) != units ||
                 next_bit(frame, FREE, u + 1, u + units) != u + units || next_bit(frame, LIVE, u, u + units) != u + units)
                 return false;
             t->free_blocks++;
@@ -1041,7 +1049,7 @@ static bool listed_block_sound(const alloy_region *r, uint32_t b, unsigned c)
     if ((!is_initial(r, frame) && header_of(frame)->tag != REGION_TAG) || first < lowest)
         return false;
     if (block->units == 0 || block->units > END_UNIT - first || class_of(block->units) != c ||
-        !bit(frame, FREE, first) || footer_before(frame, first + block->units) != block->units)
+        !bit(frame, FREE, first) || footer_before_exposed(frame, first + block->units) != block->units)
         return false;
     return block->next == NIL || block_at(r, block->next)->prev == b;
 }
