@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The front door. `make test` installs what is missing (Debian), builds alloy natively
 # and for wasm32-wasi, runs every test of both and ends with "N passed, N failed".
 # MESON_ARGS reaches every `meson setup` (CI passes -Dwerror=true).

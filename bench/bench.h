@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench/bench.h - what the bench programs share: the allocator adapter every
  * workload is written against, the run record the harness keeps while a workload
  * runs, and the workloads themselves.

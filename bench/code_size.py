@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Code-section bytes of the size modules (bench/size_module.c).
 
   code_size.py table BUDGET MODULE... print the table, with ratios to dlmalloc, and

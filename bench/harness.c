@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench/harness.c - runs one workload on one allocator and prints one result line.
  *
  *   bench_PROGRAM --allocator NAME (--workload NAME | --trace FILE --name NAME)

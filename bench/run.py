@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """The bench driver: runs every workload on every allocator and writes the report.
 
   run.py [--native BUILD] [--wasm BUILD] [--out DIR] [--quick] [--callgrind]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench/trace_recorder.c - records a native program's allocations as a bench trace.
  *
  *   ALLOY_TRACE=out.trace [ALLOY_TRACE_MAX=ops] LD_PRELOAD=.../libtrace_recorder.so program ...

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The strategy and heap provider picked at build time, through the naming
  * conventions of alloy/alloy.h and alloy/heap.h. See alloy/default.h. */
 #include "alloy/default.h"

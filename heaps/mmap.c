@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The mmap provider (native only): one reservation of address space, made at init
  * with no access, aligned to 64 KiB; grow opens the next pages in address order. The
  * system commits memory only where it is touched. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* checked: a wrapper over any alloy instance that catches misuse of it - frees and
  * resizes that name no live block, or name one with the wrong size or alignment,
  * double frees, and writes just past the end or before the start of a block.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /** @file
  * alloy/alloy.h - the allocator interface and its front end.
  *

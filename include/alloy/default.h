@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /** @file
  * alloy/default.h - the strategy and heap provider picked at build time
  * (meson options `strategy`, `heap` and `heap_size`).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /** @file
  * alloy/malloc.h - the C allocation API (unsized free, realloc, usable size) bound to
  * any alloy instance, for libraries that take allocator hooks without sizes.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /** @file
  * alloy/mmap_heap.h - the mmap provider (native only): pages of one reserved range
  * of address space, committed as they are handed out. alloy/heap.h includes it in

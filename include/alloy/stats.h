@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /** @file
  * alloy/stats.h - the statistics every allocator instance keeps.
  *

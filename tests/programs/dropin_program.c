@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A real program with alloy as its malloc (the alloy_malloc layer linked in): stdio
  * with buffered files, strdup, qsort, printf of large strings, a growing array
  * through realloc. It checks its own results and ends with

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Build the programs in tests/programs/consumer/ against alloy from outside alloy's
 tree, run them and compare the line each prints. Everything happens in a temporary
 directory, removed afterwards.

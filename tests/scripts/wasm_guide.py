@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Build and run the example of docs/wasm.md exactly as the page says: its ```c block
 becomes app.c, its ```sh block is run as written in a scratch directory that has
 alloy's include/ and the wasm build where the page expects them, and the module runs

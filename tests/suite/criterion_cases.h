@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The strategies' conformance suite as Criterion tests over a list of kinds: one
  * test per case, parameterized over the kinds. The parameter is an index into the
  * list: Criterion runs each test in a freshly executed process, where a pointer in a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The conformance suites under Criterion: every case of the strategies' suite,
  * parameterized over every strategy x heap provider of the native target, and of
  * the heap providers' suite over every provider (kinds.h). The parameter is an index

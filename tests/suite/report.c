@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Every Criterion test program ends with the line the top-level summary counts. */
 #include <criterion/criterion.h>
 #include <criterion/hooks.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Runs the conformance suites without a test framework; see runner.h. CHECK
  * (check.h) reports through test_failed and returns from the case. */
 #include "runner.h"

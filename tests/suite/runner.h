@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The framework-free way to run the conformance suites (wasm32-wasi has no Criterion:
  * it needs processes and threads): every case over a list of kinds, in one process.
  * runner_main.c runs alloy's own kinds with it (in wasm, and natively when asked); a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The build-time default strategy and heap (meson options strategy and heap). */
 #include <criterion/criterion.h>
 #include <string.h>

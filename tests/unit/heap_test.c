@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The heap providers on their own: page sizes and alignment, the one-time claim of
  * the initial space, clean failure at the limit. */
 #include <criterion/criterion.h>

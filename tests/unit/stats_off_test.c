@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* alloy built with ALLOY_STATS 0 (this test compiles alloy's sources itself so): the
  * allocators work as ever, the shared statistics stay zero but for heap_bytes, and
  * the strategies' own figures are still kept (every strategy of alloy's keeps some

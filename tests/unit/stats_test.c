@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The shared statistics module on its own. */
 #include <criterion/criterion.h>
 
