@@ -109,7 +109,8 @@ void *alloy_alloc(alloy_allocator *a, size_t size, size_t align);
 /** Free a block from alloy_alloc/alloy_realloc of this instance, passing the size and
  * alignment it was asked for with. ptr NULL is ignored (whatever the size), and so
  * is a NULL a (there is nowhere to count it). Size 0 or > ALLOY_MAX_SIZE with a
- * non-NULL ptr, or a bad align, is ignored and counted as invalid. */
+ * non-NULL ptr, or a bad align, is ignored and counted as invalid.
+ */
 void alloy_free(alloy_allocator *a, void *ptr, size_t size, size_t align);
 
 /** Change a block's size without moving it: true when the block is now new_size bytes
@@ -146,6 +147,13 @@ bool alloy_check(const alloy_allocator *a);
 /** The name of the instance's table: a strategy's name in the registry (meson.build),
  * "checked" or "locked" for the wrappers; "" for NULL. */
 const char *alloy_name(const alloy_allocator *a);
+
+/** The version of the alloy library the program runs with, "MAJOR.MINOR.PATCH": the
+ * ALLOY_VERSION_STRING of the alloy/config.h the library was compiled with. A
+ * program linked with the shared library can compare it with the
+ * ALLOY_VERSION_STRING it was compiled against to find out that it runs with
+ * another release. Never NULL: a string constant. */
+const char *alloy_version(void);
 
 /** Initialise the handle at the front of a strategy instance: zeroed statistics and
  * the given table. For strategy authors; neither argument may be NULL. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The build-time default strategy and heap (meson options strategy and heap). */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "alloy/default.h"
@@ -23,4 +24,12 @@ Test(default, is_what_meson_configured)
     cr_assert_null(alloy_default_heap_init(NULL));
     cr_assert_null(alloy_default_init(NULL, heap));
     cr_assert_null(alloy_default_init(&storage, NULL));
+}
+
+Test(default, version_is_the_configured_one)
+{
+    char made[32];
+    snprintf(made, sizeof made, "%d.%d.%d", ALLOY_VERSION_MAJOR, ALLOY_VERSION_MINOR, ALLOY_VERSION_PATCH);
+    cr_assert_str_eq(ALLOY_VERSION_STRING, made);
+    cr_assert_str_eq(alloy_version(), ALLOY_VERSION_STRING, "the library and its headers are one release");
 }
