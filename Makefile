@@ -47,7 +47,7 @@ $(NATIVE)/build.ninja:
 	meson setup $(NATIVE) $(MESON_ARGS)
 
 $(OPTIONS)/build.ninja:
-	meson setup $(OPTIONS) -Dheap=static -Dheap_size=262144 -Daudit_sizes=true $(MESON_ARGS)
+	meson setup $(OPTIONS) -Dheap=static -Dheap_size=262144 -Daudit_sizes=true -Dchecked=true $(MESON_ARGS)
 
 $(WASM)/build.ninja: $(BUILD)/wasm-paths.ini
 	meson setup $(WASM) --cross-file $(BUILD)/wasm-paths.ini --cross-file cross/wasm32-wasi.ini $(MESON_ARGS)

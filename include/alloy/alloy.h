@@ -110,7 +110,14 @@ void *alloy_alloc(alloy_allocator *a, size_t size, size_t align);
  * alignment it was asked for with. ptr NULL is ignored (whatever the size), and so
  * is a NULL a (there is nowhere to count it). Size 0 or > ALLOY_MAX_SIZE with a
  * non-NULL ptr, or a bad align, is ignored and counted as invalid.
- */
+ *
+ * Any other size or alignment than the block's, a pointer this instance did not
+ * hand out, or a block already freed is undefined behaviour: the strategy trusts
+ * the size it is given, so a 4096-byte free of a 24-byte block gives back memory
+ * that other blocks hold, and bytes_in_use wraps. To catch such calls, put the
+ * instance behind the checked wrapper (alloy/checked.h), which reports each one at
+ * the call; the meson option `checked` does that for the default instance
+ * (alloy/default.h) and the one behind malloc. */
 void alloy_free(alloy_allocator *a, void *ptr, size_t size, size_t align);
 
 /** Change a block's size without moving it: true when the block is now new_size bytes
