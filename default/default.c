@@ -12,7 +12,8 @@ alloy_heap *alloy_default_heap_init(alloy_default_heap *storage)
     return ALLOY_PASTE(alloy_, ALLOY_DEFAULT_HEAP, _heap_open)(&storage->provider, storage->array,
                                                                sizeof storage->array);
 #else
-    return ALLOY_PASTE(alloy_, ALLOY_DEFAULT_HEAP, _heap_open)(storage, NULL, ALLOY_DEFAULT_HEAP_SIZE);
+    /* 0 (heap_size 0) lets the provider choose: mmap reserves what the system grants */
+    return ALLOY_PASTE(alloy_, ALLOY_DEFAULT_HEAP, _heap_open)(storage, NULL, ALLOY_DEFAULT_HEAP_REQUEST);
 #endif
 }
 

@@ -48,8 +48,11 @@ typedef ALLOY_PASTE(alloy_, ALLOY_DEFAULT_HEAP, _heap) alloy_default_heap;
 
 /** Initialise the default heap provider in *storage (alloy_NAME_heap_open): the wasm
  * provider (not the sole allocator), an mmap reservation, or a static array inside
- * *storage, of ALLOY_DEFAULT_HEAP_SIZE bytes. Returns its handle, or NULL when
- * storage is NULL or the provider cannot start (mmap reservation refused). */
+ * *storage, of ALLOY_DEFAULT_HEAP_SIZE bytes. With the meson option heap_size 0 a
+ * provider without an array is opened with 0 bytes, its own default: the mmap
+ * provider then reserves up to ALLOY_MMAP_HEAP_DEFAULT_SIZE (64 GiB), as much as the
+ * system grants. Returns its handle, or NULL when storage is NULL or the provider
+ * cannot start (mmap reservation refused). */
 alloy_heap *alloy_default_heap_init(alloy_default_heap *storage);
 
 /** Initialise the default strategy in *storage over `heap` (alloy_NAME_init), and with
