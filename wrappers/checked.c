@@ -380,6 +380,7 @@ static void checked_stats(const alloy_allocator *a, alloy_stats *out)
     alloy_stats_add(out, "table_slots", c->table_slots);
     alloy_stats_add(out, "reports", c->reports);
     alloy_stats_add(out, "inner_bytes_in_use", inner.shared.bytes_in_use);
+    out->inner_first = out->count;
     for (size_t i = 0; i < inner.count; i++)
         alloy_stats_add(out, inner.figures[i].name, inner.figures[i].value);
 }

@@ -141,6 +141,33 @@ void *alloy_realloc(alloy_allocator *a, void *ptr, size_t size, size_t align, si
  * shared figures and the strategy's own. Either NULL: nothing happens. */
 void alloy_stats_get(const alloy_allocator *a, alloy_stats *out);
 
+/** Print the instance's statistics report through `writer` (alloy/stats.h), one line
+ * per call, with `context`: what alloy_stats_get reports, as text that people read
+ * and programs can parse. Returns false, writing nothing, when a or writer is NULL.
+ * Uses no stdio (alloy_stats_file_writer writes to a FILE) and no memory of any
+ * allocator. The lines, in this order:
+ *
+ *     alloy statistics: STRATEGY              (or "STRATEGY over INNER" for a wrapper
+ *                                              whose report holds its inner instance's)
+ *     shared figures:
+ *       bytes_in_use                  VALUE   (then high_water, trip_high_water,
+ *       ...                                    allocs, frees, reallocs, failed_allocs,
+ *       heap_bytes                    VALUE    invalid_requests, largest_request)
+ *     STRATEGY figures:                       (the strategy's own figures, by name,
+ *       NAME                          VALUE    when it has any)
+ *     INNER figures:                          (a wrapper's inner instance's)
+ *       NAME                          VALUE
+ *     audit, blocks per size class (bytes: live high_water trip_high_water):
+ *       LOW..HIGH                     LIVE HIGH_WATER TRIP_HIGH_WATER
+ *
+ * A figure line is two spaces, the figure's name (a C identifier: the member of
+ * alloy_shared_stats or the name in alloy_stats), spaces, and its value in decimal.
+ * Built with -Dstats=false, the shared section holds heap_bytes only and its heading
+ * says so. The audit section is there with -Daudit_sizes=true: one line per size
+ * class in which a block ever lived ("1", "2", "3..4", "5..8", ...). A name too
+ * long for ALLOY_STATS_LINE_MAX is cut short. */
+bool alloy_stats_print(const alloy_allocator *a, alloy_stats_writer writer, void *context);
+
 /** Start a new trip: trip high waters become the current bytes in use (and, with the
  * audit table, the current block counts), so afterwards they report the peak since
  * this call. NULL is ignored. */
