@@ -50,4 +50,13 @@ size_t alloy_malloc_usable_size(const void *p);
  * realloc(p, 0) frees p and returns NULL, malloc(0) returns a unique block. */
 alloy_allocator *alloy_malloc_instance(void);
 
+/** The report at exit, for the malloc layer (the alloy_malloc library), which calls it
+ * once, when it has made its instance, where ALLOY_MALLOC_STATS_AT_EXIT is 1
+ * (natively): when the environment variable ALLOY_STATS_AT_EXIT is "1" then, it
+ * registers with atexit a handler that prints alloy_malloc_instance()'s statistics
+ * report (alloy_stats_print) to stderr, and returns true; otherwise it does nothing
+ * and returns false. The variable is read this once. Each call registers one more
+ * handler. A wasm module prints its report itself, through a writer of its own. */
+bool alloy_malloc_stats_at_exit(void);
+
 #endif
