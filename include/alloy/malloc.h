@@ -56,7 +56,8 @@ alloy_allocator *alloy_malloc_instance(void);
  * registers with atexit a handler that prints alloy_malloc_instance()'s statistics
  * report (alloy_stats_print) to stderr, and returns true; otherwise it does nothing
  * and returns false. The variable is read this once. Each call registers one more
- * handler. A wasm module prints its report itself, through a writer of its own. */
+ * handler. Native builds only: a wasm module prints its report itself, through a
+ * writer of its own. */
 bool alloy_malloc_stats_at_exit(void);
 
 #endif
