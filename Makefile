@@ -9,7 +9,7 @@ NATIVE := $(BUILD)/native
 WASM := $(BUILD)/wasm
 # a native build with the other options switched, so that each choice is tested
 OPTIONS := $(BUILD)/options
-PACKAGES := meson ninja-build python3 pkg-config gcc clang lld llvm wasi-libc \
+PACKAGES := meson ninja-build python3 pkg-config gcc libc6-dev clang lld llvm wasi-libc \
             libclang-rt-14-dev-wasm32 libclang-rt-14-dev libcriterion-dev nodejs \
             binaryen valgrind doxygen
 # what make bench adds: the chart plotter and the two peers it compares against
@@ -33,9 +33,9 @@ deps:
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing: $$missing"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	  else \
-	    echo "alloy needs: sudo apt-get install -y $$missing"; exit 1; \
+	    echo "alloy needs: sudo apt-get install -y --no-install-recommends $$missing"; exit 1; \
 	  fi; \
 	fi
 
