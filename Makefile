@@ -75,6 +75,8 @@ size: build
 # QUICK=1: every workload once at reduced size (seconds). CALLGRIND=1: instruction
 # counts under valgrind instead of times (native, reduced sizes). TRACE=file: only
 # a trace of your own program (docs/choosing-a-strategy.md says how to record one).
+# Each of these writes its report in a folder of its own below $(BENCH_OUT) (quick/,
+# callgrind/, trace/), so none overwrites the full report.
 bench:
 	@$(MAKE) --no-print-directory deps PACKAGES="$(PACKAGES) $(BENCH_PACKAGES)"
 	@$(MAKE) --no-print-directory $(NATIVE)/build.ninja $(WASM)/build.ninja
@@ -82,7 +84,8 @@ bench:
 	@grep -q bench_jemalloc $(NATIVE)/build.ninja || meson setup --reconfigure $(NATIVE) $(MESON_ARGS) >/dev/null
 	meson compile -C $(NATIVE)
 	meson compile -C $(WASM)
-	python3 bench/run.py --native $(NATIVE) --wasm $(WASM) --out $(BENCH_OUT) \
+	python3 bench/run.py --native $(NATIVE) --wasm $(WASM) \
+	  --out $(BENCH_OUT)$(if $(QUICK),/quick)$(if $(CALLGRIND),/callgrind)$(if $(TRACE),/trace) \
 	  $(if $(QUICK),--quick) $(if $(CALLGRIND),--callgrind) $(if $(TRACE),--trace $(TRACE))
 
 # The API reference: Doxygen's HTML of the public headers' comments (docs/Doxyfile.in,
