@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The front door. `make test` installs what is missing (Debian), builds alloy natively
 # and for wasm32-wasi, runs every test of both and ends with "N passed, N failed".
 # MESON_ARGS reaches every `meson setup` (CI passes -Dwerror=true).
@@ -8,7 +9,7 @@ NATIVE := $(BUILD)/native
 WASM := $(BUILD)/wasm
 # a native build with the other options switched, so that each choice is tested
 OPTIONS := $(BUILD)/options
-PACKAGES := meson ninja-build python3 pkg-config gcc clang lld llvm wasi-libc \
+PACKAGES := meson ninja-build python3 pkg-config gcc libc6-dev clang lld llvm wasi-libc \
             libclang-rt-14-dev-wasm32 libclang-rt-14-dev libcriterion-dev nodejs \
             binaryen valgrind doxygen
 # what make bench adds: the chart plotter and the two peers it compares against
@@ -32,9 +33,9 @@ deps:
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing: $$missing"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	  else \
-	    echo "alloy needs: sudo apt-get install -y $$missing"; exit 1; \
+	    echo "alloy needs: sudo apt-get install -y --no-install-recommends $$missing"; exit 1; \
 	  fi; \
 	fi
 
@@ -46,7 +47,7 @@ $(NATIVE)/build.ninja:
 	meson setup $(NATIVE) $(MESON_ARGS)
 
 $(OPTIONS)/build.ninja:
-	meson setup $(OPTIONS) -Dheap=static -Dheap_size=262144 -Daudit_sizes=true $(MESON_ARGS)
+	meson setup $(OPTIONS) -Dheap=static -Dheap_size=262144 -Daudit_sizes=true -Dchecked=true $(MESON_ARGS)
 
 $(WASM)/build.ninja: $(BUILD)/wasm-paths.ini
 	meson setup $(WASM) --cross-file $(BUILD)/wasm-paths.ini --cross-file cross/wasm32-wasi.ini $(MESON_ARGS)
@@ -74,6 +75,8 @@ size: build
 # QUICK=1: every workload once at reduced size (seconds). CALLGRIND=1: instruction
 # counts under valgrind instead of times (native, reduced sizes). TRACE=file: only
 # a trace of your own program (docs/choosing-a-strategy.md says how to record one).
+# Each of these writes its report in a folder of its own below $(BENCH_OUT) (quick/,
+# callgrind/, trace/), so none overwrites the full report.
 bench:
 	@$(MAKE) --no-print-directory deps PACKAGES="$(PACKAGES) $(BENCH_PACKAGES)"
 	@$(MAKE) --no-print-directory $(NATIVE)/build.ninja $(WASM)/build.ninja
@@ -81,7 +84,8 @@ bench:
 	@grep -q bench_jemalloc $(NATIVE)/build.ninja || meson setup --reconfigure $(NATIVE) $(MESON_ARGS) >/dev/null
 	meson compile -C $(NATIVE)
 	meson compile -C $(WASM)
-	python3 bench/run.py --native $(NATIVE) --wasm $(WASM) --out $(BENCH_OUT) \
+	python3 bench/run.py --native $(NATIVE) --wasm $(WASM) \
+	  --out $(BENCH_OUT)$(if $(QUICK),/quick)$(if $(CALLGRIND),/callgrind)$(if $(TRACE),/trace) \
 	  $(if $(QUICK),--quick) $(if $(CALLGRIND),--callgrind) $(if $(TRACE),--trace $(TRACE))
 
 # The API reference: Doxygen's HTML of the public headers' comments (docs/Doxyfile.in,

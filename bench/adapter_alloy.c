@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench/adapter_alloy.c - alloy's strategies behind the bench adapter (bench.h):
  * every strategy of the build (ALLOY_STRATEGIES), each on a heap of its own (mmap
  * natively, wasm memory.grow in wasm), called through the interface every program

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench/adapter_libc.c - the program's malloc behind the bench adapter (bench.h):
  * glibc's natively, jemalloc's when the program is linked with it (built with
  * BENCH_JEMALLOC: jemalloc then is the program's malloc), wasi-libc's dlmalloc in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench/adapter_mimalloc.c - mimalloc behind the bench adapter (bench.h), called
  * through its own API (mi_malloc, mi_malloc_aligned, mi_realloc, mi_free), so that
  * it runs beside glibc's malloc rather than replacing it. The heap figure is the

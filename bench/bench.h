@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench/bench.h - what the bench programs share: the allocator adapter every
  * workload is written against, the run record the harness keeps while a workload
  * runs, and the workloads themselves.
@@ -8,8 +9,9 @@
  * only through bench_alloc/bench_free/bench_realloc below, which also keep a shadow
  * count of the bytes it holds live (what the program asked for), count operations
  * and, every so often, call bench_checkpoint: the harness then samples the
- * allocator's heap and checks the time limit. A workload polls bench_stopped() in
- * its loops and, once the limit has passed, frees what it holds and returns.
+ * allocator's heap and checks the operation limit (--max-ops). A workload polls
+ * bench_stopped() in its loops and, once the limit is reached, frees what it holds
+ * and returns.
  */
 #ifndef ALLOY_BENCH_H
 #define ALLOY_BENCH_H
@@ -51,8 +53,8 @@ typedef struct bench_run {
     uint64_t sample_every; /* ops between heap samples; 0: none */
     uint64_t next_sample;
     void *samples;       /* FILE * of "ops live heap" lines, or NULL */
-    double deadline;     /* seconds (bench_now) at which the run stops */
-    bool stopped;        /* the deadline has passed: the run did not finish */
+    uint64_t max_ops;    /* the calls after which a run stops (--max-ops); 0: none */
+    bool stopped;        /* max_ops calls were made: the workload returns */
     bool quick;          /* reduced sizes */
     /* frame workload: per-frame trip high waters (shadow, and the allocator's) */
     uint64_t frames;
@@ -65,7 +67,7 @@ typedef struct bench_run {
 /* Monotonic seconds. */
 double bench_now(void);
 
-/* Sample the heap and check the time limit (harness.c); bench_count calls it. */
+/* Sample the heap and check the operation limit (harness.c); bench_count calls it. */
 void bench_checkpoint(bench_run *r);
 
 /* Report out of memory and exit: a benchmark cannot go on without its block. */

@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Code-section bytes of the size modules (bench/size_module.c).
 
   code_size.py table BUDGET MODULE... print the table, with ratios to dlmalloc, and
                                       how the modules fare against BUDGET's targets
-  code_size.py check BUDGET MODULE... fail when a module is more than 2% over the
+  code_size.py check BUDGET [--shipped-as STRATEGY] MODULE...
+                                      fail when a module is more than 2% over the
                                       figure recorded in BUDGET, or when statistics
-                                      cost more than 600 bytes
+                                      cost more than 600 bytes; with --shipped-as,
+                                      when a shipped module's code is not exactly
+                                      that of STRATEGY's module of the same set
 
 BUDGET (bench/code-size.txt) is data: a line "MODULE BYTES" records a module's
 figure, a line "target MODULE BYTES" a size the module aims at (after wasm-opt -Oz
@@ -13,7 +17,11 @@ when it is installed), "#" starts a comment.
 
 Module file names are size_<allocator>_<set>[_nostats|_dispatch] (_nostats:
 built with ALLOY_STATS 0; _dispatch: malloc calls the strategy through the
-instance's table); the recorded figures are clang -Oz's. With
+instance's table), built from alloy's sources with -Oz, and size_shipped_<set>:
+the module linked with the build's own liballoy_malloc.a and liballoy.a, as
+docs/wasm.md's command links a program (the build's default strategy, compiled as
+the build compiles its libraries: -Oz with the meson option optimize_for=size,
+wasm's default). The recorded figures are clang -Oz's. With
 binaryen's wasm-opt installed, the table also shows the size after wasm-opt -Oz."""
 import os
 import shutil
@@ -116,13 +124,22 @@ def table(budget_path, paths):
             print(f"  {name}: {size} bytes, target {limit}: {'met' if size <= limit else 'missed'}")
 
 
-def check(budget_path, paths):
+def check(budget_path, paths, shipped_as=None):
     budget = read_budget(budget_path)[0]
     passed = failed = 0
+    sizes = {name_of(p): code_bytes(p) for p in paths}
     for path in paths:
         name, size = name_of(path), code_bytes(path)
         limit = budget.get(name)
-        if limit is None:
+        if name.startswith("shipped_"):
+            if shipped_as is None:
+                continue  # the libraries are compiled for speed: nothing to hold them to
+            twin = shipped_as + name.removeprefix("shipped")
+            ok = size == sizes.get(twin)
+            print(f"[{' ok ' if ok else 'FAIL'}] code_size::{name}: {size} bytes, {twin} {sizes.get(twin)}"
+                  + ("" if ok else ": the archives a user links are not what make size measures"))
+            passed, failed = passed + ok, failed + (not ok)
+        elif limit is None:
             print(f"[FAIL] code_size::{name}: {size} bytes, no figure recorded in {budget_path}")
             failed += 1
         elif size > limit * 1.02:
@@ -131,7 +148,6 @@ def check(budget_path, paths):
         else:
             print(f"[ ok ] code_size::{name}: {size} bytes (recorded {limit})")
             passed += 1
-    sizes = {name_of(p): code_bytes(p) for p in paths}
     for name in sorted(sizes):
         if name + "_nostats" in sizes:
             cost = sizes[name] - sizes[name + "_nostats"]
@@ -146,6 +162,8 @@ if __name__ == "__main__":
     if sys.argv[1] == "table":
         table(sys.argv[2], sys.argv[3:])
     elif sys.argv[1] == "check":
-        sys.exit(0 if check(sys.argv[2], sys.argv[3:]) else 1)
+        rest = sys.argv[3:]
+        shipped = rest[1] if rest[:1] == ["--shipped-as"] else None
+        sys.exit(0 if check(sys.argv[2], rest[2:] if shipped else rest, shipped) else 1)
     else:
         sys.exit(__doc__)

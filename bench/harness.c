@@ -1,23 +1,25 @@
+/* SPDX-License-Identifier: MIT */
 /* bench/harness.c - runs one workload on one allocator and prints one result line.
  *
  *   bench_PROGRAM --allocator NAME (--workload NAME | --trace FILE --name NAME)
- *                 [--quick] [--runs N] [--limit SECONDS] [--samples FILE] [--callgrind]
+ *                 [--quick] [--runs N] [--max-ops N] [--samples FILE] [--callgrind]
  *
  * First a memory pass: the workload runs once on a fresh instance while the harness
  * samples the allocator's heap (adapter heap_bytes) every so many operations, keeps
  * the peak, and writes "ops live_bytes heap_bytes" lines to the samples file. Then
  * --runs timed runs (5 by default) on the same instance, without samples; the time
- * per operation (allocator call) of each is printed, and their median. A run still
- * going after --limit seconds (10) stops there: the result is "dnf" (did not finish),
- * with the figures of the memory pass so far. With --callgrind there is one run,
- * and callgrind collects only during it (run under valgrind --tool=callgrind
- * --collect-atstart=no); nothing is timed.
+ * per operation (allocator call) of each is printed, and their median. Every run
+ * does the workload's whole count of operations, however long it takes, so a
+ * loaded machine makes a run slower, never shorter; --max-ops N cuts every run
+ * (the memory pass too) after N allocator calls, the same cut for every allocator.
+ * With --callgrind there is one run, and callgrind collects only during it (run
+ * under valgrind --tool=callgrind --collect-atstart=no); nothing is timed.
  *
- * The line: "bench allocator=A workload=W status=ok|dnf|oom|damaged ops=N done=N
- * runs=T1,T2,.. median=T peak_heap=B peak_live=B [frames=N trip_max=B trip_mean=B
- * meter=ok|off|bad]" with times in ns per operation; ops counts the calls of a
- * whole run (of the memory pass when it did not finish), done those of the run that
- * stopped (dnf) or ran out of memory (oom). bench/run.py reads it.
+ * The line: "bench allocator=A workload=W status=ok|oom|damaged ops=N runs=T1,T2,..
+ * median=T peak_heap=B peak_live=B [frames=N trip_max=B trip_mean=B
+ * meter=ok|off|bad]" with times in ns per operation; ops counts the calls of a run
+ * (of the memory pass, up to the failed request, when one ran out of memory).
+ * bench/run.py reads it.
  */
 #define _POSIX_C_SOURCE 199309L /* clock_gettime */
 #include <stdio.h>
@@ -59,8 +61,10 @@ void bench_checkpoint(bench_run *r)
         if (r->next_sample < next)
             next = r->next_sample;
     }
-    if (bench_now() > r->deadline)
+    if (r->max_ops && r->ops >= r->max_ops)
         r->stopped = true;
+    else if (r->max_ops && r->max_ops < next)
+        next = r->max_ops;
     r->next_checkpoint = next;
 }
 
@@ -68,9 +72,9 @@ void bench_checkpoint(bench_run *r)
  * wasm's 4 GiB), not a failure of the bench: reported with the figures so far. */
 _Noreturn void bench_out_of_memory(const bench_run *r, size_t size)
 {
-    printf("bench allocator=%s workload=%s status=oom ops=%llu done=%llu runs=- median=0 size=%zu peak_heap=%llu "
+    printf("bench allocator=%s workload=%s status=oom ops=%llu runs=- median=0 size=%zu peak_heap=%llu "
            "peak_live=%llu\n",
-           r->a->name, workload_name, (unsigned long long)r->ops, (unsigned long long)r->ops, size,
+           r->a->name, workload_name, (unsigned long long)r->ops, size,
            (unsigned long long)(r->peak_heap > r->a->heap_bytes() ? r->peak_heap : r->a->heap_bytes()),
            (unsigned long long)r->peak_live);
     exit(0);
@@ -98,6 +102,12 @@ void bench_frame_end(bench_run *r)
     }
 }
 
+/* The first checkpoint of a run: one CHECK_EVERY in, or at the limit if sooner. */
+static uint64_t first_checkpoint(uint64_t max_ops)
+{
+    return max_ops && max_ops < CHECK_EVERY ? max_ops : CHECK_EVERY;
+}
+
 static int by_value(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -107,7 +117,7 @@ static int by_value(const void *a, const void *b)
 static _Noreturn void usage(const char *message)
 {
     fprintf(stderr, "bench: %s\nusage: bench --allocator NAME (--workload NAME | --trace FILE --name NAME)\n"
-                    "       [--quick] [--runs N] [--limit SECONDS] [--samples FILE] [--callgrind]\n"
+                    "       [--quick] [--runs N] [--max-ops N] [--samples FILE] [--callgrind]\n"
                     "       bench --list    (the allocators this program has, one a line)\n", message);
     exit(2);
 }
@@ -117,7 +127,7 @@ int main(int argc, char **argv)
     const char *allocator = NULL, *trace = NULL, *samples_path = NULL;
     bool quick = false, callgrind = false;
     int runs = 5;
-    double limit = 10.0;
+    uint64_t max_ops = 0;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(arg, "--list")) {
@@ -141,13 +151,13 @@ int main(int argc, char **argv)
             samples_path = argv[++i];
         else if (!strcmp(arg, "--runs"))
             runs = atoi(argv[++i]);
-        else if (!strcmp(arg, "--limit"))
-            limit = atof(argv[++i]);
+        else if (!strcmp(arg, "--max-ops"))
+            max_ops = strtoull(argv[++i], NULL, 10);
         else
             usage("unknown argument");
     }
-    if (runs < 1 || runs > MAX_RUNS || !(limit > 0))
-        usage("--runs is 1..15, --limit positive");
+    if (runs < 1 || runs > MAX_RUNS)
+        usage("--runs is 1..15");
 
     const bench_allocator *a = NULL;
     for (const bench_allocator *x = bench_allocators; x->name; x++)
@@ -192,13 +202,12 @@ int main(int argc, char **argv)
     bench_run r = {0};
     r.a = a;
     r.quick = quick;
-    r.next_checkpoint = CHECK_EVERY;
-    r.deadline = bench_now() + limit;
+    r.max_ops = max_ops;
+    r.next_checkpoint = first_checkpoint(max_ops);
     const char *status = "ok";
     double times[MAX_RUNS];
     int timed = 0;
     bench_run memory;
-    uint64_t stopped_ops = 0;
 
     if (callgrind) {
 #if defined(BENCH_CALLGRIND)
@@ -208,7 +217,7 @@ int main(int argc, char **argv)
 #if defined(BENCH_CALLGRIND)
         CALLGRIND_TOGGLE_COLLECT;
 #endif
-        status = !ok ? "damaged" : r.stopped ? "dnf" : "ok";
+        status = ok ? "ok" : "damaged";
         r.peak_heap = a->heap_bytes();
     } else {
         /* the memory pass */
@@ -227,37 +236,29 @@ int main(int argc, char **argv)
                     (unsigned long long)heap);
             fclose(samples);
         }
-        status = !ok ? "damaged" : r.stopped ? "dnf" : "ok";
-        memory = r; /* the figures printed when no timed run finishes, and the frames' */
+        status = ok ? "ok" : "damaged";
+        memory = r; /* the frames' figures */
         /* the timed runs */
-        for (int i = 0; i < runs && !strcmp(status, "ok"); i++) {
+        for (int i = 0; i < runs && ok; i++) {
             r.ops = 0;
-            r.next_checkpoint = CHECK_EVERY;
-            r.deadline = bench_now() + limit;
+            r.stopped = false;
+            r.next_checkpoint = first_checkpoint(max_ops);
             double start = bench_now();
             ok = w.run(&r);
             double elapsed = bench_now() - start;
             if (!ok)
                 status = "damaged";
-            else if (r.stopped) {
-                status = "dnf";
-                stopped_ops = r.ops;
-            }
             else
                 times[timed++] = elapsed * 1e9 / (double)r.ops;
         }
         if (timed == 0)
             r.ops = memory.ops;
-        if (memory.stopped)
-            stopped_ops = memory.ops;
     }
-    if (callgrind) {
+    if (callgrind)
         memory = r;
-        stopped_ops = r.stopped ? r.ops : 0;
-    }
 
-    printf("bench allocator=%s workload=%s status=%s ops=%llu done=%llu runs=", a->name, w.name, status,
-           (unsigned long long)r.ops, (unsigned long long)(stopped_ops ? stopped_ops : r.ops));
+    printf("bench allocator=%s workload=%s status=%s ops=%llu runs=", a->name, w.name, status,
+           (unsigned long long)r.ops);
     for (int i = 0; i < timed; i++)
         printf("%s%.3f", i ? "," : "", times[i]);
     if (timed == 0)

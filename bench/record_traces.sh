@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # bench/record_traces.sh - records the committed traces in bench/traces/ from real
 # programs alloy did not write, with the LD_PRELOAD recorder (trace_recorder.c):
 #   python   python3 building and sorting dicts, lists and strings (PYTHONMALLOC=malloc,

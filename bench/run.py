@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """The bench driver: runs every workload on every allocator and writes the report.
 
   run.py [--native BUILD] [--wasm BUILD] [--out DIR] [--quick] [--callgrind]
-         [--runs N] [--limit SECONDS] [--only W1,W2] [--trace FILE]...
+         [--runs N] [--max-ops N] [--only W1,W2] [--trace FILE]...
 
 BUILD is a meson build directory (build/native, build/wasm) holding bench/bench_*.
 Each run is one process (bench/harness.c): one allocator, one workload, a memory
@@ -15,23 +16,31 @@ and jemalloc and mimalloc where their programs were built; in wasm (under Node, 
 the cross file's exe_wrapper runs it) every strategy on the wasm heap and wasi-libc's
 dlmalloc.
 
-Figures: time per allocator call, the median of the timed runs, as a ratio to the
-platform's malloc (glibc, dlmalloc) in the same run; a run past --limit seconds
-(2, or 0.4 with --quick) did not finish (DNF).
+Figures: time per allocator call, the median of the timed runs (5; 1 with
+--quick), as a ratio to the platform's malloc (glibc, dlmalloc) in the same run.
+Every run does its workload's whole count of operations (a quarter of a million to
+two million calls; a sixteenth with --quick), whatever the time it takes, so a
+loaded machine moves the times but cannot cut a run short; --max-ops N cuts every
+run of every allocator after the same N calls. A program still running after
+--timeout seconds (600) is killed and counted as failed.
 Memory: the most bytes the allocator held from its heap provider or the system,
 over the most bytes live. --callgrind counts instructions instead (natively, under
 valgrind --tool=callgrind, reduced sizes), which machine noise does not move.
 
 Output: the tables on stdout and in DIR/report.md, with the wasm code-size table
 (bench/code_size.py) when the wasm build has the size modules, and gnuplot charts
-in DIR: time ratios per workload (time-native.png, time-wasm.png) and heap bytes
-against live bytes over the run for mixed and frame (memory-PLATFORM-WORKLOAD.png).
-Exits non-zero when a program failed (crashed, ran out of memory, found its data
-damaged, or its trip meter disagreed with the shadow count); DNF is not a failure.
+in DIR, each as PNG and SVG: time ratios per workload (time-native, time-wasm) and
+heap bytes against live bytes over the run for mixed and frame
+(memory-PLATFORM-WORKLOAD). A run first removes the charts and data an earlier run
+left in DIR. Progress goes to stderr, a line per process with the count left.
+Exits non-zero when a program failed (crashed, was killed, found its data damaged,
+or its trip meter disagreed with the shadow count). Running out of memory is a
+result, not a failure: a strategy that never merges can outgrow wasm's 4 GiB.
 """
 import argparse
 import glob
 import gzip
+import math
 import os
 import re
 import shutil
@@ -114,8 +123,8 @@ def run_one(args, p, allocator, program, workload, traces):
     """Run one process; returns its fields, with 'error' set when it failed."""
     cmd = [os.path.join(p.build, program), "--allocator", allocator]
     cmd += ["--trace", traces[workload], "--name", workload] if workload in traces else ["--workload", workload]
-    limit = args.limit
-    cmd += ["--runs", str(args.runs), "--limit", str(limit)] + (["--quick"] if args.quick else [])
+    cmd += ["--runs", str(args.runs)] + (["--quick"] if args.quick else [])
+    cmd += ["--max-ops", str(args.max_ops)] if args.max_ops else []
     callgrind_out = None
     if args.callgrind:
         callgrind_out = os.path.join(args.out, "callgrind", f"{allocator}-{workload.replace(':', '-')}.out")
@@ -126,9 +135,13 @@ def run_one(args, p, allocator, program, workload, traces):
         cmd += ["--samples", os.path.join("samples", f"{p.name}-{workload}-{allocator}.dat")]
     if p.wasm:
         cmd = NODE + cmd
-    proc = subprocess.run(cmd, cwd=args.out, capture_output=True, text=True)
+    try:
+        proc = subprocess.run(cmd, cwd=args.out, capture_output=True, text=True, timeout=args.timeout)
+    except subprocess.TimeoutExpired:
+        return {"allocator": allocator, "workload": workload, "status": "error",
+                "error": f"killed after {args.timeout:g} s"}
     fields = parse(proc.stdout) or {"allocator": allocator, "workload": workload, "status": "error"}
-    if proc.returncode != 0 or fields["status"] not in ("ok", "dnf", "oom"):
+    if proc.returncode != 0 or fields["status"] not in ("ok", "oom"):
         fields["error"] = f"exit {proc.returncode}: {proc.stdout.strip()} {proc.stderr.strip()}"[:500]
     if callgrind_out and fields["status"] == "ok" and os.path.exists(callgrind_out):
         fields["ir"] = callgrind_ir(callgrind_out)
@@ -138,10 +151,9 @@ def run_one(args, p, allocator, program, workload, traces):
 def fmt_ratio(r, base, key):
     if r.get("error"):
         return "failed"
-    if r["status"] in ("dnf", "oom"):
-        done = int(r["done"]) / int(base["ops"]) if base and base["status"] == "ok" else 0
-        what = "DNF" if r["status"] == "dnf" else "out of memory"
-        return f"{what} ({done:.0%} of a run)" if done else what
+    if r["status"] == "oom":
+        done = int(r["ops"]) / int(base["ops"]) if base and base["status"] == "ok" else 0
+        return f"out of memory ({done:.0%} of a run)" if done else "out of memory"
     if key == "ir":
         v, b = r["ir"] / int(r["ops"]), (base["ir"] / int(base["ops"]) if base and base.get("ir") else 0)
         return f"{v / b:.2f}x ({v:.0f})" if b else f"({v:.0f})"
@@ -153,7 +165,7 @@ def fmt_memory(r):
     if r.get("error") or int(r.get("peak_live", 0)) == 0:
         return "-"
     text = f"{int(r['peak_heap']) / int(r['peak_live']):.2f}"
-    return text + " (at stop)" if r["status"] in ("dnf", "oom") else text
+    return text + " (at the failed request)" if r["status"] == "oom" else text
 
 
 def table(header, rows):
@@ -162,46 +174,71 @@ def table(header, rows):
     return "\n".join([line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|"] + [line(r) for r in rows])
 
 
-def gnuplot(script):
+def draw(args, name, body):
+    """Render a gnuplot chart as DIR/name.png and DIR/name.svg; the files made, or []
+    without gnuplot."""
     if not shutil.which("gnuplot"):
-        return False
-    subprocess.run(["gnuplot"], input=script, text=True, check=True)
-    return True
+        return []
+    made = []
+    for terminal, ext in [("pngcairo size 1200,560 font 'DejaVu Sans,11'", "png"),
+                          ("svg size 1200,560 dynamic font 'DejaVu Sans,11'", "svg")]:
+        out = f"{name}.{ext}"
+        subprocess.run(["gnuplot"], input=f"set terminal {terminal}\nset output '{os.path.join(args.out, out)}'\n"
+                       + body, text=True, check=True)
+        made.append(out)
+    return made
+
+
+def log2_ticks(low, high):
+    """gnuplot ytics at the powers of two from below low to above high, labelled as
+    ratios ("0.25x"), and the range they span."""
+    first, last = math.floor(math.log2(low)), math.ceil(math.log2(high))
+    if first == last:
+        first, last = first - 1, last + 1
+    label = lambda k: f"{2 ** k}x" if k >= 0 else f"1/{2 ** -k}x"
+    ticks = ", ".join(f'"{label(k)}" {2.0 ** k!r}' for k in range(first, last + 1))
+    return ticks, 2.0 ** first, 2.0 ** last
 
 
 def charts(args, p, workloads, results):
-    """Time ratios per workload, and heap against live bytes for PLOTTED."""
+    """Time ratios per workload, and heap against live bytes for PLOTTED: every series
+    of a chart's legend drawn within its range."""
     names = [a for a, _ in p.allocators]
     base = {w: results[(p.name, w, p.baseline)] for w in workloads}
     data = os.path.join(args.out, f"time-{p.name}.dat")
+    ratios = []
     with open(data, "w", encoding="utf-8") as f:
-        f.write("workload " + " ".join(names) + "\n")
+        f.write("# workload " + " ".join(names) + "\n")
         for w in workloads:
             cells = []
             for a in names:
                 r, b = results[(p.name, w, a)], base[w]
                 ok = not r.get("error") and r["status"] == "ok" and b["status"] == "ok" and float(b["median"]) > 0
-                cells.append(f"{float(r['median']) / float(b['median']):.4f}" if ok else "-")
+                ratio = float(r["median"]) / float(b["median"]) if ok else None
+                if ratio:
+                    ratios.append(ratio)
+                cells.append(f"{ratio:.4f}" if ratio else "-")
             f.write(w + " " + " ".join(cells) + "\n")
-    terminal = "set terminal pngcairo size 1100,500 font ',10'\n"
+    if not ratios:
+        return []
+    ticks, low, high = log2_ticks(min(ratios), max(ratios))
     plots = ", ".join(f"'{data}' using {i + 2}:xtic(1) title '{a}'" for i, a in enumerate(names))
-    drawn = gnuplot(terminal + f"""set output '{os.path.join(args.out, f'time-{p.name}.png')}'
-set title "time per operation, ratio to {p.baseline} ({p.name}{', quick' if args.quick else ''}; missing bars: did not finish)"
+    made = draw(args, f"time-{p.name}", f"""set title "time per allocator call, ratio to {p.baseline} ({p.name}{', quick' if args.quick else ''}; a missing bar: failed or out of memory)"
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
 set datafile missing '-'
 set logscale y 2
-set yrange [0.0625:*]
-set ylabel "time / {p.baseline}'s"
-set xtics rotate by -30
+set xrange [-0.6:{len(workloads) - 0.4}]
+set yrange [{low!r}:{high!r}]
+set ytics ({ticks})
+set ylabel "time / {p.baseline}'s (log scale)"
+set xtics rotate by 30 right nomirror
+set bmargin 6
 set grid ytics
 set key outside right
 plot {plots}, 1 with lines dt 2 lc rgb 'black' notitle
 """)
-    if not drawn:
-        return []
-    made = [f"time-{p.name}.png"]
     for w in PLOTTED:
         if w not in workloads:
             continue
@@ -209,22 +246,27 @@ plot {plots}, 1 with lines dt 2 lc rgb 'black' notitle
         series = [(a, s) for a, s in series if os.path.exists(s) and os.path.getsize(s) > 0]
         if not series:
             continue
-        lines = [f"'{s}' using 1:($3/1048576) with lines title '{a} heap'" for a, s in series]
+        lines = [f"'{s}' using 1:($3/1048576) with lines lw 1.5 title '{a} heap'" for a, s in series]
         live = dict(series).get(p.baseline, series[0][1])
-        lines.append(f"'{live}' using 1:($2/1048576) with lines lw 2 lc rgb 'black' title 'live (requested)'")
-        out = f"memory-{p.name}-{w}.png"
-        gnuplot(terminal + f"""set output '{os.path.join(args.out, out)}'
-set title "{w}: bytes held from the heap or system against bytes live ({p.name}, first run)"
+        lines.append(f"'{live}' using 1:($2/1048576) with lines lw 2.5 lc rgb 'black' title 'live (requested)'")
+        made += draw(args, f"memory-{p.name}-{w}", f"""set title "{w}: bytes held from the heap or the system against bytes live ({p.name}, first run)"
 set xlabel "allocator calls"
-set ylabel "MiB (clipped at 3x the live peak)"
-stats '{live}' using 2 nooutput
-set yrange [0:STATS_max * 3 / 1048576]
+set ylabel "MiB"
+set format x "%.1s%c"
+set yrange [0:*]
 set grid
 set key outside right
 plot {', '.join(lines)}
 """)
-        made.append(out)
     return made
+
+
+def clear_old(out):
+    """Remove what an earlier run left in DIR: charts, their data and samples (not
+    the traces, nor the reports of other modes in subdirectories)."""
+    for pattern in ("*.png", "*.svg", "*.dat", os.path.join("samples", "*.dat"), os.path.join("callgrind", "*.out")):
+        for path in glob.glob(os.path.join(out, pattern)):
+            os.remove(path)
 
 
 def code_size_table(args):
@@ -246,26 +288,32 @@ def main():
     ap.add_argument("--out", default=os.path.join("build", "bench"))
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--callgrind", action="store_true")
-    ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--limit", type=float)
+    ap.add_argument("--runs", type=int)
+    ap.add_argument("--max-ops", type=int)
+    ap.add_argument("--timeout", type=float, default=600.0)
     ap.add_argument("--only")
     ap.add_argument("--trace", action="append", default=[])
     args = ap.parse_args()
-    if args.limit is None:
-        args.limit = 0.4 if args.quick else 2.0
+    if args.runs is None:
+        args.runs = 1 if args.quick else 5
     if args.callgrind:
-        # instruction counts: native, reduced sizes, and time for valgrind's slowness
-        args.quick, args.runs, args.wasm, args.limit = True, 1, None, 60.0
+        # instruction counts: native, reduced sizes, one run
+        args.quick, args.runs, args.wasm = True, 1, None
         if not shutil.which("valgrind"):
             sys.exit("--callgrind needs valgrind")
     if not args.native and not args.wasm:
         sys.exit("give --native BUILD, --wasm BUILD or both")
     args.out = os.path.abspath(args.out)
     os.makedirs(os.path.join(args.out, "samples"), exist_ok=True)
+    clear_old(args.out)
     if args.trace:
         for path in args.trace:
             if not os.path.isfile(path):
                 sys.exit(f"no trace at {path}")
+            opener = gzip.open if path.endswith(".gz") else open
+            with opener(path, "rt", encoding="utf-8") as f:
+                if not any(line.strip() and not line.startswith("#") for line in f):
+                    sys.exit(f"{path} holds no operation: was the recorder preloaded (docs/choosing-a-strategy.md)?")
         traces = unpack_traces(args.out, [os.path.abspath(t) for t in args.trace])
         workloads = sorted(traces)
     else:
@@ -277,23 +325,31 @@ def main():
     started = time.monotonic()
     results, failures = {}, []
     plats = platforms(args)
+    total = sum(len(p.allocators) for p in plats) * len(workloads)
+    done = 0
     for p in plats:
         for w in workloads:
             for a, program in p.allocators:
                 r = run_one(args, p, a, program, w, traces)
                 results[(p.name, w, a)] = r
+                done += 1
                 if r.get("error"):
                     failures.append(f"{p.name} {a} {w}: {r['error']}")
-                print(f"  {p.name:<6} {w:<14} {a:<9} {r['status']:<6} {r.get('median', '-'):>9} ns/op", file=sys.stderr)
+                figure = f"{float(r['median']):9.1f} ns/call" if r.get("median") and r["status"] == "ok" else ""
+                print(f"  [{done:>3}/{total}, {total - done:>3} left, {time.monotonic() - started:4.0f} s] "
+                      f"{p.name:<6} {w:<14} {a:<9} {r['status']:<6} {figure}", file=sys.stderr, flush=True)
 
     key = "ir" if args.callgrind else "median"
     unit = "instructions per call" if args.callgrind else "ns per call"
     mode = "callgrind, reduced sizes" if args.callgrind else ("QUICK: reduced sizes" if args.quick else "full size")
+    runs = "one run" if args.runs == 1 else f"median of {args.runs} runs"
     out = [f"# alloy bench report ({mode})", "",
-           f"Each cell: ratio to the platform's malloc measured in the same run ({unit}, "
-           + ("one run" if args.callgrind else f"median of {args.runs} runs") + "). "
-           + f"DNF: a run did not finish within {args.limit:g} s (the share of a run done by then). "
-           "Wasm programs run under Node.", ""]
+           f"Each cell: ratio to the platform's malloc measured in the same run ({unit}, {runs}). "
+           "Every run does its workload's whole count of operations"
+           + (f", cut at {args.max_ops} calls for every allocator" if args.max_ops else "")
+           + ": none stops on a clock, so every cell is a finished run. 'out of memory': the allocator's heap "
+           "could not grow further (the share of a run done then). Wasm programs run under Node, with alloy "
+           "compiled with the build's own flags (-O2), not the wasm libraries' -Oz.", ""]
     for p in plats:
         names = [a for a, _ in p.allocators]
         rows = [[w] + [fmt_ratio(results[(p.name, w, a)], results[(p.name, w, p.baseline)], key) for a in names]
@@ -309,7 +365,7 @@ def main():
         out += ["Held: alloy's heap_bytes (from its provider); glibc mallinfo2 arena + mmapped; "
                 "jemalloc stats.resident; mimalloc resident pages (only the first byte of a block is written, so "
                 "its large blocks count a page each); dlmalloc wasm memory above __heap_base. "
-                "Sampled during the first run; '(at stop)': a run that did not finish.", ""]
+                "Sampled during the first run; '(at the failed request)': a run that ran out of memory.", ""]
         frame_rows = []
         for p in plats:
             for a, _ in p.allocators:
@@ -329,7 +385,8 @@ def main():
         for p in plats:
             images += charts(args, p, workloads, results)
         if images:
-            out += ["## Charts", ""] + [f"![{i}]({i})" for i in images] + [""]
+            out += ["## Charts", "", "Each as PNG, shown here, and as SVG beside it.", ""]
+            out += [f"![{i}]({i})" for i in images if i.endswith(".png")] + [""]
     sizes = code_size_table(args)
     if sizes:
         out += ["## Code size (wasm Code-section bytes, `make size`)", "", "```", sizes.rstrip(), "```", ""]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A minimal wasm module for `make size`: it exports the allocation functions and
  * nothing else, so its Code section is what the allocator costs. Built against alloy's
  * malloc layer (one strategy) or against wasi-libc's dlmalloc. FULL selects the whole

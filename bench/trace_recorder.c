@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench/trace_recorder.c - records a native program's allocations as a bench trace.
  *
  *   ALLOY_TRACE=out.trace [ALLOY_TRACE_MAX=ops] LD_PRELOAD=.../libtrace_recorder.so program ...
@@ -9,8 +10,14 @@
  * bench/trace_replay.c documents. Blocks get small ids, reused after their free, so
  * a replayer's table of ids is as long as the most blocks live at once. Recording
  * stops after ALLOY_TRACE_MAX operations (default 300,000); blocks then still live
- * are never freed in the trace. The file is created exclusively: a child process
- * that inherits the variables finds it there and records nothing. Frees of blocks
+ * are never freed in the trace. The file is created exclusively, never overwritten,
+ * and its second line names the process recording it. A program that finds the file
+ * made by its own process (before an exec: a wrapper script such as a pyenv shim, or
+ * env, that execs the real program) records afresh, so the trace is the final
+ * program's; one that finds it made by an ancestor (a program the recorded one
+ * started) records nothing, quietly; one that finds any other file says so on
+ * stderr and records nothing. A process that recorded no operation removes its file
+ * at exit and says so. Frees of blocks
  * the recorder never saw (allocated before it was loaded) are not recorded. A spin
  * lock around each call keeps the record in order across threads. Nothing here
  * calls malloc: the table lives in its own mapping, output goes through write(2).
@@ -54,6 +61,16 @@ static size_t free_id_count;
 static uint32_t next_id;
 static char out[1 << 16];
 static size_t out_len;
+static const char *trace_path;
+
+/* A message on stderr, without stdio (which may call malloc). */
+static void say(const char *a, const char *b, const char *c)
+{
+    const char *parts[] = {"alloy trace recorder: ", a, b, c, "\n"};
+    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
+        if (write(2, parts[i], strlen(parts[i])) < 0)
+            return;
+}
 
 static void flush(void)
 {
@@ -98,6 +115,52 @@ static void put_op(char op, uint32_t id, uint64_t size, uint32_t align)
     }
 }
 
+/* The parent of process pid, from /proc (0 when unknown). */
+static unsigned long long parent_of(unsigned long long pid)
+{
+    char path[48] = "/proc/", stat[512];
+    size_t n = 6, digits = 0;
+    for (unsigned long long v = pid; v; v /= 10)
+        digits++;
+    for (size_t i = digits; i; i--, pid /= 10)
+        path[n + i - 1] = (char)('0' + pid % 10);
+    memcpy(path + n + digits, "/stat", 6);
+    int in = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t got = in < 0 ? -1 : read(in, stat, sizeof stat - 1);
+    if (in >= 0)
+        close(in);
+    if (got <= 0)
+        return 0;
+    stat[got] = 0;
+    const char *after_name = strrchr(stat, ')'); /* "pid (name) state ppid ..." */
+    return after_name && after_name[1] && after_name[2] ? strtoull(after_name + 4, NULL, 10) : 0;
+}
+
+static bool is_ancestor(unsigned long long pid)
+{
+    unsigned long long p = (unsigned long long)getppid();
+    for (int depth = 0; p > 1 && depth < 64; depth++, p = parent_of(p))
+        if (p == pid)
+            return true;
+    return false;
+}
+
+/* The process id on an existing trace's "# recorder" line, or 0. */
+static unsigned long long recorder_of(const char *path)
+{
+    char head[160];
+    int in = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = in < 0 ? -1 : read(in, head, sizeof head - 1);
+    if (in >= 0)
+        close(in);
+    if (n <= 0)
+        return 0;
+    head[n] = 0;
+    static const char line[] = "\n# recorder ";
+    const char *at = strstr(head, line);
+    return at ? strtoull(at + sizeof line - 1, NULL, 10) : 0;
+}
+
 static void start(void)
 {
     state = 2;
@@ -111,13 +174,28 @@ static void start(void)
     if (t == MAP_FAILED)
         return;
     fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0)
+    int error = errno;
+    if (fd < 0 && error == EEXIST) {
+        unsigned long long recorder = recorder_of(path);
+        if (recorder == (unsigned long long)getpid()) /* made before this process's exec */
+            fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+        else if (!is_ancestor(recorder))
+            say(path, " exists: nothing recorded (remove it first)", "");
+    } else if (fd < 0)
+        say(path, ": cannot create it: ", strerror(error));
+    if (fd < 0) {
+        munmap(t, TABLE_SLOTS * (sizeof(entry) + sizeof(uint32_t)));
         return;
+    }
+    trace_path = path;
     table = t;
     free_ids = (uint32_t *)(table + TABLE_SLOTS);
-    static const char header[] = "# alloy trace 1: op id size align (see bench/trace_replay.c)\n";
+    static const char header[] = "# alloy trace 1: op id size align (see bench/trace_replay.c)\n# recorder ";
     memcpy(out, header, sizeof header - 1);
     out_len = sizeof header - 1;
+    put_number((unsigned long long)getpid());
+    out[out_len++] = '\n';
+    flush(); /* the header at once: the programs this one starts read it */
     state = 1;
 }
 
@@ -290,12 +368,23 @@ int posix_memalign(void **result, size_t align, size_t size)
     return 0;
 }
 
+/* Claim the file as the program starts, before it can start others. */
+__attribute__((constructor)) static void begin(void)
+{
+    enter();
+    leave();
+}
+
 __attribute__((destructor)) static void finish(void)
 {
     enter();
     if (state == 1) {
         flush();
         state = 2;
+    }
+    if (trace_path && ops == 0) {
+        unlink(trace_path);
+        say("the program made no allocator call: nothing recorded, ", trace_path, " removed");
     }
     leave();
 }

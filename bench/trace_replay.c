@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench/trace_replay.c - replays a recorded allocation trace as a workload.
  *
  * Trace format (text, one operation per line; bench/trace_recorder.c writes it):

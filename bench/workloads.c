@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench/workloads.c - the synthetic workloads, each written once against the
  * adapter in bench.h and run unchanged on every allocator.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Run a wasm32-wasi program under Node's built-in WASI (preview1): meson's
 // exe_wrapper for the wasm build. Arguments after the module go to the program;
 // its exit code becomes ours. The working directory is preopened as ".".

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The front end of every allocator: checks each argument before a strategy sees it,
  * turns impossible requests into their documented answers, and keeps the shared
  * statistics, here for calls through an instance's table (see frontend.h).

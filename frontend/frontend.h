@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The front end's checks and bookkeeping around a strategy's operations, written
  * once for every way of reaching a strategy: through an instance's table
  * (frontend.c, every alloy_* call), through a table the compiler can see

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What every heap provider shares: argument checks and the one-time claim of the
  * initial space. Contracts are in alloy/heap.h. */
 #include "alloy/heap.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The mmap provider (native only): one reservation of address space, made at init
  * with no access, aligned to 64 KiB; grow opens the next pages in address order. The
  * system commits memory only where it is touched. */
@@ -56,7 +57,15 @@ void alloy_mmap_heap_destroy(alloy_mmap_heap *h)
 
 alloy_heap *alloy_mmap_heap_open(alloy_mmap_heap *h, void *array, size_t bytes)
 {
-    return array ? NULL : alloy_mmap_heap_init(h, bytes ? bytes : ALLOY_MMAP_HEAP_DEFAULT_SIZE);
+    if (array)
+        return NULL;
+    if (bytes)
+        return alloy_mmap_heap_init(h, bytes);
+    /* the default: as much as the system grants, up to what region can address */
+    alloy_heap *heap = NULL;
+    for (bytes = ALLOY_MMAP_HEAP_DEFAULT_SIZE; !heap && bytes >= ALLOY_MMAP_HEAP_SMALLEST_DEFAULT; bytes /= 2)
+        heap = alloy_mmap_heap_init(h, bytes);
+    return heap;
 }
 
 void alloy_mmap_heap_close(alloy_mmap_heap *h)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The static provider: pages cut from a caller's array.
  *
  *   array: |pad|   initial space (< 64 KiB)   | page | page | ... | page |pad|

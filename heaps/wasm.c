@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The wasm provider: memory.grow on memory 0.
  *
  * Whatever else grows memory (libc's malloc, another provider) takes pages too, so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* alloy_malloc() and its family: the C allocation API over any instance
  * (alloy/malloc.h), through the instance's table. Part of the alloy library; how
  * blocks find their sizes is told in layer.h. (alloy as the program's malloc, the

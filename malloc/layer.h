@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The C allocation API over an instance (alloy/malloc.h), written once for calls
  * through the instance's table (instance_malloc.c) and for direct calls
  * (program_malloc.c); see frontend/frontend.h. Internal: not installed.

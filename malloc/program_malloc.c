@@ -1,6 +1,11 @@
+/* SPDX-License-Identifier: MIT */
 /* alloy as the program's malloc: the C allocation family over one instance of the
  * build-time default strategy (or the one -DALLOY_MALLOC_STRATEGY=NAME names) on the
- * default heap. On wasm32-wasi it also
+ * default heap, behind the checked wrapper when the meson option `checked` is on
+ * (ALLOY_DEFAULT_CHECKED: every call then goes through the wrapper's table, and
+ * blocks carry the layer's header). Natively, ALLOY_STATS_AT_EXIT=1 in the
+ * environment prints the instance's report at exit (stats/malloc_at_exit.c). On
+ * wasm32-wasi it also
  * defines the __libc_ names that other libc objects call, so wasi-libc's dlmalloc is
  * not linked at all, and the wasm provider is the sole allocator: it starts at
  * __heap_base. This file holds alloy's one piece of mutable global state: that
@@ -25,7 +30,7 @@ typedef ALLOY_PASTE(alloy_, ALLOY_MALLOC_STRATEGY, ) malloc_strategy;
  * operations a program uses (-DALLOY_MALLOC_DISPATCH measures the difference: the
  * instance's own table, through which every operation stays linked). The instance
  * gets its real table when alloy_malloc_instance hands it out. */
-#if defined(ALLOY_MALLOC_DISPATCH)
+#if defined(ALLOY_MALLOC_DISPATCH) || ALLOY_DEFAULT_CHECKED
 #define TABLE(a) ((a)->strategy)
 #else
 static const alloy_strategy direct = {
@@ -36,12 +41,21 @@ static const alloy_strategy direct = {
 
 static struct {
     malloc_strategy strategy;
+#if ALLOY_DEFAULT_CHECKED
+    alloy_checked checked;
+#endif
     alloy_default_heap heap;
     bool ready;
 } the;
 
-/* The instance's handle: its first member, whatever the strategy calls it. */
-#define HANDLE ((alloy_allocator *)(void *)&the.strategy)
+/* The strategy instance's handle: its first member, whatever the strategy calls it;
+ * and the handle malloc calls: the checked wrapper's when on. */
+#define INNER ((alloy_allocator *)(void *)&the.strategy)
+#if ALLOY_DEFAULT_CHECKED
+#define HANDLE (&the.checked.base)
+#else
+#define HANDLE INNER
+#endif
 
 static alloy_allocator *instance(void)
 {
@@ -55,10 +69,16 @@ static alloy_allocator *instance(void)
         if (!heap)
             return NULL;
         CHOSEN(setup)(&the.strategy, heap);
-#if defined(ALLOY_MALLOC_DISPATCH)
-        HANDLE->strategy = &CHOSEN(strategy);
+#if defined(ALLOY_MALLOC_DISPATCH) || ALLOY_DEFAULT_CHECKED
+        INNER->strategy = &CHOSEN(strategy);
 #endif
-        the.ready = true;
+#if ALLOY_DEFAULT_CHECKED
+        alloy_checked_init(&the.checked, INNER);
+#endif
+        the.ready = true; /* before atexit, which may itself call malloc */
+#if !defined(__wasi__)
+        alloy_malloc_stats_at_exit();
+#endif
     }
     return HANDLE;
 }
@@ -67,7 +87,7 @@ alloy_allocator *alloy_malloc_instance(void)
 {
     alloy_allocator *a = instance();
     if (a)
-        a->strategy = &CHOSEN(strategy);
+        INNER->strategy = &CHOSEN(strategy);
     return a;
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The statistics: the shared figures (bytes in use, high water, the trip meter and
  * the counters), each update a handful of additions and compares, and the report's
  * named figures. See alloy/stats.h. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bumpfree: bump allocation plus segregated free lists - the smallest useful
  * allocator (after lite-alloc's BumpFreeListAllocator, without its defects).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* region: small blocks from one-page regions that coalesce at once, large blocks as
  * runs of whole pages linked through trailers - alloc_cat's shape, with its region
  * internals designed here - and one pool of pages that both kinds draw from.

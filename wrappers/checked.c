@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* checked: a wrapper over any alloy instance that catches misuse of it - frees and
  * resizes that name no live block, or name one with the wrong size or alignment,
  * double frees, and writes just past the end or before the start of a block.
@@ -379,6 +380,7 @@ static void checked_stats(const alloy_allocator *a, alloy_stats *out)
     alloy_stats_add(out, "table_slots", c->table_slots);
     alloy_stats_add(out, "reports", c->reports);
     alloy_stats_add(out, "inner_bytes_in_use", inner.shared.bytes_in_use);
+    out->inner_first = out->count;
     for (size_t i = 0; i < inner.count; i++)
         alloy_stats_add(out, inner.figures[i].name, inner.figures[i].value);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* locked: a wrapper that lets several threads share one instance of any strategy,
  * by serializing every call with a pthread mutex (native only). Contracts are in
  * alloy/locked.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The two-bank heap provider: pages from a fast bank first, then from a slow one.
  * The design, and what start, end and the initial space mean, are in
  * alloy/bank_heap.h. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bank_conformance.c - alloy's conformance suites over the bank provider of bank.c,
  * as the author of a provider outside alloy's tree runs them
  * (docs/writing-a-heap-provider.md, "Testing a provider"): the heap providers' suite

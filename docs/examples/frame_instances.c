@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* frame_instances.c - several allocator instances in one program, one per subsystem
  * of a little game-like loop, each with its own statistics and per-frame meter.
  *

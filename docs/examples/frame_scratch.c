@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* frame_scratch.c - the frame pattern on bumpfree: a long-lived instance for what
  * outlives a frame, and a scratch instance that is emptied at once at every frame's
  * end with alloy_bumpfree_reset, so the frame's garbage is never freed block by block.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pool.c - a fixed-size pool, an alloy strategy written with alloy's public headers
  * only. docs/writing-a-strategy.md explains it step by step.
  *

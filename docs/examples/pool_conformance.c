@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* alloy's conformance suite over the pool of pool.c: every case, on each heap
  * provider of the target and under the checked wrapper, as the author of a strategy
  * outside alloy's tree runs it (docs/writing-a-strategy.md, "Testing it"). Natively the cases are Criterion tests

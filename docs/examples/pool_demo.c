@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pool_demo.c - the pool of pool.c in a program: many nodes of one size, on a static
  * heap of 1 MiB, with the pool's region instance serving everything else. It checks
  * that every node keeps its contents, that no two nodes overlap, and that nodes

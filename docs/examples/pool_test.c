@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pool_test.c - the pool's unit test: what the pool itself promises (alloy/pool.h),
  * beyond what the conformance suite holds every strategy to. Criterion tests, as
  * alloy's own unit tests are (tests/unit/). */

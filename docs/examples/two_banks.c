@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* two_banks.c - the bank heap provider (alloy/bank_heap.h) on its own and under alloy's
  * strategies: region alone, bumpfree alone, and both sharing one provider, on two
  * memory layouts (the fast bank below the slow one, and above it).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /** @file
  * alloy/alloy.h - the allocator interface and its front end.
  *
@@ -117,7 +118,15 @@ void *alloy_alloc(alloy_allocator *a, size_t size, size_t align);
 /** Free a block from alloy_alloc/alloy_realloc of this instance, passing the size and
  * alignment it was asked for with. ptr NULL is ignored (whatever the size), and so
  * is a NULL a (there is nowhere to count it). Size 0 or > ALLOY_MAX_SIZE with a
- * non-NULL ptr, or a bad align, is ignored and counted as invalid. */
+ * non-NULL ptr, or a bad align, is ignored and counted as invalid.
+ *
+ * Any other size or alignment than the block's, a pointer this instance did not
+ * hand out, or a block already freed is undefined behaviour: the strategy trusts
+ * the size it is given, so a 4096-byte free of a 24-byte block gives back memory
+ * that other blocks hold, and bytes_in_use wraps. To catch such calls, put the
+ * instance behind the checked wrapper (alloy/checked.h), which reports each one at
+ * the call; the meson option `checked` does that for the default instance
+ * (alloy/default.h) and the one behind malloc. */
 void alloy_free(alloy_allocator *a, void *ptr, size_t size, size_t align);
 
 /** Change a block's size without moving it: true when the block is now new_size bytes
@@ -141,6 +150,33 @@ void *alloy_realloc(alloy_allocator *a, void *ptr, size_t size, size_t align, si
  * shared figures and the strategy's own. Either NULL: nothing happens. */
 void alloy_stats_get(const alloy_allocator *a, alloy_stats *out);
 
+/** Print the instance's statistics report through `writer` (alloy/stats.h), one line
+ * per call, with `context`: what alloy_stats_get reports, as text that people read
+ * and programs can parse. Returns false, writing nothing, when a or writer is NULL.
+ * Uses no stdio (alloy_stats_file_writer writes to a FILE) and no memory of any
+ * allocator. The lines, in this order:
+ *
+ *     alloy statistics: STRATEGY              (or "STRATEGY over INNER" for a wrapper
+ *                                              whose report holds its inner instance's)
+ *     shared figures:
+ *       bytes_in_use                  VALUE   (then high_water, trip_high_water,
+ *       ...                                    allocs, frees, reallocs, failed_allocs,
+ *       heap_bytes                    VALUE    invalid_requests, largest_request)
+ *     STRATEGY figures:                       (the strategy's own figures, by name,
+ *       NAME                          VALUE    when it has any)
+ *     INNER figures:                          (a wrapper's inner instance's)
+ *       NAME                          VALUE
+ *     audit, blocks per size class (bytes: live high_water trip_high_water):
+ *       LOW..HIGH                     LIVE HIGH_WATER TRIP_HIGH_WATER
+ *
+ * A figure line is two spaces, the figure's name (a C identifier: the member of
+ * alloy_shared_stats or the name in alloy_stats), spaces, and its value in decimal.
+ * Built with -Dstats=false, the shared section holds heap_bytes only and its heading
+ * says so. The audit section is there with -Daudit_sizes=true: one line per size
+ * class in which a block ever lived ("1", "2", "3..4", "5..8", ...). A name too
+ * long for ALLOY_STATS_LINE_MAX is cut short. */
+bool alloy_stats_print(const alloy_allocator *a, alloy_stats_writer writer, void *context);
+
 /** Start a new trip: trip high waters become the current bytes in use (and, with the
  * audit table, the current block counts), so afterwards they report the peak since
  * this call. NULL is ignored. */
@@ -154,6 +190,13 @@ bool alloy_check(const alloy_allocator *a);
 /** The name of the instance's table: a strategy's name in the registry (meson.build),
  * "checked" or "locked" for the wrappers; "" for NULL. */
 const char *alloy_name(const alloy_allocator *a);
+
+/** The version of the alloy library the program runs with, "MAJOR.MINOR.PATCH": the
+ * ALLOY_VERSION_STRING of the alloy/config.h the library was compiled with. A
+ * program linked with the shared library can compare it with the
+ * ALLOY_VERSION_STRING it was compiled against to find out that it runs with
+ * another release. Never NULL: a string constant. */
+const char *alloy_version(void);
 
 /** Initialise the handle at the front of a strategy instance: zeroed statistics and
  * the given table. For strategy authors; neither argument may be NULL. */

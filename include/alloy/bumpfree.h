@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /** @file
  * alloy/bumpfree.h - the bump + segregated free lists strategy: the smallest useful
  * allocator. How it works, and what it costs, is told in strategies/bumpfree.c.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /** @file
  * alloy/checked.h - the checked wrapper: an instance that wraps any other alloy
  * instance and catches misuse of it. Every free and resize must name a live block

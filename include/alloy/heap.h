@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /** @file
  * alloy/heap.h - heap providers: where strategies get their memory.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /** @file
  * alloy/locked.h - one instance shared by several threads (native only).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /** @file
  * alloy/malloc.h - the C allocation API (unsized free, realloc, usable size) bound to
  * any alloy instance, for libraries that take allocator hooks without sizes.
@@ -56,5 +57,14 @@ size_t alloy_malloc_usable_size(alloy_allocator *a, const void *p);
  * and POSIX: failures set errno to ENOMEM (EINVAL for a bad alignment),
  * realloc(p, 0) frees p and returns NULL, malloc(0) returns a unique block. */
 alloy_allocator *alloy_malloc_instance(void);
+
+/** The report at exit, for the malloc layer (the alloy_malloc library), which calls it
+ * once, natively, when it has made its instance: when the environment variable ALLOY_STATS_AT_EXIT is "1" then, it
+ * registers with atexit a handler that prints alloy_malloc_instance()'s statistics
+ * report (alloy_stats_print) to stderr, and returns true; otherwise it does nothing
+ * and returns false. The variable is read this once. Each call registers one more
+ * handler. Native builds only: a wasm module prints its report itself, through a
+ * writer of its own. */
+bool alloy_malloc_stats_at_exit(void);
 
 #endif

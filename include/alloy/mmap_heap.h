@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /** @file
  * alloy/mmap_heap.h - the mmap provider (native only): pages of one reserved range
  * of address space, committed as they are handed out. alloy/heap.h includes it in
@@ -8,9 +9,21 @@
 #include "alloy/heap.h"
 
 #if !defined(__wasm__) || defined(ALLOY_DOXYGEN)
+#if SIZE_MAX > 0xFFFFFFFFu || defined(ALLOY_DOXYGEN)
 /** The address space an mmap provider reserves when alloy_mmap_heap_open is given 0
- * bytes, and the default one when the meson option heap_size is 0: 1 GiB. */
+ * bytes, and the default one (alloy/default.h, and alloy as malloc) when the meson
+ * option heap_size is 0: 64 GiB, as far as the region strategy's offsets reach
+ * (1 GiB where size_t has 32 bits). Address space costs nothing until a page is
+ * touched. Where the system refuses a reservation that large (valgrind grants 32
+ * GiB at most, a `ulimit -v` less), alloy_mmap_heap_open takes the largest of its
+ * halvings that the system grants, down to ALLOY_MMAP_HEAP_SMALLEST_DEFAULT. */
+#define ALLOY_MMAP_HEAP_DEFAULT_SIZE ((size_t)1 << 36)
+#else
 #define ALLOY_MMAP_HEAP_DEFAULT_SIZE ((size_t)1 << 30)
+#endif
+/** The least alloy_mmap_heap_open reserves for a default of 0 bytes, before it gives
+ * up: 64 MiB. */
+#define ALLOY_MMAP_HEAP_SMALLEST_DEFAULT ((size_t)1 << 26)
 
 /** A provider serving pages of one reserved address range (native only). */
 typedef struct alloy_mmap_heap {
@@ -32,9 +45,10 @@ alloy_heap *alloy_mmap_heap_init(alloy_mmap_heap *h, size_t max_bytes);
  * Native only. */
 void alloy_mmap_heap_destroy(alloy_mmap_heap *h);
 
-/** The uniform constructor (alloy/heap.h): alloy_mmap_heap_init(h, bytes), or with
- * ALLOY_MMAP_HEAP_DEFAULT_SIZE for bytes 0. The provider serves no array: NULL when
- * array is not NULL. Native only. */
+/** The uniform constructor (alloy/heap.h): alloy_mmap_heap_init(h, bytes). For bytes
+ * 0, the default: ALLOY_MMAP_HEAP_DEFAULT_SIZE, or the largest of its halvings down to
+ * ALLOY_MMAP_HEAP_SMALLEST_DEFAULT that the system grants (NULL when it grants none).
+ * The provider serves no array: NULL when array is not NULL. Native only. */
 alloy_heap *alloy_mmap_heap_open(alloy_mmap_heap *h, void *array, size_t bytes);
 
 /** The uniform destructor (alloy/heap.h): alloy_mmap_heap_destroy. Native only. */

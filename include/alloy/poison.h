@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /** @file
  * alloy/poison.h - telling a memory checker which bytes a program may touch (meson
  * option `poison`), for the front end, the heap providers and every strategy,

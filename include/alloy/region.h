@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /** @file
  * alloy/region.h - the region/page-link strategy (alloc_cat's design): small blocks
  * from regions of one 64 KiB page that coalesce at once, large ones as runs of whole

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /** @file
  * alloy/static_heap.h - the static provider: pages cut from an array of the
  * caller's (static storage, the stack, memory a linker script reserves).

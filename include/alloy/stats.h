@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /** @file
  * alloy/stats.h - the statistics every allocator instance keeps.
  *
@@ -83,8 +84,27 @@ typedef struct alloy_stats {
      * smaller wasm code) */
     alloy_stat figures[ALLOY_STATS_FIGURES]; /**< the strategy's own figures */
     size_t count;               /**< figures[0 .. count) are filled in */
+    /** With inner_strategy set: figures[inner_first ..] are that instance's, and the
+     * ones before it the wrapper's own. 0 otherwise. */
+    size_t inner_first;
     alloy_shared_stats shared;  /**< the shared figures */
 } alloy_stats;
+
+/** The most bytes one call of an alloy_stats_writer gets: a line of the report, its
+ * '\n' included. */
+#define ALLOY_STATS_LINE_MAX 128
+
+/** Where alloy_stats_print (alloy/alloy.h) sends its report: called once per line, in
+ * order, with `length` bytes of `text` (not NUL-terminated), which end with '\n'
+ * and are at most ALLOY_STATS_LINE_MAX; `context` is what the caller passed. The
+ * text is the caller's only during the call. */
+typedef void (*alloy_stats_writer)(void *context, const char *text, size_t length);
+
+/** A writer for alloy_stats_print that writes each line to the stdio stream
+ * `file` (a FILE *: stdout, stderr, an open file) with fwrite; errors are the
+ * stream's (ferror). file must not be NULL. It is the only part of the report that
+ * uses stdio: a program that prints through a writer of its own links none. */
+void alloy_stats_file_writer(void *file, const char *text, size_t length);
 
 /** For a strategy's stats operation: append the figure (name, value) to *out. A full
  * report (ALLOY_STATS_FIGURES figures) ignores it. `name` must outlive the report: a

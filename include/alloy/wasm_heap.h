@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /** @file
  * alloy/wasm_heap.h - the wasm provider (wasm only): memory.grow on memory 0.
  * alloy/heap.h includes it in wasm builds. */

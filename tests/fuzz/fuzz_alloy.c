@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: one strategy (FUZZ_STRATEGY, its name as a token: meson builds
  * fuzz_NAME for every strategy NAME) on a small static heap, driven by a sequence of
  * operations decoded from the input, with every property checked after every

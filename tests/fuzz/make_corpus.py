@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Write the seed corpus of the fuzz targets: a handful of small hand-made operation
 sequences in the input format told in fuzz_alloy.c, one set shared by every target.
 Run from anywhere: python3 tests/fuzz/make_corpus.py (it rewrites the seed-* files

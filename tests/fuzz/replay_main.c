@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The fuzz target without libFuzzer: replays inputs through LLVMFuzzerTestOneInput,
  * for builds where the fuzzer cannot be (gcc), so that make test runs every
  * strategy's target over the committed corpus (tests/fuzz/meson.build). Arguments

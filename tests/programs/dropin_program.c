@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A real program with alloy as its malloc (the alloy_malloc layer linked in): stdio
  * with buffered files, strdup, qsort, printf of large strings, a growing array
  * through realloc. It checks its own results and ends with
@@ -157,6 +158,14 @@ int main(void)
     expect(alloy_check(a), "the instance checks out");
 #if !defined(__wasm__)
     (void)first_block;
+    /* the default reservation reaches as far as region's offsets (64 GiB), not 1 GiB:
+     * 3 GiB is address space only, touched at both ends */
+    size_t three_gib = (size_t)3 << 30;
+    char *volatile beyond = malloc(three_gib);
+    if (beyond)
+        beyond[0] = beyond[three_gib - 1] = 1;
+    expect(beyond != NULL, "malloc of 3 GiB (the default heap reserves 64 GiB)");
+    free(beyond);
 #else
     /* alloy is the sole allocator, so its heap starts at __heap_base */
     extern unsigned char __heap_base;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The stress of alloy_locked (locked_stress.c) without a test framework, for the
  * ThreadSanitizer build: Debian's Criterion 2.4.1 crashes under TSan before running
  * a test (SEGV inside libcriterion.so), and its runner threads are no help when the

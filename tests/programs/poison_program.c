@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A deliberately buggy program, for builds with -Dpoison=valgrind or -Dpoison=asan:
  * tests/scripts/poison_check.py runs it (under memcheck, or as it is with ASan) and
  * expects the checker's report of the bug the argument names:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The wasm provider as the program's sole allocator owns __heap_base .. the end of
  * memory (lite-alloc never used it: defect 5). This program never calls malloc, so
  * nothing else lives there. For every strategy in turn, on a sole provider of its

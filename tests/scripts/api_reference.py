@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Keep the API reference complete: run Doxygen with the configured docs/Doxyfile
 into a temporary directory, with every warning an error and undocumented
 declarations warned about, and fail on any warning it prints. A public function,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Check that a guide quotes its example code faithfully: every ```c block of the
 page, cut into pieces at lines that are just "..." (the page's elisions), must occur
 verbatim in one of the named source files. A guide whose code drifted from the

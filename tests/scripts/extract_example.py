@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Write the C example of README.md (the first ```c block) to a file, so that the
 build compiles and runs exactly what the README shows."""
 import re

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Fail when a wasm link map shows wasi-libc's dlmalloc in the module."""
 import sys
 

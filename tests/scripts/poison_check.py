@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """poison_check.py valgrind|asan PROGRAM CASE plain|checked TEXT...
 
 Run tests/programs/poison_program.c's CASE (a program built for one strategy), on

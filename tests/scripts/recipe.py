@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Prove the recipes of docs/writing-a-strategy.md and docs/writing-a-heap-provider.md.
 
     recipe.py SOURCE MESON CC...

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """What the scripts that build alloy from outside (packaging.py, recipe.py) share: a
 step that runs a command and fails with everything it printed."""
 import shlex

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Count every test that ran in the given meson build directories and print the one
 line CI reads: "N passed, N failed". A test program that prints its own count
 ("alloy-tests: N passed, N failed") contributes that count; any other meson test

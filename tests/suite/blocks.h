@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What tests know about the blocks they hold: where, how big, which pattern. */
 #ifndef ALLOY_TEST_BLOCKS_H
 #define ALLOY_TEST_BLOCKS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* CHECK: the one assertion the shared test bodies use. Under Criterion it is
  * cr_assert; in the wasm runner it reports and returns from the test function, so it
  * may only be used in functions returning void. test_note says what a failure

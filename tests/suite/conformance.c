@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The conformance suite's cases. Each opens a fixture (one strategy on one heap
  * provider), exercises the front end and asserts properties that hold for every
  * strategy: contents survive, blocks never overlap, alignment holds, statistics equal

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The conformance suite: properties every strategy must have on every heap provider.
  * Written once; criterion_main.c runs it natively, runner.c without a framework (in
  * wasm, wasm_main.c). The cases: conformance.c (the general ones), oom.c (running

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The shadow-counting driver of the out-of-memory and edge cases (driver.h). */
 #include "driver.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The driver of the out-of-memory and edge cases (oom.c, edges.c, malloc_edges.c):
  * instances on one refusing heap (refusing_heap.h), a table of live blocks, and a
  * shadow count of each instance's shared statistics that every call is checked

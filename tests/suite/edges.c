@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The front end's edge cases in the conformance suite: each rejected call gets the
  * answer alloy/alloy.h documents and moves exactly the counter it names (or none),
  * on every strategy x heap provider (edge_sizes, edge_alignments,

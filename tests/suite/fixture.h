@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Test fixtures: an instance of a strategy (or several, sharing one provider) on a
  * heap provider, optionally under the checked wrapper, built the same way for
  * Criterion (native) and for the framework-free runner (wasm). What to build is a

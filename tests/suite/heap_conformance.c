@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The heap providers' conformance cases (heap_conformance.h). Each opens providers of
  * one kind on storage (and, for a provider that serves one, an array) from malloc,
  * misaligned on purpose, and calls them as strategies do: alloy_heap_grow and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The heap providers' conformance suite: what every provider must do, whoever wrote
  * it (alloy/heap.h): grow returns 16-byte aligned pages that lie within start .. end
  * and overlap nothing handed out before, also when other providers and libc's malloc

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Generated from the lists by the preprocessor: for a strategy NAME, its init
  * (alloy_NAME_init) and instance type; for a provider NAME, its uniform constructor
  * and destructor (alloy/heap.h). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* alloy's own strategies and heap providers as the fixtures build them, derived from
  * the registry (ALLOY_STRATEGIES and ALLOY_HEAPS in alloy/config.h): every strategy,
  * every provider of the target, in meson.build's order. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The malloc layer (alloy/malloc.h) over an instance, in the conformance suite: its
  * edge cases (malloc_edges) and running out of memory (malloc_oom), on every
  * strategy x heap provider. The driver they share is driver.c. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The out-of-memory cases of the conformance suite. Every case runs on every
  * strategy x heap provider, natively and in wasm:
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The randomized shadow-model test: a seeded stream of allocate / free / resize /
  * realloc / reset_trip operations over a table of slots, checking after every
  * operation the statistics against a shadow count and the touched block's contents,

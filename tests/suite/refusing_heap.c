@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "refusing_heap.h"
 
 static bool refuses(const refusing_heap *h, uint64_t n, size_t pages)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A test heap provider that wraps another and refuses some of its grows, so that
  * tests can make growth fail exactly where they want: the n-th grow, every grow from
  * the n-th on, every k-th grow, or any grow past a budget of pages. Refused grows

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Runs the conformance suites without a test framework; see runner.h. CHECK
  * (check.h) reports through test_failed and returns from the case. */
 #include "runner.h"
@@ -12,15 +13,19 @@ static unsigned passed, failed;
 
 void test_failed(const char *file, int line, const char *what)
 {
-    printf("    %s:%d: %s [%s]\n", file, line, what, test_note);
+    printf("FAIL\n    %s:%d: %s [%s]\n", file, line, what, test_note);
     current_failed = 1;
 }
 
-/* Start a case; then finish it with its name and what it ran on. */
-static void start(void)
+/* Start a case: its line, "SUITE::CASE (KIND) ... ", goes out before it runs, so that
+ * a case that traps (the engine ends the program) is named by the last line; then
+ * finish it with "ok", or test_failed with "FAIL" and what failed. */
+static void start(const char *suite, const char *name, const char *what)
 {
     current_failed = 0;
     test_note[0] = 0;
+    printf("%s::%s (%s) ... ", suite, name, what);
+    fflush(stdout);
 }
 
 /* Whether "name (what)" contains one of the filters; with none, everything does. */
@@ -34,9 +39,10 @@ static bool chosen(const char *name, const char *what, int filter_count, char **
     return filter_count == 0;
 }
 
-static void finish(const char *suite, const char *name, const char *what)
+static void finish(void)
 {
-    printf("[%s] %s::%s (%s)\n", current_failed ? "FAIL" : " ok ", suite, name, what);
+    if (!current_failed)
+        printf("ok\n");
     current_failed ? failed++ : passed++;
 }
 
@@ -56,9 +62,9 @@ void conformance_run_cases(const fixture_kind *kinds, size_t count, int filter_c
             fixture_describe(&kinds[k], what, sizeof what);
             if (!chosen(cases[c].name, what, filter_count, filters))
                 continue;
-            start();
+            start("conformance", cases[c].name, what);
             cases[c].run(&kinds[k]);
-            finish("conformance", cases[c].name, what);
+            finish();
         }
     }
 }
@@ -77,9 +83,9 @@ void heap_conformance_run_cases(const provider_kind *kinds, size_t count, int fi
         for (size_t k = 0; k < count; k++) {
             if (!chosen(heap_cases[c].name, kinds[k].name, filter_count, filters))
                 continue;
-            start();
+            start("heap_conformance", heap_cases[c].name, kinds[k].name);
             heap_cases[c].run(&kinds[k]);
-            finish("heap_conformance", heap_cases[c].name, kinds[k].name);
+            finish();
         }
     }
 }

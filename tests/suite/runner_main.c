@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The framework-free runner of alloy's own kinds: runs every case of the heap
  * providers' suite over every provider of the target, and of the strategies' suite
  * over every strategy x provider, in one process, and ends with "alloy-tests: N

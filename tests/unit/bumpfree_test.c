@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The bump + segregated free lists strategy: lite-alloc's tests, ported; one
  * regression test for each defect of the seed that alloy fixes (ENGINEERING.md); and
  * what alloy's version adds: size classes, reuse within a class, splitting only once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The checked wrapper: every misuse it promises to catch is caught and reported as
  * what it is, the instance stays consistent after a report, fresh and freed blocks
  * hold their patterns, the table's growth fails cleanly, each call is counted once

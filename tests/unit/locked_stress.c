@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Several threads allocate, free, resize and reallocate on one alloy_locked instance
  * (an instance of any strategy on an mmap heap). Each thread fills its blocks with a pattern
  * seeded by its own id and verifies it before every free or reallocation and

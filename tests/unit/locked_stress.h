@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The multi-threaded stress of alloy_locked, shared by the Criterion test
  * (locked_test.c) and the framework-free ThreadSanitizer program (locked_tsan.c). */
 #ifndef ALLOY_TEST_LOCKED_STRESS_H

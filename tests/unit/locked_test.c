@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The locking wrapper: its contract single-threaded, over the default strategy, and
  * the multi-threaded stress (locked_stress.c) over every strategy. The same stress
  * runs under ThreadSanitizer in tests/programs/locked_tsan.c. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The malloc-style API bound to an instance (alloy/malloc.h), on every strategy. */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>

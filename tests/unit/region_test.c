@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The region/page-link strategy: every test of the alloc_cat seed, ported with its
  * figures, then merging, in-place resizing and region growth. */
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS, MAP_NORESERVE */

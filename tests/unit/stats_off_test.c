@@ -1,11 +1,14 @@
+/* SPDX-License-Identifier: MIT */
 /* alloy built with ALLOY_STATS 0 (this test compiles alloy's sources itself so): the
  * allocators work as ever, the shared statistics stay zero but for heap_bytes, and
  * the strategies' own figures are still kept (every strategy of alloy's keeps some
  * that blocks move). */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "alloy/region.h"
 #include "kinds.h"
 
 _Static_assert(ALLOY_STATS == 0, "this test is built with statistics off");
@@ -69,4 +72,31 @@ ParameterizedTest(size_t *strategy, stats_off, counts_nothing_but_heap_bytes)
     }
     cr_assert(alloy_check(a));
     alloy_mmap_heap_destroy(&heap);
+}
+
+static void collect(void *context, const char *text, size_t length)
+{
+    strncat(context, text, length);
+}
+
+/* The report says the shared figures are not kept, and prints heap_bytes alone. */
+Test(stats_off, report_holds_heap_bytes_only)
+{
+    static unsigned char arena[1 << 18];
+    static char text[8192];
+    alloy_static_heap h;
+    alloy_region r;
+    alloy_allocator *a = alloy_region_init(&r, alloy_static_heap_init(&h, arena, sizeof arena));
+    cr_assert(alloy_alloc(a, 100, 16));
+    cr_assert(alloy_stats_print(a, collect, text));
+    alloy_stats s;
+    alloy_stats_get(a, &s);
+    cr_assert(strstr(text, "shared figures (built with -Dstats=false: only heap_bytes is kept):\n"), "%s", text);
+    const char *heap = strstr(text, "\n  heap_bytes ");
+    unsigned long long printed = 0;
+    cr_assert(heap && sscanf(heap, " heap_bytes %llu", &printed) == 1, "%s", text);
+    cr_assert(printed == s.shared.heap_bytes && printed > 0);
+    cr_assert_null(strstr(text, "bytes_in_use"));
+    cr_assert_null(strstr(text, "allocs"));
+    cr_assert(strstr(text, "region figures:\n"));
 }

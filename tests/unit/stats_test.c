@@ -1,6 +1,13 @@
-/* The shared statistics module on its own. */
+/* SPDX-License-Identifier: MIT */
+/* The shared statistics module on its own, and the report over real instances. */
+#define _POSIX_C_SOURCE 200809L /* fmemopen */
 #include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
 
+#include "alloy/bumpfree.h"
+#include "alloy/checked.h"
+#include "alloy/region.h"
 #include "alloy/stats.h"
 
 Test(stats, trip_meter_resets_to_what_is_in_use)
@@ -59,3 +66,209 @@ Test(stats, audit_table_counts_per_size_class)
     cr_assert(alloy_stats_consistent(&m));
 }
 #endif
+
+/* The report (alloy_stats_print): what it prints, parsed back, is what
+ * alloy_stats_get reports. */
+typedef struct printed {
+    char text[16384];
+    size_t length;
+    int lines;
+} printed;
+
+static void collect(void *context, const char *text, size_t length)
+{
+    printed *p = context;
+    cr_assert(length >= 1 && length <= ALLOY_STATS_LINE_MAX, "one line per call, at most ALLOY_STATS_LINE_MAX");
+    cr_assert_eq(text[length - 1], '\n');
+    cr_assert(memchr(text, '\n', length - 1) == NULL, "one line per call");
+    cr_assert(p->length + length < sizeof p->text);
+    memcpy(p->text + p->length, text, length);
+    p->length += length;
+    p->text[p->length] = 0;
+    p->lines++;
+}
+
+/* One parsed line: its section (the last heading), and a name with up to three
+ * numbers. */
+typedef struct parsed_line {
+    char section[64];
+    char name[64];
+    unsigned long long values[3];
+    int count;
+} parsed_line;
+
+static size_t parse(const char *text, char *title, size_t title_size, parsed_line *out, size_t most)
+{
+    size_t n = 0;
+    char section[64] = "";
+    const char *line = text;
+    cr_assert(sscanf(line, "alloy statistics: %63[^\n]", title) == 1, "first line: %s", text);
+    (void)title_size;
+    while ((line = strchr(line, '\n')) && *++line) {
+        char word[64];
+        if (line[0] != ' ') { /* a heading: "NAME figures:", "shared figures:", "audit, ..." */
+            cr_assert(sscanf(line, "%63[^ :,]", section) == 1);
+            continue;
+        }
+        parsed_line *p = &out[n];
+        cr_assert(n < most);
+        p->count = sscanf(line, " %63s %llu %llu %llu", word, &p->values[0], &p->values[1], &p->values[2]) - 1;
+        cr_assert(p->count >= 1, "a figure line holds a name and a value: %.40s", line);
+        snprintf(p->name, sizeof p->name, "%s", word);
+        snprintf(p->section, sizeof p->section, "%s", section);
+        n++;
+    }
+    return n;
+}
+
+static const parsed_line *find_line(const parsed_line *lines, size_t n, const char *section, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(lines[i].section, section) && !strcmp(lines[i].name, name))
+            return &lines[i];
+    return NULL;
+}
+
+static void expect_shared(const parsed_line *lines, size_t n, const alloy_shared_stats *m)
+{
+    const struct {
+        const char *name;
+        uint64_t value;
+    } shared[] = {
+        {"bytes_in_use", m->bytes_in_use}, {"high_water", m->high_water}, {"trip_high_water", m->trip_high_water},
+        {"allocs", m->allocs}, {"frees", m->frees}, {"reallocs", m->reallocs}, {"failed_allocs", m->failed_allocs},
+        {"invalid_requests", m->invalid_requests}, {"largest_request", m->largest_request},
+        {"heap_bytes", m->heap_bytes},
+    };
+    for (size_t i = 0; i < sizeof shared / sizeof shared[0]; i++) {
+        const parsed_line *p = find_line(lines, n, "shared", shared[i].name);
+        cr_assert(p, "the report holds %s", shared[i].name);
+        cr_assert_eq(p->values[0], shared[i].value, "%s: printed %llu, is %llu", shared[i].name, p->values[0],
+                     (unsigned long long)shared[i].value);
+    }
+}
+
+/* Some of everything: live blocks, a freed one, a resize, a failed and a bad request,
+ * a trip reset. */
+static void exercise(alloy_allocator *a)
+{
+    void *keep[20];
+    for (int i = 0; i < 20; i++)
+        cr_assert(keep[i] = alloy_alloc(a, 10 + 100 * (size_t)i, 16));
+    alloy_free(a, keep[3], 310, 16);
+    cr_assert(alloy_realloc(a, keep[4], 410, 16, 5000));
+    alloy_reset_trip(a);
+    cr_assert_null(alloy_alloc(a, (size_t)1 << 30, 16), "more than the heap holds");
+    cr_assert_null(alloy_alloc(a, 8, 3), "a bad alignment");
+    cr_assert(alloy_alloc(a, 123, 8));
+}
+
+static unsigned char print_arena[1 << 20];
+
+Test(stats, report_holds_every_figure)
+{
+    alloy_static_heap h;
+    alloy_region r;
+    alloy_allocator *a = alloy_region_init(&r, alloy_static_heap_init(&h, print_arena, sizeof print_arena));
+    cr_assert(a);
+    exercise(a);
+    printed out = {0};
+    cr_assert(alloy_stats_print(a, collect, &out));
+    alloy_stats s;
+    alloy_stats_get(a, &s);
+
+    char title[64];
+    parsed_line lines[200];
+    size_t n = parse(out.text, title, sizeof title, lines, 200);
+    cr_assert_str_eq(title, "region");
+    expect_shared(lines, n, &s.shared);
+    cr_assert(s.count > 0);
+    for (size_t i = 0; i < s.count; i++) {
+        const parsed_line *p = find_line(lines, n, "region", s.figures[i].name);
+        cr_assert(p, "the report holds region's %s", s.figures[i].name);
+        cr_assert_eq(p->values[0], s.figures[i].value, "%s", s.figures[i].name);
+    }
+#if ALLOY_AUDIT_SIZES
+    size_t rows = 0;
+    for (size_t i = 0; i < n; i++)
+        rows += !strcmp(lines[i].section, "audit");
+    size_t used = 0;
+    for (size_t k = 0; k < ALLOY_AUDIT_CLASSES; k++) {
+        const alloy_size_audit *row = &s.shared.audit[k];
+        if (!row->high_water)
+            continue;
+        used++;
+        char range[48];
+        if (k < 2)
+            snprintf(range, sizeof range, "%zu", k + 1);
+        else
+            snprintf(range, sizeof range, "%llu..%llu", (1ull << (k - 1)) + 1, 1ull << k);
+        const parsed_line *p = find_line(lines, n, "audit", range);
+        cr_assert(p && p->count == 3, "an audit line for %s", range);
+        cr_assert(p->values[0] == row->live && p->values[1] == row->high_water && p->values[2] == row->trip_high_water,
+                  "audit %s", range);
+    }
+    cr_assert(used > 3);
+    cr_assert_eq(rows, used, "one audit line per size class that was ever used");
+#else
+    cr_assert_null(strstr(out.text, "audit"));
+#endif
+}
+
+Test(stats, report_of_a_wrapper_names_both_instances)
+{
+    alloy_static_heap h;
+    alloy_bumpfree b;
+    alloy_checked c;
+    alloy_allocator *a =
+        alloy_checked_init(&c, alloy_bumpfree_init(&b, alloy_static_heap_init(&h, print_arena, sizeof print_arena)));
+    cr_assert(a);
+    exercise(a);
+    printed out = {0};
+    cr_assert(alloy_stats_print(a, collect, &out));
+    alloy_stats s;
+    alloy_stats_get(a, &s);
+    char title[64];
+    parsed_line lines[200];
+    size_t n = parse(out.text, title, sizeof title, lines, 200);
+    cr_assert_str_eq(title, "checked over bumpfree");
+    expect_shared(lines, n, &s.shared);
+    cr_assert(s.inner_first > 0 && s.inner_first < s.count);
+    for (size_t i = 0; i < s.count; i++) {
+        const char *section = i < s.inner_first ? "checked" : "bumpfree";
+        const parsed_line *p = find_line(lines, n, section, s.figures[i].name);
+        cr_assert(p, "%s's %s is under its heading", section, s.figures[i].name);
+        cr_assert_eq(p->values[0], s.figures[i].value);
+    }
+    cr_assert_eq(find_line(lines, n, "checked", "live_blocks")->values[0], 20);
+}
+
+Test(stats, report_needs_an_instance_and_a_writer)
+{
+    printed out = {0};
+    alloy_static_heap h;
+    alloy_region r;
+    alloy_allocator *a = alloy_region_init(&r, alloy_static_heap_init(&h, print_arena, sizeof print_arena));
+    cr_assert(!alloy_stats_print(NULL, collect, &out));
+    cr_assert(!alloy_stats_print(a, NULL, &out));
+    cr_assert_eq(out.lines, 0, "nothing written");
+    cr_assert(alloy_stats_print(a, collect, &out));
+    cr_assert(out.lines >= 12, "a fresh instance's report: title, shared figures, region's");
+}
+
+/* alloy_stats_file_writer writes the lines unchanged. */
+Test(stats, file_writer_writes_the_report)
+{
+    alloy_static_heap h;
+    alloy_region r;
+    alloy_allocator *a = alloy_region_init(&r, alloy_static_heap_init(&h, print_arena, sizeof print_arena));
+    exercise(a);
+    char buffer[16384] = {0};
+    FILE *f = fmemopen(buffer, sizeof buffer - 1, "w");
+    cr_assert(f);
+    cr_assert(alloy_stats_print(a, alloy_stats_file_writer, f));
+    fclose(f);
+    printed out = {0};
+    cr_assert(alloy_stats_print(a, collect, &out));
+    cr_assert_str_eq(buffer, out.text);
+}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /** @file
  * alloy/bank_heap.h - an example heap provider over two memory banks, written against
  * alloy's public headers only, and named after alloy's conventions (alloy/heap.h) so

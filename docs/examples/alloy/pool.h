@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /** @file
  * alloy/pool.h - a fixed-size pool: blocks of one size from slabs, every other
  * request from a region instance the pool holds. An alloy strategy written the way a

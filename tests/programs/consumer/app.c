@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A program built against alloy from outside alloy's tree: tests/scripts/packaging.py
  * builds it with alloy as a meson subproject, and against an installed alloy
  * through pkg-config, runs it and compares the one line it prints. */

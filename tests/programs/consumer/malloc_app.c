@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* alloy as the program's malloc, built from outside alloy's tree (see app.c): the
  * bytes malloc takes must show in the statistics of alloy's malloc instance. This
  * links only when liballoy_malloc comes before liballoy on the command line. */

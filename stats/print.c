@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: MIT */
+/* The statistics report: alloy_stats_print (alloy/alloy.h) lays an instance's
+ * figures out as text and hands it line by line to the caller's writer. No stdio
+ * here, so that a wasm module can print a report through a host function without
+ * linking printf; alloy_stats_file_writer (stats/print_file.c) is the writer for a
+ * FILE. The layout is part of the contract in alloy/stats.h. */
+#include <string.h>
+
+#include "alloy/alloy.h"
+
+/* Where a figure's value starts on its line: past the longest name alloy uses. */
+#define VALUE_COLUMN 32
+
+typedef struct line {
+    char text[ALLOY_STATS_LINE_MAX];
+    size_t length;
+    alloy_stats_writer writer;
+    void *context;
+} line;
+
+/* Append text, cutting what the line has no room for (the '\n' always fits). */
+static void put(line *l, const char *text)
+{
+    size_t room = sizeof l->text - 1 - l->length, n = strlen(text);
+    if (n > room)
+        n = room;
+    memcpy(l->text + l->length, text, n);
+    l->length += n;
+}
+
+static void put_number(line *l, uint64_t value)
+{
+    char digits[21];
+    size_t n = sizeof digits;
+    digits[--n] = 0;
+    do
+        digits[--n] = (char)('0' + value % 10);
+    while (value /= 10);
+    put(l, digits + n);
+}
+
+static void pad_to(line *l, size_t column)
+{
+    while (l->length < column && l->length < sizeof l->text - 1)
+        l->text[l->length++] = ' ';
+}
+
+static void end_line(line *l)
+{
+    l->text[l->length++] = '\n';
+    l->writer(l->context, l->text, l->length);
+    l->length = 0;
+}
+
+/* "  NAME      VALUE" */
+static void figure(line *l, const char *name, uint64_t value)
+{
+    put(l, "  ");
+    put(l, name);
+    pad_to(l, VALUE_COLUMN);
+    put(l, " ");
+    put_number(l, value);
+    end_line(l);
+}
+
+/* "NAME figures:" */
+static void heading(line *l, const char *name)
+{
+    put(l, name);
+    put(l, " figures:");
+    end_line(l);
+}
+
+#if ALLOY_STATS && ALLOY_AUDIT_SIZES
+static void audit(line *l, const alloy_shared_stats *s)
+{
+    put(l, "audit, blocks per size class (bytes: live high_water trip_high_water):");
+    end_line(l);
+    for (size_t k = 0; k < ALLOY_AUDIT_CLASSES; k++) {
+        const alloy_size_audit *row = &s->audit[k];
+        if (row->high_water == 0) /* never used: live and trip are 0 too */
+            continue;
+        uint64_t low = k == 0 ? 1 : ((uint64_t)1 << (k - 1)) + 1;
+        uint64_t high = k >= 64 ? UINT64_MAX : (uint64_t)1 << k;
+        put(l, "  ");
+        put_number(l, low);
+        if (high != low) {
+            put(l, "..");
+            put_number(l, high);
+        }
+        pad_to(l, VALUE_COLUMN);
+        put(l, " ");
+        put_number(l, row->live);
+        put(l, " ");
+        put_number(l, row->high_water);
+        put(l, " ");
+        put_number(l, row->trip_high_water);
+        end_line(l);
+    }
+}
+#endif
+
+bool alloy_stats_print(const alloy_allocator *a, alloy_stats_writer writer, void *context)
+{
+    if (!a || !writer)
+        return false;
+    alloy_stats s;
+    alloy_stats_get(a, &s);
+    line l = {.length = 0, .writer = writer, .context = context};
+
+    put(&l, "alloy statistics: ");
+    put(&l, s.strategy);
+    if (s.inner_strategy) {
+        put(&l, " over ");
+        put(&l, s.inner_strategy);
+    }
+    end_line(&l);
+
+    const alloy_shared_stats *m = &s.shared;
+#if ALLOY_STATS
+    put(&l, "shared figures:");
+    end_line(&l);
+    figure(&l, "bytes_in_use", m->bytes_in_use);
+    figure(&l, "high_water", m->high_water);
+    figure(&l, "trip_high_water", m->trip_high_water);
+    figure(&l, "allocs", m->allocs);
+    figure(&l, "frees", m->frees);
+    figure(&l, "reallocs", m->reallocs);
+    figure(&l, "failed_allocs", m->failed_allocs);
+    figure(&l, "invalid_requests", m->invalid_requests);
+    figure(&l, "largest_request", m->largest_request);
+#else
+    put(&l, "shared figures (built with -Dstats=false: only heap_bytes is kept):");
+    end_line(&l);
+#endif
+    figure(&l, "heap_bytes", m->heap_bytes);
+
+    /* the strategy's own figures, then (a wrapper's) the inner instance's */
+    size_t count = s.count < ALLOY_STATS_FIGURES ? s.count : ALLOY_STATS_FIGURES;
+    size_t own = s.inner_strategy && s.inner_first < count ? s.inner_first : count;
+    for (size_t i = 0; i < count; i++) {
+        if (i == 0 && own > 0)
+            heading(&l, s.strategy);
+        if (i == own)
+            heading(&l, s.inner_strategy);
+        figure(&l, s.figures[i].name, s.figures[i].value);
+    }
+#if ALLOY_STATS && ALLOY_AUDIT_SIZES
+    audit(&l, m);
+#endif
+    return true;
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/* The malloc layer's report at exit (alloy_malloc_stats_at_exit, stats/malloc_at_exit.c),
+ * apart from the malloc layer: this program stands in for it, with an instance of its
+ * own as alloy_malloc_instance(), calls alloy_malloc_stats_at_exit() as the malloc
+ * layer does once, allocates 100, 200 and 300 bytes, frees the 200 and exits.
+ * tests/scripts/stats_at_exit.py runs it with and without ALLOY_STATS_AT_EXIT=1 and
+ * reads the report on stderr. Prints whether the handler was registered. */
+#include <stdio.h>
+
+#include "alloy/malloc.h"
+#include "alloy/region.h"
+
+static unsigned char arena[1 << 20];
+static alloy_static_heap heap;
+static alloy_region storage;
+static alloy_allocator *instance;
+
+alloy_allocator *alloy_malloc_instance(void)
+{
+    if (!instance)
+        instance = alloy_region_init(&storage, alloy_static_heap_init(&heap, arena, sizeof arena));
+    return instance;
+}
+
+int main(void)
+{
+    alloy_allocator *a = alloy_malloc_instance();
+    printf("registered: %s\n", alloy_malloc_stats_at_exit() ? "yes" : "no");
+    void *kept[2] = {alloy_alloc(a, 100, 16), alloy_alloc(a, 300, 16)};
+    void *freed = alloy_alloc(a, 200, 16);
+    alloy_free(a, freed, 200, 16);
+    return kept[0] && kept[1] && freed ? 0 : 1;
+}

@@ -1,0 +1,36 @@
+# SPDX-License-Identifier: MIT
+"""stats_at_exit.py PROGRAM: run tests/programs/stats_at_exit.c without
+ALLOY_STATS_AT_EXIT, with it set to 0 and to 1. Only with 1 must the program say it
+registered the handler and print, at exit, on stderr, a report whose figures are
+the program's: 3 allocations, 1 free, 400 bytes in use, a high water of 600."""
+import re
+import subprocess
+import sys
+
+program = sys.argv[1]
+expected = {"allocs": 3, "frees": 1, "bytes_in_use": 400, "high_water": 600, "largest_request": 300}
+failed = []
+for value in (None, "0", "1"):
+    env = {} if value is None else {"ALLOY_STATS_AT_EXIT": value}
+    run = subprocess.run([program], env=env, capture_output=True, text=True, timeout=60)
+    label = f"ALLOY_STATS_AT_EXIT={value}" if value is not None else "no ALLOY_STATS_AT_EXIT"
+    wanted = "yes" if value == "1" else "no"
+    if run.returncode != 0 or run.stdout.strip() != f"registered: {wanted}":
+        failed.append(f"{label}: exit {run.returncode}, printed {run.stdout.strip()!r}, not 'registered: {wanted}'")
+        continue
+    if value != "1":
+        if run.stderr:
+            failed.append(f"{label}: printed on stderr:\n{run.stderr}")
+        continue
+    if not run.stderr.startswith("alloy statistics: region\n"):
+        failed.append(f"{label}: no report on stderr:\n{run.stderr}")
+        continue
+    figures = dict((m[0], int(m[1])) for m in re.findall(r"^  (\w+) +(\d+)$", run.stderr, re.M))
+    for name, number in expected.items():
+        if figures.get(name) != number:
+            failed.append(f"{label}: {name} is {figures.get(name)} in the report, not {number}:\n{run.stderr}")
+    print(run.stderr, end="")
+for f in failed:
+    print("FAIL:", f)
+print(f"alloy-tests: {3 - len(failed) if len(failed) <= 3 else 0} passed, {len(failed)} failed")
+sys.exit(1 if failed else 0)
