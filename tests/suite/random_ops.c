@@ -1,7 +1,8 @@
 /* The randomized shadow-model test: a seeded stream of allocate / free / resize /
  * realloc / reset_trip operations over a table of slots, checking after every
- * operation the statistics against a shadow count and the touched block's contents,
- * and every CHECK_EVERY operations (16 times a shorter run) alloy_check, overlap,
+ * operation the shared figures (as the front end keeps them in the handle) against a
+ * shadow count and the touched block's contents, and every CHECK_EVERY operations
+ * (16 times a shorter run) alloy_stats_get's figures, alloy_check, overlap,
  * alignment and every block's contents. Sizes have a heavy tail: mostly up to 128
  * bytes, some to 4 KiB and 32 KiB, and 1 in 256 log-uniform from 32 KiB to 4 MiB;
  * alignments are mostly up to 16, and a quarter of them any power of two to a page.
@@ -132,10 +133,13 @@ void conformance_random_ops(const fixture_kind *kind)
                 CHECK(block_intact(b, b->size)); /* a failed realloc leaves the block alone */
             }
         }
-        CHECK(shadow_matches(a, &m.expect));
-        if (op % check_every == 0)
+        CHECK(shadow_counts_match(&a->stats, &m.expect));
+        if (op % check_every == 0) {
+            CHECK(shadow_matches(a, &m.expect));
             CHECK(whole_model_holds(a, &m));
+        }
     }
+    CHECK(shadow_matches(a, &m.expect));
     CHECK(whole_model_holds(a, &m));
     for (size_t i = 0; i < SLOTS; i++)
         if (m.slots[i].p)
