@@ -28,6 +28,10 @@ bool blocks_disjoint(const live_block *blocks, size_t n);
 void shadow_peak(alloy_shared_stats *expect, size_t request);
 /* Whether the instance's shared statistics equal the shadow count. */
 bool shadow_matches(const alloy_allocator *a, const alloy_shared_stats *expect);
+/* The same for figures already read: alloy_stats_get's, or a handle's own (the front
+ * end keeps them there: reading them costs nothing, where alloy_stats_get walks a
+ * strategy's lists for its own figures). */
+bool shadow_counts_match(const alloy_shared_stats *m, const alloy_shared_stats *expect);
 
 /* The value of the figure `name` in the report *s. A test that reads a figure expects
  * the strategy to keep it: when *s has none of that name, this says so on stderr and

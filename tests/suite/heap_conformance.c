@@ -87,6 +87,13 @@ static bool marked(const range *r, size_t i)
     return front == word && back == word;
 }
 
+/* Whether p lies a whole number of pages from `frame` (either side): the rule of
+ * alloy/heap.h, by which memory divides into 64 KiB frames. */
+static bool whole_pages_from(const void *p, uintptr_t frame)
+{
+    return ((uintptr_t)p - frame) % PAGE == 0;
+}
+
 /* The end a grow of `bytes` at p must leave: the highest end of anything handed out. */
 static uintptr_t end_after(uintptr_t end, const void *p, size_t bytes)
 {
@@ -225,6 +232,7 @@ void heap_conformance_grows_between_other_growth(const provider_kind *kind)
     void *theirs[8] = {NULL};
     size_t n = 0;
     uintptr_t end_one = (uintptr_t)one.heap->end, end_two = (uintptr_t)two.heap->end;
+    const uintptr_t frame_one = end_one, frame_two = end_two;
     /* each round: a page of one, a block of libc's malloc (which in wasm grows the
      * same memory), a page of two: neither provider's pages are contiguous */
     for (size_t round = 0; round < 8; round++) {
@@ -242,6 +250,7 @@ void heap_conformance_grows_between_other_growth(const provider_kind *kind)
         end_two = end_after(end_two, q, PAGE);
         CHECK((uintptr_t)one.heap->end == end_one && (uintptr_t)two.heap->end == end_two);
         CHECK(alloy_heap_holds(one.heap, p, PAGE) && alloy_heap_holds(two.heap, q, PAGE));
+        CHECK(whole_pages_from(p, frame_one) && whole_pages_from(q, frame_two));
     }
     for (size_t i = 0; i < n; i++)
         mark(&taken[i], i);
@@ -268,4 +277,86 @@ void heap_conformance_serves_at_most_its_bytes(const provider_kind *kind)
     CHECK(pages > 0);
     CHECK(initial_bytes + pages * PAGE <= limit);
     close_heap(&o);
+}
+
+void heap_conformance_pages_whole_pages_apart(const provider_kind *kind)
+{
+    note(kind, "pages_whole_pages_apart");
+    opened o;
+    CHECK(open_heap(&o, kind, HEAP_BYTES));
+    const uintptr_t frame = (uintptr_t)o.heap->end; /* end before any growth */
+    size_t bytes;
+    char *initial = alloy_heap_claim_initial(o.heap, &bytes);
+    CHECK(!initial || (uintptr_t)initial + bytes == frame); /* it ends where a page would begin */
+    /* grows of 1, 2 and 3 pages in turn, until the provider has no more */
+    size_t grows = 0;
+    char *last = NULL;
+    for (size_t pages = 1; grows < MAX_RANGES; pages = pages % 3 + 1) {
+        char *p = alloy_heap_grow(o.heap, pages);
+        if (!p && pages > 1)
+            continue;
+        if (!p)
+            break;
+        CHECK(whole_pages_from(p, frame));
+        CHECK(!last || whole_pages_from(p, (uintptr_t)last));
+        last = p;
+        grows++;
+    }
+    CHECK(grows >= 6);
+    close_heap(&o);
+}
+
+/* Through the refusing wrapper (refusing_heap.h), which the strategies' suite runs
+ * every provider under: after a budget of N pages every grow is refused and changes
+ * nothing, in the wrapper or in the provider; lifted, the provider goes on as if
+ * nothing had been refused. */
+void heap_conformance_refuses_after_n_pages(const provider_kind *kind)
+{
+    note(kind, "refuses_after_n_pages");
+    static const size_t budgets[] = {1, 3, 7};
+    for (size_t b = 0; b < sizeof budgets / sizeof budgets[0]; b++) {
+        const size_t n = budgets[b];
+        opened o;
+        CHECK(open_heap(&o, kind, HEAP_BYTES));
+        alloy_heap *inner = o.heap;
+        const uintptr_t frame = (uintptr_t)inner->end;
+        void *inner_initial = inner->initial;
+        size_t inner_initial_bytes = inner->initial_bytes;
+        refusing_heap wrapper;
+        alloy_heap *h = refusing_heap_init(&wrapper, inner, (refusing_policy){.page_budget = n});
+        CHECK(h != NULL);
+        /* the wrapper took the provider's initial space, and looks like it */
+        CHECK(h->initial == inner_initial && h->initial_bytes == inner_initial_bytes);
+        CHECK(inner->initial == NULL && h->start == inner->start && h->end == inner->end);
+        range taken[MAX_RANGES];
+        size_t count = 0;
+        uintptr_t end = frame;
+        for (size_t i = 0; i < n; i++) {
+            char *p = alloy_heap_grow(h, 1);
+            CHECK(p != NULL);
+            CHECK(whole_pages_from(p, frame));
+            CHECK(apart(taken, count, range_of(p, PAGE)));
+            taken[count++] = range_of(p, PAGE);
+            end = end_after(end, p, PAGE);
+            CHECK((uintptr_t)inner->end == end && (uintptr_t)h->end == end);
+        }
+        unsigned char *before = malloc(kind->bytes);
+        CHECK(before != NULL);
+        memcpy(before, o.storage, kind->bytes);
+        static const size_t refused[] = {1, 2, 1, 5};
+        for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+            CHECK(alloy_heap_grow(h, refused[i]) == NULL);
+            CHECK(unchanged(&o, before) && (uintptr_t)inner->end == end && (uintptr_t)h->end == end);
+        }
+        CHECK(wrapper.refused == sizeof refused / sizeof refused[0] && wrapper.failed == 0 && wrapper.pages == n);
+        free(before);
+        /* lifted: the next pages follow the rule and overlap nothing handed out */
+        refusing_heap_set_policy(&wrapper, (refusing_policy){0});
+        char *p = alloy_heap_grow(h, 2);
+        CHECK(p != NULL);
+        CHECK(whole_pages_from(p, frame) && apart(taken, count, range_of(p, 2 * PAGE)));
+        end = end_after(end, p, 2 * PAGE);
+        CHECK((uintptr_t)inner->end == end && (uintptr_t)h->end == end);
+        close_heap(&o);
+    }
 }

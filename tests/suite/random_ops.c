@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* The randomized shadow-model test: a seeded stream of allocate / free / resize /
  * realloc / reset_trip operations over a table of slots, checking after every
- * operation the statistics against a shadow count and the touched block's contents,
- * and every few thousand operations check(), overlap, alignment and every block's
- * contents. ALLOY_SEED and ALLOY_RANDOM_OPS in the environment override the seed and
- * the length; the seed is printed with any failure. */
+ * operation the shared figures (as the front end keeps them in the handle) against a
+ * shadow count and the touched block's contents, and every CHECK_EVERY operations
+ * (16 times a shorter run) alloy_stats_get's figures, alloy_check, overlap,
+ * alignment and every block's contents. Sizes have a heavy tail: mostly up to 128
+ * bytes, some to 4 KiB and 32 KiB, and 1 in 256 log-uniform from 32 KiB to 4 MiB;
+ * alignments are mostly up to 16, and a quarter of them any power of two to a page.
+ * ALLOY_SEED and ALLOY_RANDOM_OPS in the environment override the seed and the length
+ * (make test: RANDOM_OPS_DEFAULT per kind; make hardening: 10^7); the seed is printed
+ * with any failure. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,23 +27,26 @@ static uint64_t env_number(const char *name, uint64_t fallback)
     return text && *text ? strtoull(text, NULL, 0) : fallback;
 }
 
+#define CHECK_EVERY 100000u
+
 static size_t random_size(test_rng *r)
 {
     uint64_t pick = rng_next(r) % 256;
-    if (pick == 0)
-        return rng_range(r, 32768, 200000); /* the large path */
-    if (pick < 32)
+    if (pick == 0) { /* the large path, log-uniform: 32 KiB .. 4 MiB */
+        unsigned bits = (unsigned)rng_range(r, 15, 21);
+        return rng_range(r, (size_t)1 << bits, (size_t)2 << bits);
+    }
+    if (pick < 8)
+        return rng_range(r, 4097, 32768);
+    if (pick < 40)
         return rng_range(r, 129, 4096);
     return rng_range(r, 1, 128);
 }
 
 static size_t random_align(test_rng *r)
 {
-    uint64_t pick = rng_next(r) % 512;
-    if (pick == 0)
-        return 65536;
-    if (pick < 16)
-        return (size_t)1 << rng_range(r, 5, 12);
+    if (rng_next(r) % 4 == 0)
+        return (size_t)1 << rng_range(r, 0, 16);
     return (size_t)1 << rng_range(r, 0, 4);
 }
 
@@ -66,6 +74,7 @@ void conformance_random_ops(const fixture_kind *kind)
     char what[96];
     fixture_describe(kind, what, sizeof what);
     snprintf(test_note, sizeof test_note, "%s, ALLOY_SEED=%llu", what, (unsigned long long)seed);
+    uint64_t check_every = ops / 16 < CHECK_EVERY ? ops / 16 + 1 : CHECK_EVERY;
     fixture f;
     CHECK(fixture_open(&f, kind, 64u << 20));
     alloy_allocator *a = fixture_instance(&f, 0);
@@ -125,10 +134,13 @@ void conformance_random_ops(const fixture_kind *kind)
                 CHECK(block_intact(b, b->size)); /* a failed realloc leaves the block alone */
             }
         }
-        CHECK(shadow_matches(a, &m.expect));
-        if (op % 4096 == 0)
+        CHECK(shadow_counts_match(&a->stats, &m.expect));
+        if (op % check_every == 0) {
+            CHECK(shadow_matches(a, &m.expect));
             CHECK(whole_model_holds(a, &m));
+        }
     }
+    CHECK(shadow_matches(a, &m.expect));
     CHECK(whole_model_holds(a, &m));
     for (size_t i = 0; i < SLOTS; i++)
         if (m.slots[i].p)
