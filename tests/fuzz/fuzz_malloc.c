@@ -103,11 +103,10 @@ static size_t slot_index(const state *s, const fuzz_block *b)
     return (size_t)(b - s->slots);
 }
 
-/* The usable size, in one place: the layer may come to tell it from the instance. */
+/* The usable size, which the layer tells from the instance. */
 static size_t usable(const state *s, const void *p)
 {
-    (void)s;
-    return alloy_malloc_usable_size(p);
+    return alloy_malloc_usable_size(s->a, p);
 }
 
 /* --- the checks ------------------------------------------------------------------- */
