@@ -29,11 +29,14 @@
  *           two of them (16 at least), at most 3/4 full; linear probing from the top
  *           bits of ptr times 2^64/phi. Removal shifts later members of the probe run
  *           back, so there are no tombstones. It doubles when full (the new one is
- *           allocated before the old one is freed) and never shrinks: it stays the
- *           size the peak of live blocks needed, so that a program cycling through
- *           the same blocks does not reallocate it (and, on strategies that never
- *           merge free blocks, fragment the heap with old tables) until
- *           alloy_checked_release gives it back.
+ *           allocated before the old one is freed) and does not shrink while blocks
+ *           are live: it stays the size their peak needed, so that a program cycling
+ *           through the same blocks does not reallocate it (and, on strategies that
+ *           never merge free blocks, fragment the heap with old tables). When the last
+ *           live block is freed the table goes back to the inner instance, so that a
+ *           program that frees everything leaves the inner instance empty: a phase of
+ *           small blocks must not keep the next phase's large ones out (a bump
+ *           strategy starts over only when nothing is live).
  *
  * Out of memory
  *   The table grows before the block is allocated (so that on bump strategies the
@@ -330,6 +333,8 @@ static void release(alloy_checked *c, size_t slot, size_t size, size_t align)
     unsigned char *outer = outer_of(e.ptr, align);
     memset(outer, ALLOY_CHECKED_FREED_BYTE, outer_size(size, align));
     frontend_serve_free(c->inner, outer, outer_size(size, align), align);
+    if (c->live_blocks == 0)
+        release_table(c);
 }
 
 /* The old block of a realloc that moved: live, the handle has looked it up. */
@@ -559,13 +564,4 @@ alloy_allocator *alloy_checked_init(alloy_checked *c, alloy_allocator *inner)
     c->inner = inner;
     alloy_checked_set_handler(c, NULL, NULL);
     return &c->base;
-}
-
-bool alloy_checked_release(alloy_checked *c)
-{
-    if (!c || c->live_blocks)
-        return false;
-    if (c->table)
-        release_table(c);
-    return true;
 }

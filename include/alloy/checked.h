@@ -121,15 +121,10 @@ typedef struct alloy_checked {
  * its guards, or the wrapper's table cannot grow; no block is then taken from inner
  * (a table grown for the block may stay, for the next allocation). Sizes within
  * max(16, align) + 16 bytes of ALLOY_MAX_SIZE are refused the same way. The instance
- * needs no destruction; its table stays (at the size the most blocks ever live at
- * once needed) until alloy_checked_release. */
+ * needs no destruction: its table stays at the size the most blocks live at once
+ * needed while any is live, and goes back to inner when the last live block is
+ * freed, so that a wrapper with no live block holds nothing of inner. */
 alloy_allocator *alloy_checked_init(alloy_checked *c, alloy_allocator *inner);
-
-/** When no block is live: give the table back to the inner instance, so that the
- * wrapper holds nothing of it, and return true. False, changing nothing, when blocks
- * are live (those are leaks, if the program is done) or c is NULL. The instance stays
- * usable; the next allocation makes a new table. */
-bool alloy_checked_release(alloy_checked *c);
 
 /** Send reports to `handler`, called with `context`. handler NULL restores the default,
  * alloy_checked_abort_handler. c NULL is ignored. */
