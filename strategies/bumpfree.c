@@ -22,11 +22,12 @@
  *   extend the bump area; others (someone else grew memory in between) start a new
  *   area, and what is left of the old one goes on a list.
  *   free pushes the block on its class's list, or, when it ends at the bump pointer,
- *   lowers the bump pointer instead. When a free leaves nothing live in an instance
- *   of one area (all bytes below the bump pointer are free: the end of a frame, of a
- *   request), the lists are emptied and bumping starts over from the area's start.
- *   alloy_bumpfree_reset does that on demand, live blocks or not, in any number of
- *   areas. No free blocks are ever merged: that is what keeps the code small.
+ *   lowers the bump pointer instead. When a free leaves nothing live (the end of a
+ *   frame, of a request, of a phase of small blocks before one of large ones), the
+ *   lists are emptied, bumping starts over from the current area's start, and each
+ *   earlier area goes on a list whole. alloy_bumpfree_reset does that on demand,
+ *   live blocks or not. No free blocks are ever merged: that is what keeps the code
+ *   small.
  *
  * Memory layout
  *   area:        | live | free | live | pad | live |      bump room       |
@@ -40,8 +41,9 @@
  * Costs
  *   alloc: O(1) - a class computation (a count of leading zeros or two), one look at
  *   the map, one list head, at most two pushes; bumping is O(1) too unless the heap
- *   grows. free: O(1). resize: O(1); a block changes size in place at the bump
- *   pointer, and anywhere within its class; elsewhere resize refuses and
+ *   grows. free: O(1), O(areas) when it leaves nothing live. resize: O(1); a block
+ *   changes size in place at the bump pointer, and anywhere within its class;
+ *   elsewhere resize refuses and
  *   alloy_realloc moves it, because a shrink in place would leave two blocks of
  *   smaller classes for good (a program that shrinks often drifts its memory into
  *   small classes that way: tests/random_ops.c's mix of sizes and reallocs, without
@@ -299,11 +301,22 @@ carve:;
     return (void *)p;
 }
 
-/* Forget every free block and bump from the start of the current area. */
+/* The record of the area before the one `r` describes (which has one unless it is
+ * the first: the chain holds bump_areas - 1 records). */
+static const area_record *older_than(const area_record *r)
+{
+    return (const area_record *)(r->start - GRAIN);
+}
+
+/* Forget every free block, bump from the start of the current area, and put the
+ * earlier areas on the lists whole (each after its own record). */
 static void start_over(alloy_bumpfree *bf)
 {
     memset(&bf->free, 0, sizeof bf->free);
     bf->top = bf->start;
+    const area_record *r = bf->older;
+    for (size_t n = bf->bump_areas; n > 1; n--, r = older_than(r))
+        push_free(bf, r->start, r->end - r->start);
 }
 
 void alloy_bumpfree_free(alloy_allocator *a, void *ptr, size_t size, size_t align)
@@ -319,9 +332,9 @@ void alloy_bumpfree_free(alloy_allocator *a, void *ptr, size_t size, size_t alig
         bf->top = p;
     else
         push_class(bf, p, size, c);
-    /* Nothing live any more (a frame's end): start over. Only in a single area:
-     * with more, the lists hold the others' space (reset finds it). */
-    if (!(bf->live -= size) && !bf->older)
+    /* Nothing live any more (a frame's end): start over, so that the next blocks,
+     * whatever their sizes, find the space whole. */
+    if (!(bf->live -= size))
         start_over(bf);
 }
 
@@ -349,23 +362,12 @@ bool alloy_bumpfree_resize(alloy_allocator *a, void *ptr, size_t size, size_t al
     return false;
 }
 
-/* The record of the area before the one `r` describes (which has one unless it is
- * the first: the chain holds bump_areas - 1 records). */
-static const area_record *older_than(const area_record *r)
-{
-    return (const area_record *)(r->start - GRAIN);
-}
-
 void alloy_bumpfree_reset(alloy_bumpfree *bf)
 {
     if (!bf)
         return;
     start_over(bf);
     bf->live = 0;
-    /* the earlier areas go back on the lists, whole (each after its own record) */
-    const area_record *r = bf->older;
-    for (size_t n = bf->bump_areas; n > 1; n--, r = older_than(r))
-        push_free(bf, r->start, r->end - r->start);
 #if ALLOY_STATS
     alloy_stats_dropped_all(&bf->base.stats);
 #endif

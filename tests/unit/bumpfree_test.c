@@ -444,7 +444,7 @@ Test(bumpfree, freeing_everything_starts_bumping_over)
     }
 }
 
-Test(bumpfree, freeing_everything_keeps_the_list_with_two_areas)
+Test(bumpfree, freeing_everything_starts_over_in_every_area)
 {
     bench b;
     open_bench(&b, 1 << 20);
@@ -455,10 +455,16 @@ Test(bumpfree, freeing_everything_keeps_the_list_with_two_areas)
     alloy_free(b.a, p1, 40 * 1024, 16);
     alloy_free(b.a, p2, 40 * 1024, 16);
     bumpfree_figures s = bf_stats(b.a);
-    cr_assert_eq(s.free_bytes, PAGE, "the first area is on the list, whole");
+    cr_assert_eq(s.free_bytes, PAGE, "the first area is on a list, whole");
+    cr_assert_eq(s.free_blocks, 1);
     cr_assert(alloy_check(b.a));
     char *again = alloy_alloc(b.a, 40 * 1024, 16);
-    cr_assert_eq(again, p1, "and serves from there");
+    cr_assert_eq(again, p2, "bumping starts over in the current area");
+    char *whole = alloy_alloc(b.a, 60 * 1024, 16);
+    cr_assert_eq(whole, p1, "and a block larger than the rest of it takes the first area");
+    alloy_free(b.a, again, 40 * 1024, 16);
+    alloy_free(b.a, whole, 60 * 1024, 16);
+    cr_assert(alloy_check(b.a));
 }
 
 /* --- size classes and their lists ------------------------------------------------- */
