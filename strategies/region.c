@@ -390,15 +390,31 @@ static bool region_is_empty(uintptr_t frame)
     return bit(frame, FREE, FIRST_UNIT) && unit_block(frame, FIRST_UNIT)->units == REGION_UNITS;
 }
 
-/* A free left the region of `frame` empty: keep it if it is the only empty region,
- * else give it back. */
+/* A free left the region of `frame` empty: keep the lower of it and the empty region
+ * kept already, and give the other back (so the region kept for the next small
+ * blocks is low in the heap, and the pages above it join free runs whole). */
 static void region_emptied(alloy_region *r, uintptr_t frame)
 {
     uint32_t offset = offset_of(r, frame);
-    if (r->empty_region != NO_REGION && r->empty_region != offset && region_is_empty(address_of(r, r->empty_region)))
-        retire_region(r, frame);
-    else
-        r->empty_region = offset;
+    if (r->empty_region != NO_REGION && r->empty_region != offset && region_is_empty(address_of(r, r->empty_region))) {
+        if (offset > r->empty_region) {
+            retire_region(r, frame);
+            return;
+        }
+        retire_region(r, address_of(r, r->empty_region));
+    }
+    r->empty_region = offset;
+}
+
+/* Give the empty region kept for small blocks back to the pool, for a large block
+ * that finds no run; false when none is kept. */
+static bool retire_kept_region(alloy_region *r)
+{
+    if (r->empty_region == NO_REGION || !region_is_empty(address_of(r, r->empty_region)))
+        return false;
+    retire_region(r, address_of(r, r->empty_region));
+    r->empty_region = NO_REGION;
+    return true;
 }
 
 /* The first region: on the heap's initial space when that holds one - a region
@@ -790,6 +806,8 @@ static __attribute__((noinline)) void *alloc_large(alloy_region *r, size_t size,
             return place_large(run, words, large_pad(run->pages, align));
         if (flush_quick(r))
             continue; /* merged, they may have emptied regions */
+        if (retire_kept_region(r))
+            continue; /* its page may join a free run */
         /* grow by what the block needs in the worst case of alignment */
         size_t need = run_pages_for_words(words + ((r->phase & (align - 1)) ? align : 0) / 4);
         char *pages = need <= UINT16_MAX ? grow_heap(r, need) : NULL;
