@@ -11,7 +11,9 @@
  *   alignment it is given back (frees are sized), with the same test alloc used. So
  *   a block must never change kind: resize keeps a pooled block within B and refuses
  *   to make a region block pooled, and alloy_realloc moves it instead. Freed blocks
- *   go on a LIFO list kept in the blocks themselves; slabs are never given back.
+ *   go on a LIFO list kept in the blocks themselves. When the last live pooled block
+ *   is freed, every slab goes back to the region instance, so that the memory of a
+ *   phase of small blocks serves the large ones of the next.
  *
  * Memory layout
  *   slab:        | header | block | block | ... | block |    a block of the region
@@ -21,9 +23,10 @@
  *                live blocks carry nothing
  *
  * Costs
- *   Pooled alloc, free and resize: O(1), and a slab from the region instance every
- *   32 blocks. Other requests: region's cost, plus one comparison. check:
- *   O(slabs x free blocks) and region's check. Memory: each pooled request takes B
+ *   Pooled alloc, free and resize: O(1), a slab from the region instance every 32
+ *   blocks, and O(slabs) for the free of the last live block. Other requests:
+ *   region's cost, plus one comparison. check: O(slabs x free blocks) and region's
+ *   check. Memory: each pooled request takes B
  *   bytes whatever its size, and each slab 16 bytes more and what region spends on a
  *   block. Single-threaded, like every instance.
  */
@@ -94,6 +97,20 @@ static bool take_slab(alloy_pool *p)
     return true;
 }
 
+/* No pooled block is live: every slab goes back to the region instance. */
+static void give_back_slabs(alloy_pool *p)
+{
+    for (char *slab = p->newest_slab; slab;) {
+        char *older = ((slab_header *)slab)->older;
+        alloy_region_free(&p->fallback.base, slab, slab_bytes(p), ALLOY_POOL_ALIGN);
+        slab = older;
+    }
+    p->newest_slab = NULL;
+    p->free_list = NULL;
+    p->slabs = p->free_blocks = 0;
+    p->bump = p->bump_end = 0;
+}
+
 void *alloy_pool_alloc(alloy_allocator *a, size_t size, size_t align)
 {
     alloy_pool *p = pool_of(a);
@@ -121,12 +138,15 @@ void alloy_pool_free(alloy_allocator *a, void *ptr, size_t size, size_t align)
         alloy_region_free(&p->fallback.base, ptr, size, align);
         return;
     }
+    if (--p->live_blocks == 0) {
+        give_back_slabs(p);
+        return;
+    }
     struct alloy_pool_free_block *freed = ptr;
     alloy_poison_expose(freed, sizeof *freed); /* the front end hid the block */
     freed->next = p->free_list;
     p->free_list = freed;
     p->free_blocks++;
-    p->live_blocks--;
 }
 
 bool alloy_pool_resize(alloy_allocator *a, void *ptr, size_t size, size_t align, size_t new_size)
