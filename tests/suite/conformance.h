@@ -3,7 +3,8 @@
  * Written once; criterion_main.c runs it natively, runner.c without a framework (in
  * wasm, wasm_main.c). The cases: conformance.c (the general ones), oom.c (running
  * out of memory, growth refused), edges.c (the front end's edge cases),
- * malloc_edges.c (the same for the malloc layer), random_ops.c. */
+ * malloc_edges.c (the same for the malloc layer), random_ops.c, phases.c (phases of
+ * small, large and mixed blocks, each all freed before the next). */
 #ifndef ALLOY_TEST_CONFORMANCE_H
 #define ALLOY_TEST_CONFORMANCE_H
 
@@ -32,6 +33,7 @@
     X(edge_zero_and_null)               \
     X(malloc_edges)                     \
     X(malloc_oom)                       \
+    X(phase_changes)                    \
     X(random_ops)
 
 #define CONFORMANCE_DECLARE(name) void conformance_##name(const fixture_kind *kind);
