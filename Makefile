@@ -97,13 +97,18 @@ docs: deps $(NATIVE)/build.ninja
 	meson compile -C $(NATIVE) docs
 	@echo "API reference: $(NATIVE)/docs/html/index.html"
 
-# What tests miss: the native suite with ASan + UBSan (alloy poisoning free space
-# for ASan), under valgrind's memcheck (alloy telling memcheck about its blocks),
-# built by clang (make test's native build is gcc's), the locking wrapper's stress
-# under ThreadSanitizer, and each libFuzzer target for 60 s. The randomized test
-# does fewer operations where a checker slows it down. Ends with the count of
-# everything make test and this ran.
+# What tests miss: 10^7 random operations against the shadow model per strategy x
+# provider (native and wasm), the native suite with ASan + UBSan (alloy poisoning
+# free space for ASan), under valgrind's memcheck (alloy telling memcheck about its
+# blocks), built by clang (make test's native build is gcc's), the locking wrapper's
+# stress under ThreadSanitizer for 30 s, and each libFuzzer target for 5 minutes,
+# two at a time. The randomized test does fewer operations where a checker slows it
+# down. Ends with the count of everything make test and this ran.
 hardening: deps $(BUILD)/wasm-paths.ini
+	-ALLOY_RANDOM_OPS=10000000 meson test -C $(NATIVE) --print-errorlogs conformance \
+	  --test-args='--filter=conformance/random_ops*' --logbase testlog-soak --timeout-multiplier 10
+	-ALLOY_RANDOM_OPS=10000000 meson test -C $(WASM) --print-errorlogs conformance \
+	  --test-args=random_ops --logbase testlog-soak --timeout-multiplier 10
 	@test -f $(ASAN)/build.ninja || meson setup $(ASAN) -Db_sanitize=address,undefined -Db_lundef=false \
 	  -Dpoison=asan -Dbench=disabled $(MESON_ARGS)
 	-ALLOY_RANDOM_OPS=200000 meson test -C $(ASAN) --print-errorlogs
@@ -114,7 +119,7 @@ hardening: deps $(BUILD)/wasm-paths.ini
 	@test -f $(CLANG)/build.ninja || CC=clang meson setup $(CLANG) -Dbench=disabled $(MESON_ARGS)
 	-ALLOY_RANDOM_OPS=200000 meson test -C $(CLANG) --print-errorlogs
 	@test -f $(TSAN)/build.ninja || meson setup $(TSAN) -Db_sanitize=thread -Dbench=disabled $(MESON_ARGS)
-	-meson test -C $(TSAN) --print-errorlogs locked_tsan
+	-ALLOY_LOCKED_SECONDS=30 meson test -C $(TSAN) --print-errorlogs locked_tsan
 	@test -f $(FUZZ)/build.ninja || CC=clang meson setup $(FUZZ) -Dfuzz=enabled \
 	  -Db_sanitize=address,undefined -Db_lundef=false -Dtests=disabled -Dbench=disabled $(MESON_ARGS)
 	-meson test -C $(FUZZ) --print-errorlogs --num-processes 2

@@ -251,9 +251,10 @@ static bool final_checks(shared *s, worker *workers, unsigned n, char *why, size
     if (enter)
         alloy_locked_leave(&s->locked);
     alloy_stats_get(s->handle, &st);
-    if (st.shared.bytes_in_use != 0 || !alloy_check(s->handle))
-        return report(why, why_size, "after freeing everything: %llu bytes in use, check %s",
-                      (unsigned long long)st.shared.bytes_in_use, alloy_check(s->handle) ? "ok" : "failed");
+    if (st.shared.bytes_in_use != 0 || st.shared.allocs != st.shared.frees || !alloy_check(s->handle))
+        return report(why, why_size, "after freeing everything: %llu bytes in use, %llu allocs, %llu frees, check %s",
+                      (unsigned long long)st.shared.bytes_in_use, (unsigned long long)st.shared.allocs,
+                      (unsigned long long)st.shared.frees, alloy_check(s->handle) ? "ok" : "failed");
     return true;
 }
 
