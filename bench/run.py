@@ -335,7 +335,11 @@ def main():
                 done += 1
                 if r.get("error"):
                     failures.append(f"{p.name} {a} {w}: {r['error']}")
-                figure = f"{float(r['median']):9.1f} ns/call" if r.get("median") and r["status"] == "ok" else ""
+                figure = ""
+                if r["status"] == "ok" and r.get("ir"):
+                    figure = f"{r['ir'] / int(r['ops']):9.1f} instructions/call"
+                elif r["status"] == "ok" and r.get("median"):
+                    figure = f"{float(r['median']):9.1f} ns/call"
                 print(f"  [{done:>3}/{total}, {total - done:>3} left, {time.monotonic() - started:4.0f} s] "
                       f"{p.name:<6} {w:<14} {a:<9} {r['status']:<6} {figure}", file=sys.stderr, flush=True)
 
