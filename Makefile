@@ -62,7 +62,7 @@ build: configure
 test: build
 	-meson test -C $(NATIVE) --print-errorlogs
 	-meson test -C $(WASM) --print-errorlogs
-	-meson test -C $(OPTIONS) --print-errorlogs stats_test default_test readme_example frame_instances
+	-meson test -C $(OPTIONS) --print-errorlogs stats_test default_test readme_example frame_instances malloc_misuse
 	@python3 tests/scripts/summary.py $(NATIVE) $(WASM) $(OPTIONS)
 
 # wasm Code-section bytes of minimal modules per strategy, against dlmalloc

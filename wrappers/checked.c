@@ -504,6 +504,23 @@ static void checked_handle_reset_trip(alloy_allocator *a)
     (void)a;
 }
 
+/* The size and alignment the live block at ptr was allocated with, from the table,
+ * for callers that keep no sizes (the malloc layer). A pointer that names no live
+ * block gets a sound size (16) all the same, so that the free or resize the caller
+ * makes with it reaches the checks and is reported as what it is (a double free, a
+ * foreign pointer), not dropped as an invalid request. */
+static size_t checked_block_size(const alloy_allocator *a, const void *ptr, size_t *align)
+{
+    const alloy_checked *c = (const alloy_checked *)a;
+    size_t slot = find_slot(c, (uintptr_t)ptr);
+    if (slot == c->table_slots) {
+        *align = 16;
+        return 16;
+    }
+    *align = c->table[slot].align;
+    return c->table[slot].size;
+}
+
 static const alloy_strategy checked_strategy = {
     .name = "checked",
     .alloc = checked_handle_alloc,
@@ -511,6 +528,7 @@ static const alloy_strategy checked_strategy = {
     .free = checked_handle_free,
     .stats = checked_stats,
     .check = checked_check,
+    .block_size = checked_block_size,
     .wrapper = true,
     .realloc = checked_handle_realloc,
     .reset_trip = checked_handle_reset_trip,
