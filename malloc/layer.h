@@ -8,9 +8,9 @@
  *   e.g. region, and the checked wrapper from its table): blocks carry nothing
  *   more. Sizes are rounded up to 16 when allocated, so that block_size gives back
  *   exactly what was asked of the instance.
- * - It cannot (e.g. bumpfree, the locked wrapper): each block carries a 16-byte
- *   header in front of what the caller gets, holding the size and alignment asked
- *   for:
+ * - It cannot (a strategy without block_size, the locked wrapper): each block
+ *   carries a 16-byte header in front of what the caller gets, holding the size and
+ *   alignment asked for:
  *
  *   | padding (align - 16 bytes, when align > 16) | header: size, align | user block |
  *   ^ the instance's block, aligned to max(align, 16)                   ^ returned

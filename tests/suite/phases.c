@@ -10,9 +10,10 @@
  *   until the heap refuses one. After any other phase was freed, it fits as many
  *   blocks as on a fresh heap, less at most one and 1/32 of them: a heap a strategy
  *   holds already is packed a little differently from one it grows as it goes
- *   (bumpfree fits 212 mixed blocks instead of 216: on a fresh heap, the end of its
- *   bump room sends some requests to the alignment pads on its lists; region under
- *   the checked wrapper, on the two banks of docs/examples/bank.c, 16 large blocks
+ *   (a bump strategy fitted 212 mixed blocks instead of 216: on a fresh heap, the
+ *   end of its bump room sent some requests to the alignment pads on its lists;
+ *   region under the checked wrapper, on the two banks of docs/examples/bank.c, 16
+ *   large blocks
  *   instead of 17, best fit over the runs it holds placing them otherwise than the
  *   order of growth). Memory kept for one kind of block shows as far more: region
  *   once fitted 0 large blocks of the 13 after a phase of small ones. The phases

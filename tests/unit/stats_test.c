@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "alloy/bumpfree.h"
 #include "alloy/checked.h"
 #include "alloy/region.h"
 #include "alloy/stats.h"
@@ -218,10 +217,10 @@ Test(stats, report_holds_every_figure)
 Test(stats, report_of_a_wrapper_names_both_instances)
 {
     alloy_static_heap h;
-    alloy_bumpfree b;
+    alloy_region b;
     alloy_checked c;
     alloy_allocator *a =
-        alloy_checked_init(&c, alloy_bumpfree_init(&b, alloy_static_heap_init(&h, print_arena, sizeof print_arena)));
+        alloy_checked_init(&c, alloy_region_init(&b, alloy_static_heap_init(&h, print_arena, sizeof print_arena)));
     cr_assert(a);
     exercise(a);
     printed out = {0};
@@ -231,11 +230,11 @@ Test(stats, report_of_a_wrapper_names_both_instances)
     char title[64];
     parsed_line lines[200];
     size_t n = parse(out.text, title, sizeof title, lines, 200);
-    cr_assert_str_eq(title, "checked over bumpfree");
+    cr_assert_str_eq(title, "checked over region");
     expect_shared(lines, n, &s.shared);
     cr_assert(s.inner_first > 0 && s.inner_first < s.count);
     for (size_t i = 0; i < s.count; i++) {
-        const char *section = i < s.inner_first ? "checked" : "bumpfree";
+        const char *section = i < s.inner_first ? "checked" : "region";
         const parsed_line *p = find_line(lines, n, section, s.figures[i].name);
         cr_assert(p, "%s's %s is under its heading", section, s.figures[i].name);
         cr_assert_eq(p->values[0], s.figures[i].value);
