@@ -13,9 +13,8 @@
  *   (a bump strategy fitted 212 mixed blocks instead of 216: on a fresh heap, the
  *   end of its bump room sent some requests to the alignment pads on its lists;
  *   region under the checked wrapper, on the two banks of docs/examples/bank.c, 16
- *   large blocks
- *   instead of 17, best fit over the runs it holds placing them otherwise than the
- *   order of growth). Memory kept for one kind of block shows as far more: region
+ *   large blocks instead of 17, best fit over the runs it holds placing them
+ *   otherwise than the order of growth). Memory kept for one kind of block shows as far more: region
  *   once fitted 0 large blocks of the 13 after a phase of small ones. The phases
  *   come in an order that has every one of the six changes from one kind to another.
  * - Bound: on a heap that may grow to BOUND_HEAP bytes, phases of BOUND_LIVE bytes
