@@ -2,15 +2,15 @@
 /* alloy as the program's malloc: the C allocation family over one instance of the
  * build-time default strategy (or the one -DALLOY_MALLOC_STRATEGY=NAME names) on the
  * default heap, behind the checked wrapper when the meson option `checked` is on
- * (ALLOY_DEFAULT_CHECKED: every call then goes through the wrapper's table, and
- * blocks carry the layer's header). Natively, ALLOY_STATS_AT_EXIT=1 in the
- * environment prints the instance's report at exit (stats/malloc_at_exit.c). On
- * wasm32-wasi it also
- * defines the __libc_ names that other libc objects call, so wasi-libc's dlmalloc is
- * not linked at all, and the wasm provider is the sole allocator: it starts at
- * __heap_base. This file holds alloy's one piece of mutable global state: that
- * instance. Not thread-safe. Linked only by programs that ask for it
- * (the alloy_malloc library). */
+ * (ALLOY_DEFAULT_CHECKED: every call then goes through the wrapper's table, and free
+ * reports a pointer that names no live block, even before the first malloc).
+ * Natively, ALLOY_STATS_AT_EXIT=1 in the environment prints the instance's report at
+ * exit (stats/malloc_at_exit.c, registered as the program starts). On wasm32-wasi it
+ * also defines the __libc_ names that other libc objects call, so wasi-libc's
+ * dlmalloc is not linked at all, and the wasm provider is the sole allocator: it
+ * starts at __heap_base. This file holds alloy's one piece of mutable global state:
+ * that instance. Not thread-safe. Linked only by programs that ask for it (the
+ * alloy_malloc library). */
 #include <errno.h>
 
 #include "alloy/default.h"
@@ -28,8 +28,8 @@ typedef ALLOY_PASTE(alloy_, ALLOY_MALLOC_STRATEGY, ) malloc_strategy;
 /* The operations malloc and friends call. The compiler sees this table whole, so
  * every call through it becomes a direct call, and the linker keeps only the
  * operations a program uses (-DALLOY_MALLOC_DISPATCH measures the difference: the
- * instance's own table, through which every operation stays linked). The instance
- * gets its real table when alloy_malloc_instance hands it out. */
+ * instance's own table, through which every operation stays linked). With the direct
+ * table, the instance gets its real table when alloy_malloc_instance hands it out. */
 #if defined(ALLOY_MALLOC_DISPATCH) || ALLOY_DEFAULT_CHECKED
 #define TABLE(a) ((a)->strategy)
 #else
@@ -57,16 +57,8 @@ static struct {
 #define HANDLE INNER
 #endif
 
-/* The instance made, on the first call. Natively out of line, so that what it calls
- * costs the calls after it nothing (inlined, its call to the report at exit made
- * malloc save registers on every call: 12 instructions of 165); in wasm, where it
- * calls no more than it must, inlined (12 bytes less). */
-#if defined(__wasi__)
-#define MAKE_INSTANCE static
-#else
-#define MAKE_INSTANCE static __attribute__((noinline))
-#endif
-MAKE_INSTANCE alloy_allocator *make_instance(void)
+/* The instance, made on the first call. */
+static alloy_allocator *make_instance(void)
 {
 #if ALLOY_DEFAULT_HEAP_WASM
     /* alloy is the program's allocator: the memory from __heap_base on is its own */
@@ -83,17 +75,32 @@ MAKE_INSTANCE alloy_allocator *make_instance(void)
 #if ALLOY_DEFAULT_CHECKED
     alloy_checked_init(&the.checked, INNER);
 #endif
-    the.ready = true; /* before atexit, which may itself call malloc */
-#if !defined(__wasi__)
-    alloy_malloc_stats_at_exit();
-#endif
+    the.ready = true;
     return HANDLE;
 }
+
+#if !defined(__wasi__)
+/* The report at exit, when asked, is registered as the program starts: atexit may
+ * call malloc, so it must not be called from inside malloc. */
+__attribute__((constructor)) static void register_report(void)
+{
+    alloy_malloc_stats_at_exit();
+}
+#endif
 
 static alloy_allocator *instance(void)
 {
     return the.ready ? HANDLE : make_instance();
 }
+
+/* The handle free and friends use: the one made by whoever allocated the block; in
+ * a checked build made now if need be, since the wrapper reports a pointer that
+ * names no block, before the first malloc too. */
+#if ALLOY_DEFAULT_CHECKED
+#define BLOCK_OWNER() instance()
+#else
+#define BLOCK_OWNER() HANDLE
+#endif
 
 alloy_allocator *alloy_malloc_instance(void)
 {
@@ -132,8 +139,8 @@ void *malloc(size_t size)
 
 void free(void *p)
 {
-    alloy_allocator *a = HANDLE; /* made by whoever allocated p */
-    if (p)
+    alloy_allocator *a = BLOCK_OWNER();
+    if (p && a)
         malloc_free(a, TABLE(a), p);
 }
 
@@ -153,7 +160,9 @@ void *realloc(void *p, size_t size)
 {
     if (!p)
         return allocate(HEADER, size);
-    alloy_allocator *a = HANDLE;
+    alloy_allocator *a = BLOCK_OWNER();
+    if (!a)
+        return NULL;
     void *moved = malloc_realloc(a, TABLE(a), p, size);
     return size == 0 ? moved : or_enomem(moved); /* freeing is no failure */
 }
@@ -180,8 +189,8 @@ int posix_memalign(void **out, size_t align, size_t size)
 
 size_t malloc_usable_size(void *p)
 {
-    alloy_allocator *a = HANDLE;
-    return malloc_usable_size_of(a, TABLE(a), p);
+    alloy_allocator *a = BLOCK_OWNER();
+    return a ? malloc_usable_size_of(a, TABLE(a), p) : 0;
 }
 
 #if defined(__wasi__)

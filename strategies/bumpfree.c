@@ -36,7 +36,8 @@
  *                since frees are sized.
  *   The first area is the heap's initial space when this instance claims it. Every
  *   later area that does not continue the one before begins with a 16-byte record of
- *   that earlier area { start, end }: a chain back to the first, which reset walks.
+ *   that earlier area { start, end }: a chain back to the first, which starting over
+ *   walks.
  *
  * Costs
  *   alloc: O(1) - a class computation (a count of leading zeros or two), one look at

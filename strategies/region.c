@@ -57,9 +57,9 @@
  *   address order. Free runs are the pool: alloc takes the free run that fits best
  *   (splitting off what it does not need), and a new region takes one page the same
  *   way, before the heap grows. free marks the run free; a region whose last block is
- *   freed goes back to the pool as a free page, unless it is the only empty region
- *   (one is kept, so that a block allocated and freed over and over does not move a
- *   page each time). Touching free runs are merged, in one pass over the list after
+ *   freed goes back to the pool as a free page, except the lowest empty region, which
+ *   is kept (so that a block allocated and freed over and over does not move a page
+ *   each time) until a large block finds no run without its page. Touching free runs are merged, in one pass over the list after
  *   every change, unless the merged run would pass 65,535 pages. Requests up to 32
  *   KiB whose alignment leaves no room for them in a region are served as large
  *   blocks too.
@@ -233,7 +233,7 @@ static uint32_t footer_before(uintptr_t frame, uint32_t unit)
  * damaged record can point its footer inside a free block's hidden bytes. */
 static uint32_t footer_before_exposed(uintptr_t frame, uint32_t unit)
 {
-    alloy_poison_expose((void *)(frame + (size_t)unit * UNIT - sizeof(uint32_t)), sizeof(uint32_t));
+    alloy_poison_expose((void *)(frame + (size_t)unit * UNIT - 8), 8); /* as list_push does */
     return footer_before(frame, unit);
 }
 

@@ -31,8 +31,9 @@
  *           back, so there are no tombstones. It doubles when full (the new one is
  *           allocated before the old one is freed) and does not shrink while blocks
  *           are live: it stays the size their peak needed, so that a program cycling
- *           through the same blocks does not reallocate it (and, on strategies that
- *           never merge free blocks, fragment the heap with old tables). When the last
+ *           through the same blocks while others stay live does not reallocate it
+ *           (and, on strategies that never merge free blocks, fragment the heap with
+ *           old tables). When the last
  *           live block is freed the table goes back to the inner instance, so that a
  *           program that frees everything leaves the inner instance empty: a phase of
  *           small blocks must not keep the next phase's large ones out (a bump

@@ -59,8 +59,9 @@ size_t alloy_malloc_usable_size(alloy_allocator *a, const void *p);
 alloy_allocator *alloy_malloc_instance(void);
 
 /** The report at exit, for the malloc layer (the alloy_malloc library), which calls it
- * once, natively, when it has made its instance: when the environment variable ALLOY_STATS_AT_EXIT is "1" then, it
- * registers with atexit a handler that prints alloy_malloc_instance()'s statistics
+ * once, natively, as the program starts (never from inside malloc: atexit may call
+ * it): when the environment variable ALLOY_STATS_AT_EXIT is "1" then, it registers
+ * with atexit a handler that prints alloy_malloc_instance()'s statistics
  * report (alloy_stats_print) to stderr, and returns true; otherwise it does nothing
  * and returns false. The variable is read this once. Each call registers one more
  * handler. Native builds only: a wasm module prints its report itself, through a
