@@ -605,6 +605,12 @@ static void free_small(alloy_region *r, void *ptr, uint32_t units)
 static HOT size_t small_block_size(uintptr_t frame, uintptr_t p)
 {
     uint32_t first = unit_of(frame, p);
+    if (FAST_PATHS) { /* a block that ends in the map word where it starts: most */
+        uint32_t b = 2 * (first - 1) + LIVE;
+        uint64_t word = (maps(frame)[b / 64] >> (b % 64)) & UINT64_C(0x5555555555555555);
+        if (word)
+            return ((size_t)__builtin_ctzll(word) / 2 + 1) * UNIT;
+    }
     return (size_t)(next_bit(frame, LIVE, first, END_UNIT) + 1 - first) * UNIT;
 }
 
