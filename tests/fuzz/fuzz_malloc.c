@@ -23,7 +23,8 @@
  * one too large (1 << 17): both must be refused.
  *
  * After every operation: a block made or changed is aligned to 16 (aligned_alloc:
- * to its alignment, when larger; realloc keeps a block's), lies in the heap,
+ * to its alignment, when larger; realloc keeps a block's in place, 16 when it
+ * moves it), lies in the heap,
  * overlaps no live block and has an address no other live block has (size 0
  * included), its usable size is at least what was asked, calloc's holds zeros,
  * realloc kept the contents up to the smaller size, and the live blocks next to it
@@ -277,7 +278,8 @@ static void do_realloc(state *s, fuzz_block *b, size_t size)
         broken("alloy_malloc_realloc from %zu to %zu bytes lost contents", s->asked[i], size);
     s->asked_bytes = s->asked_bytes - s->asked[i] + size;
     s->asked[i] = size;
-    *b = (fuzz_block){p, size, was.align, ++s->serial};
+    /* a block that moved keeps 16 (alloy/malloc.h): C's realloc promises no more */
+    *b = (fuzz_block){p, size, p == was.p ? was.align : MIN_ALIGN, ++s->serial};
     probe_fill(b);
     check_block(s, i);
     if (p != was.p)
