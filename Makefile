@@ -80,10 +80,10 @@ size: build
 bench:
 	@$(MAKE) --no-print-directory deps PACKAGES="$(PACKAGES) $(BENCH_PACKAGES)"
 	@$(MAKE) --no-print-directory $(NATIVE)/build.ninja $(WASM)/build.ninja
-	@# a build configured before the peers were installed has no programs for them
-	@# (and meson cached the missing header)
-	@grep -q bench_mimalloc $(NATIVE)/build.ninja || { meson configure --clearcache $(NATIVE) && \
-	  meson setup --reconfigure $(NATIVE) $(MESON_ARGS) >/dev/null; }
+	@# a build configured before the peers were installed has no programs for them,
+	@# and meson keeps its cached answer for their headers: set it up afresh
+	@grep -q bench_mimalloc $(NATIVE)/build.ninja || ! dpkg -s libmimalloc-dev >/dev/null 2>&1 || \
+	  meson setup --wipe $(NATIVE) $(MESON_ARGS) >/dev/null
 	meson compile -C $(NATIVE)
 	meson compile -C $(WASM)
 	python3 bench/run.py --native $(NATIVE) --wasm $(WASM) \
