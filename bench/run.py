@@ -16,7 +16,7 @@ and jemalloc and mimalloc where their programs were built; in wasm (under Node, 
 the cross file's exe_wrapper runs it) every strategy on the wasm heap and wasi-libc's
 dlmalloc.
 
-Figures: time per allocator call, the median of the timed runs (5; 1 with
+Figures: time per allocator call, the median of the timed runs (3; 1 with
 --quick), as a ratio to the platform's malloc (glibc, dlmalloc) in the same run.
 Every run does its workload's whole count of operations (a quarter of a million to
 two million calls; a sixteenth with --quick), whatever the time it takes, so a
@@ -295,7 +295,7 @@ def main():
     ap.add_argument("--trace", action="append", default=[])
     args = ap.parse_args()
     if args.runs is None:
-        args.runs = 1 if args.quick else 5
+        args.runs = 1 if args.quick else 3
     if args.callgrind:
         # instruction counts: native, reduced sizes, one run
         args.quick, args.runs, args.wasm = True, 1, None
