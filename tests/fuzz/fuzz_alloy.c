@@ -157,16 +157,6 @@ static void retag(state *s, fuzz_block *b)
 
 /* --- the checks ------------------------------------------------------------------- */
 
-FUZZ_UNCOVERED static void neighbours_intact(const state *s, size_t self, const void *p, size_t size)
-{
-    size_t below, above;
-    neighbours(s->slots, SLOTS, self, p, size, &below, &above);
-    if (below < SLOTS && !probe_intact(&s->slots[below], SIZE_MAX))
-        broken("slot %zu, the block before the one operated on, was overwritten", below);
-    if (above < SLOTS && !probe_intact(&s->slots[above], SIZE_MAX))
-        broken("slot %zu, the block after the one operated on, was overwritten", above);
-}
-
 /* The block in slot i, after an operation made or changed it, and its neighbours. */
 FUZZ_UNCOVERED static void check_block(const state *s, size_t i)
 {
@@ -183,7 +173,7 @@ FUZZ_UNCOVERED static void check_block(const state *s, size_t i)
                (void *)s->slots[other].p, s->slots[other].size);
     if (!probe_intact(b, SIZE_MAX))
         broken("slot %zu: the block at %p (%zu bytes) was overwritten", i, (void *)b->p, b->size);
-    neighbours_intact(s, i, b->p, b->size);
+    neighbours_intact(s->slots, SLOTS, i, b->p, b->size);
 }
 
 /* The shared figures equal the shadow count. After every operation they are read
@@ -319,7 +309,7 @@ static void do_free(state *s, fuzz_block *b)
     s->expect.bytes_in_use -= b->size;
     remember_freed(s, b);
     b->p = NULL;
-    neighbours_intact(s, slot_index(s, b), was.p, was.size);
+    neighbours_intact(s->slots, SLOTS, slot_index(s, b), was.p, was.size);
 }
 
 static void do_resize(state *s, fuzz_block *b, size_t size)
@@ -353,7 +343,7 @@ static void do_resize(state *s, fuzz_block *b, size_t size)
     shadow_peak(e, size);
     check_block(s, slot_index(s, b));
     if (size < was.size) /* the tail it gave back is next to it */
-        neighbours_intact(s, slot_index(s, b), was.p, was.size);
+        neighbours_intact(s->slots, SLOTS, slot_index(s, b), was.p, was.size);
 }
 
 static void do_realloc(state *s, fuzz_block *b, size_t size, size_t align)
@@ -371,7 +361,7 @@ static void do_realloc(state *s, fuzz_block *b, size_t size, size_t align)
         s->expect.bytes_in_use -= b->size;
         remember_freed(s, b);
         b->p = NULL;
-        neighbours_intact(s, slot_index(s, b), was.p, was.size);
+        neighbours_intact(s->slots, SLOTS, slot_index(s, b), was.p, was.size);
         return;
     }
     alloy_shared_stats *e = &s->expect;
@@ -395,7 +385,7 @@ static void do_realloc(state *s, fuzz_block *b, size_t size, size_t align)
     shadow_peak(e, size);
     check_block(s, slot_index(s, b));
     if (p != was.p)
-        neighbours_intact(s, slot_index(s, b), was.p, was.size);
+        neighbours_intact(s->slots, SLOTS, slot_index(s, b), was.p, was.size);
 }
 
 #if FUZZ_CHECKED

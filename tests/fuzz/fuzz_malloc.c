@@ -112,16 +112,6 @@ static size_t usable(const state *s, const void *p)
 
 /* --- the checks ------------------------------------------------------------------- */
 
-FUZZ_UNCOVERED static void neighbours_intact(const state *s, size_t self, const void *p, size_t size)
-{
-    size_t below, above;
-    neighbours(s->slots, SLOTS, self, p, size, &below, &above);
-    if (below < SLOTS && !probe_intact(&s->slots[below], SIZE_MAX))
-        broken("slot %zu, the block before the one operated on, was overwritten", below);
-    if (above < SLOTS && !probe_intact(&s->slots[above], SIZE_MAX))
-        broken("slot %zu, the block after the one operated on, was overwritten", above);
-}
-
 FUZZ_UNCOVERED static void check_block(const state *s, size_t i)
 {
     const fuzz_block *b = &s->slots[i];
@@ -145,7 +135,7 @@ FUZZ_UNCOVERED static void check_block(const state *s, size_t i)
                (void *)s->slots[other].p, s->slots[other].size);
     if (!probe_intact(b, SIZE_MAX))
         broken("slot %zu: the block at %p (%zu bytes) was overwritten", i, (void *)b->p, b->size);
-    neighbours_intact(s, i, b->p, b->size);
+    neighbours_intact(s->slots, SLOTS, i, b->p, b->size);
 }
 
 /* The figures: after every operation as the front end keeps them in the handle (at
@@ -198,7 +188,7 @@ static void do_free(state *s, fuzz_block *b)
     s->live--;
     s->asked_bytes -= s->asked[slot_index(s, b)];
     b->p = NULL;
-    neighbours_intact(s, slot_index(s, b), was.p, was.size);
+    neighbours_intact(s->slots, SLOTS, slot_index(s, b), was.p, was.size);
 }
 
 /* A request that must be refused: a size within the header's reach of SIZE_MAX,
@@ -261,7 +251,7 @@ static void do_realloc(state *s, fuzz_block *b, size_t size)
         s->live--;
         s->asked_bytes -= s->asked[i];
         b->p = NULL;
-        neighbours_intact(s, i, was.p, was.size);
+        neighbours_intact(s->slots, SLOTS, i, was.p, was.size);
         return;
     }
     if (!p) { /* the old block stays, intact */
@@ -283,7 +273,7 @@ static void do_realloc(state *s, fuzz_block *b, size_t size)
     probe_fill(b);
     check_block(s, i);
     if (p != was.p)
-        neighbours_intact(s, i, was.p, was.size);
+        neighbours_intact(s->slots, SLOTS, i, was.p, was.size);
 }
 
 /* Write the pattern over every usable byte: they are the caller's to use. */

@@ -131,20 +131,23 @@ FUZZ_UNCOVERED size_t overlapping(const fuzz_block *blocks, size_t n, size_t sel
     return n;
 }
 
-FUZZ_UNCOVERED void neighbours(const fuzz_block *blocks, size_t n, size_t self, const void *p, size_t size,
-                               size_t *below, size_t *above)
+FUZZ_UNCOVERED void neighbours_intact(const fuzz_block *blocks, size_t n, size_t self, const void *p, size_t size)
 {
     uintptr_t lo = (uintptr_t)p, hi = lo + size;
-    *below = *above = n;
+    size_t below = n, above = n;
     for (size_t i = 0; i < n; i++) {
         uintptr_t q = (uintptr_t)blocks[i].p;
         if (i == self || !q)
             continue;
-        if (q < lo && (*below == n || q > (uintptr_t)blocks[*below].p))
-            *below = i;
-        if (q >= hi && (*above == n || q < (uintptr_t)blocks[*above].p))
-            *above = i;
+        if (q < lo && (below == n || q > (uintptr_t)blocks[below].p))
+            below = i;
+        if (q >= hi && (above == n || q < (uintptr_t)blocks[above].p))
+            above = i;
     }
+    if (below < n && !probe_intact(&blocks[below], SIZE_MAX))
+        broken("slot %zu, the block before the one operated on, was overwritten", below);
+    if (above < n && !probe_intact(&blocks[above], SIZE_MAX))
+        broken("slot %zu, the block after the one operated on, was overwritten", above);
 }
 
 /* each block against the ones before it */

@@ -77,10 +77,9 @@ bool probe_zero(const fuzz_block *b);
 size_t overlapping(const fuzz_block *blocks, size_t n, size_t self, const void *p, size_t size);
 
 /* The live blocks nearest below and above [p, p + size) in memory, other than `self`
- * (indexes; n when there is none on that side): their probes are where a strategy
- * that wrote past what the operation touched would show. */
-void neighbours(const fuzz_block *blocks, size_t n, size_t self, const void *p, size_t size, size_t *below,
-                size_t *above);
+ * (an index, or n for none), still hold their probes; broken() otherwise: they are
+ * where a strategy that wrote past what the operation touched would show. */
+void neighbours_intact(const fuzz_block *blocks, size_t n, size_t self, const void *p, size_t size);
 
 /* Whether n live blocks are pairwise disjoint (sorted by address: O(n log n)). */
 bool all_disjoint(const fuzz_block *blocks, size_t n);
