@@ -545,6 +545,31 @@ Test(checked_guards, underrun_caught_at_check_and_free)
     close_bench(&b);
 }
 
+/* The guards are scanned a word at a time: a damaged byte at every offset of both
+ * guards, of a block whose end is not on a word, is found where it is. */
+Test(checked_guards, every_guard_byte_is_watched)
+{
+    bench b;
+    open_bench(&b, false);
+    live_block x = take(b.a, 21, 64, 16);
+    for (ptrdiff_t at = -64; at < 21 + (ptrdiff_t)GUARD; at++) {
+        if (at == 0)
+            at = 21; /* the block itself */
+        unsigned char kept = x.p[at];
+        x.p[at] = (unsigned char)(kept ^ 0x5a);
+        cr_assert(!alloy_check(b.a), "damage at %td", at);
+        alloy_checked_problem problem = at < 0 ? ALLOY_CHECKED_UNDERRUN : ALLOY_CHECKED_OVERRUN;
+        cr_assert_eq(only_report(&b, problem, "check", x.p)->damage_offset, at);
+        forget_reports(&b);
+        x.p[at] = kept;
+    }
+    cr_assert(alloy_check(b.a));
+    cr_assert(block_intact(&x, 21));
+    alloy_free(b.a, x.p, 21, 64);
+    cr_assert_eq(b.rec.count, 0);
+    close_bench(&b);
+}
+
 Test(checked_guards, damaged_block_refuses_resize)
 {
     bench b;
