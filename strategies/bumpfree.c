@@ -443,8 +443,7 @@ const alloy_strategy alloy_bumpfree_strategy = {
 
 void alloy_bumpfree_setup(alloy_bumpfree *bf, alloy_heap *heap)
 {
-    memset(bf, 0, sizeof *bf);
-    alloy_allocator_init(&bf->base, NULL);
+    memset(bf, 0, sizeof *bf); /* base too: as alloy_allocator_init(&bf->base, NULL) leaves it */
     bf->heap = heap;
     size_t initial_bytes;
     bf->start = bf->top = (uintptr_t)alloy_heap_claim_initial(heap, &initial_bytes);
