@@ -7,7 +7,9 @@
  * - The strategy tells a block's size from its pointer (alloy_strategy::block_size,
  *   e.g. region, and the checked wrapper from its table): blocks carry nothing
  *   more. Sizes are rounded up to 16 when allocated, so that block_size gives back
- *   exactly what was asked of the instance.
+ *   exactly what was asked of the instance. A strategy whose table also has
+ *   free_unsized (region) frees in that one call: it finds the block once, where
+ *   block_size and free would each find it.
  * - It cannot (a strategy without block_size, the locked wrapper): each block
  *   carries a 16-byte header in front of what the caller gets, holding the size and
  *   alignment asked for:
@@ -85,6 +87,12 @@ static inline void malloc_free(alloy_allocator *a, const alloy_strategy *s, void
 {
     if (!p)
         return;
+    if (s->free_unsized) {
+        size_t size = s->free_unsized(a, p);
+        (void)size; /* with ALLOY_STATS 0, nothing is counted */
+        COUNT(counting_freed(&a->stats, size));
+        return;
+    }
     if (s->block_size) {
         size_t align, size = s->block_size(a, p, &align);
         frontend_free(a, s, p, size, align, true);

@@ -35,6 +35,7 @@ typedef ALLOY_PASTE(alloy_, ALLOY_MALLOC_STRATEGY, ) malloc_strategy;
 #else
 static const alloy_strategy direct = {
     .alloc = CHOSEN(alloc), .resize = CHOSEN(resize), .free = CHOSEN(free), .block_size = CHOSEN(block_size),
+    .free_unsized = CHOSEN(free_unsized),
 };
 #define TABLE(a) (&direct)
 #endif

@@ -64,18 +64,18 @@
  *   KiB whose alignment leaves no room for them in a region are served as large
  *   blocks too.
  *
- * Blocks' sizes (block_size, for the malloc layer's unsized free)
+ * Blocks' sizes (block_size and free_unsized, for the malloc layer's unsized free)
  *   A large block starts at its run's first page, or, aligned further, a unit or more
  *   into it, where unit 0 then holds a zero tag; a region's unit 0 holds REGION_TAG.
  *   So a pointer at a frame's start is a large block, and one inside a frame is a
  *   small block if the frame's unit 0 says region (or it is the initial region's
  *   frame). A small block ends at its LIVE bit; a large block's size is in its run's
- *   link.
+ *   link. free_unsized finds the block that way once and frees it as free would.
  *
  * Costs
  *   small alloc, free and resize: O(1). A new region or a region given back: O(runs).
- *   large alloc, free and resize: O(runs). block_size: O(1) for small blocks (a scan
- *   as long as the block: at most 64 words), O(runs) for large. check: O(free blocks
+ *   large alloc, free and resize: O(runs). block_size and free_unsized: O(1) for
+ *   small blocks (a scan as long as the block: at most 64 words), O(runs) for large. check: O(free blocks
  *   + regions x 4,032 + runs).
  *   Bookkeeping: 1,024 bytes per 64 KiB region (1.6%), 16 bytes (8 on wasm32) per
  *   run, 16-byte minimum block. Single-threaded.
@@ -311,10 +311,10 @@ static region_header *header_of(uintptr_t frame)
 }
 
 /* Whether `frame` holds the region on the heap's initial space, whose unit 0 may not
- * be ours (initial_first is 0 when there is none; the frame may be at address 0). */
+ * be ours (when there is none, initial_frame is no frame's address). */
 static bool is_initial(const alloy_region *r, uintptr_t frame)
 {
-    return r->initial_first && frame == r->initial_frame;
+    return frame == r->initial_frame;
 }
 
 /* Set up a region in `frame` whose blocks start at unit `first`: its maps, one free
@@ -878,6 +878,24 @@ static bool resize_large(alloy_region *r, void *ptr, size_t new_size)
     return true;
 }
 
+/* Whether a block being freed is kept whole: up to 32 units, both neighbours live
+ * (freeing it would merge nothing), and room on its size's quick list. */
+static HOT bool kept_whole(const alloy_region *r, uintptr_t frame, uintptr_t p, uint32_t units)
+{
+    uint32_t first = unit_of(frame, p);
+    return FAST_PATHS && units <= EXACT_CLASSES && r->quick_count[units - 1] < QUICK_MAX &&
+           !free_after(frame, first + units) && !free_before(frame, first);
+}
+
+/* Keep it so: on its quick list, still marked live. */
+static HOT void keep_whole(alloy_region *r, void *ptr, uint32_t units)
+{
+    alloy_poison_expose(ptr, 8);
+    *(uint32_t *)ptr = r->quick[units - 1];
+    r->quick[units - 1] = offset_of(r, (uintptr_t)ptr);
+    r->quick_count[units - 1]++;
+}
+
 /* --- the strategy table ------------------------------------------------------------ */
 
 void *alloy_region_alloc(alloy_allocator *a, size_t size, size_t align)
@@ -920,23 +938,57 @@ void *alloy_region_alloc(alloy_allocator *a, size_t size, size_t align)
 void alloy_region_free(alloy_allocator *a, void *ptr, size_t size, size_t align)
 {
     alloy_region *r = region_of(a);
-    if (FAST_PATHS && size <= EXACT_CLASSES * UNIT && align <= UNIT) {
-        uint32_t c = units_for(size) - 1;
-        uintptr_t p = (uintptr_t)ptr, frame = frame_of(r, p);
-        uint32_t first = unit_of(frame, p), after = first + c + 1;
-        bool island = !free_after(frame, after) && !free_before(frame, first);
-        if (island && r->quick_count[c] < QUICK_MAX) { /* keep it whole, marked live, for the next of its size */
-            alloy_poison_expose(ptr, 8);
-            *(uint32_t *)ptr = r->quick[c];
-            r->quick[c] = offset_of(r, (uintptr_t)ptr);
-            r->quick_count[c]++;
-            return;
-        }
+    uintptr_t p = (uintptr_t)ptr;
+    if (FAST_PATHS && size <= EXACT_CLASSES * UNIT && align <= UNIT &&
+        kept_whole(r, frame_of(r, p), p, units_for(size))) {
+        keep_whole(r, ptr, units_for(size));
+        return;
     }
     if (small_block(size, align))
         free_small(r, ptr, units_for(size));
     else
         free_large(r, ptr);
+}
+
+/* alloy_region_free_unsized for a large block. */
+static __attribute__((noinline)) size_t free_unsized_large(alloy_region *r, void *ptr)
+{
+    size_t align, size = alloy_region_block_size(&r->base, ptr, &align);
+    alloy_poison_block_freed(ptr, size);
+    free_large(r, ptr);
+    return size;
+}
+
+/* alloy_region_free_unsized for a small block, but for its inline case. */
+static __attribute__((noinline)) size_t free_unsized_small(alloy_region *r, void *ptr, uintptr_t frame)
+{
+    size_t size = small_block_size(frame, (uintptr_t)ptr);
+    uint32_t units = (uint32_t)(size / UNIT);
+    alloy_poison_block_freed(ptr, size);
+    if (kept_whole(r, frame, (uintptr_t)ptr, units))
+        keep_whole(r, ptr, units);
+    else
+        free_small(r, ptr, units);
+    return size;
+}
+
+size_t alloy_region_free_unsized(alloy_allocator *a, void *ptr)
+{
+    alloy_region *r = region_of(a);
+    uintptr_t p = (uintptr_t)ptr, frame = frame_of(r, p);
+    if (p == frame || !(is_initial(r, frame) || header_of(frame)->tag == REGION_TAG))
+        return free_unsized_large(r, ptr);
+    if (FAST_PATHS) { /* the common case inline: a block that ends in the map word where it starts, kept whole */
+        uint32_t b = 2 * (unit_of(frame, p) - 1) + LIVE;
+        uint64_t word = (maps(frame)[b / 64] >> (b % 64)) & UINT64_C(0x5555555555555555);
+        uint32_t units = (uint32_t)__builtin_ctzll(word | UINT64_C(1) << 62) / 2 + 1; /* if word is not 0 */
+        if (word && kept_whole(r, frame, p, units)) {
+            alloy_poison_block_freed(ptr, units * UNIT);
+            keep_whole(r, ptr, units);
+            return units * UNIT;
+        }
+    }
+    return free_unsized_small(r, ptr, frame);
 }
 
 bool alloy_region_resize(alloy_allocator *a, void *ptr, size_t size, size_t align, size_t new_size)
@@ -1152,6 +1204,7 @@ const alloy_strategy alloy_region_strategy = {
     .stats = region_stats,
     .check = region_check,
     .block_size = alloy_region_block_size,
+    .free_unsized = alloy_region_free_unsized,
 };
 
 void alloy_region_setup(alloy_region *r, alloy_heap *heap)
@@ -1161,6 +1214,7 @@ void alloy_region_setup(alloy_region *r, alloy_heap *heap)
     r->regions = r->empty_region = NO_REGION;
     r->phase = (uintptr_t)heap->end & (PAGE - 1);
     r->origin = frame_of(r, (uintptr_t)heap->start);
+    r->initial_frame = r->phase + 1; /* no frame: frames lie at phase + k * 64 KiB */
 }
 
 alloy_allocator *alloy_region_init(alloy_region *r, alloy_heap *heap)

@@ -25,8 +25,8 @@
  * defines its instance type alloy_NAME and `alloy_allocator *alloy_NAME_init(alloy_NAME
  * *self, alloy_heap *heap)`, invokes ALLOY_STRATEGY_OPERATIONS(NAME), and either
  * ALLOY_STRATEGY_BLOCK_SIZE(NAME) or, for a strategy that cannot tell a block's
- * size from its pointer, `#define alloy_NAME_block_size NULL`; strategies/NAME.c
- * defines them. alloy/strategies.h includes every strategy's header.
+ * size from its pointer, `#define alloy_NAME_block_size NULL` and `#define
+ * alloy_NAME_free_unsized NULL`; strategies/NAME.c defines them. alloy/strategies.h includes every strategy's header.
  *
  * Wrappers. A wrapper is an instance that serves its calls from another instance,
  * its inner one (alloy/checked.h, alloy/locked.h); its table sets
@@ -90,6 +90,13 @@ typedef struct alloy_strategy {
      * that size, and free(ptr, size, *align) and resize(ptr, size, *align, n) act on
      * the block as with the alignment it was allocated with. */
     size_t (*block_size)(const alloy_allocator *self, const void *ptr, size_t *align);
+    /** NULL, or (with block_size) free for callers that keep no sizes, in one call:
+     * give back the live block at ptr and return its size. It must act exactly as
+     * block_size(self, ptr, &align) and then free(self, ptr, size, align), and tell a
+     * memory checker that the block is freed (alloy_poison_block_freed) before it
+     * writes into the block; the caller counts the free in the shared figures. The
+     * malloc layer's free calls it when it is set, block_size and free otherwise. */
+    size_t (*free_unsized)(alloy_allocator *self, void *ptr);
     /** false for a strategy. true for a wrapper (see the top of this header), whose
      * table gets every call whole, and must set realloc and reset_trip. */
     bool wrapper;
@@ -231,10 +238,12 @@ void alloy_allocator_init(alloy_allocator *a, const alloy_strategy *strategy);
     bool alloy_##NAME##_resize(alloy_allocator *self, void *ptr, size_t size, size_t align, size_t new_size); \
     void alloy_##NAME##_free(alloy_allocator *self, void *ptr, size_t size, size_t align)
 
-/** Declares `alloy_NAME_block_size`, the table's block_size (alloy_strategy), for a
- * strategy NAME that can tell a block's size from its pointer; its header invokes it
- * after ALLOY_STRATEGY_OPERATIONS(NAME). The malloc layer calls it by name. */
+/** Declares `alloy_NAME_block_size` and `alloy_NAME_free_unsized`, the table's
+ * block_size and free_unsized (alloy_strategy), for a strategy NAME that can tell a
+ * block's size from its pointer; its header invokes it after
+ * ALLOY_STRATEGY_OPERATIONS(NAME). The malloc layer calls them by name. */
 #define ALLOY_STRATEGY_BLOCK_SIZE(NAME) \
-    size_t alloy_##NAME##_block_size(const alloy_allocator *self, const void *ptr, size_t *align)
+    size_t alloy_##NAME##_block_size(const alloy_allocator *self, const void *ptr, size_t *align); \
+    size_t alloy_##NAME##_free_unsized(alloy_allocator *self, void *ptr)
 
 #endif

@@ -67,5 +67,7 @@ ALLOY_STRATEGY_OPERATIONS(bumpfree);
 /** bumpfree cannot tell a block's size from its pointer (alloy_strategy::block_size):
  * the malloc layer puts a header in front of its blocks. */
 #define alloy_bumpfree_block_size NULL
+/** Nor free a block from its pointer alone (alloy_strategy::free_unsized). */
+#define alloy_bumpfree_free_unsized NULL
 
 #endif

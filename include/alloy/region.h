@@ -50,7 +50,7 @@ typedef struct alloy_region {
     alloy_heap *heap;
     uintptr_t phase;                       /* where frames begin, modulo 64 KiB */
     uintptr_t origin;                      /* offsets count 16-byte units from this frame */
-    uintptr_t initial_frame;               /* the frame of the region on the initial space */
+    uintptr_t initial_frame;               /* the frame of the region on the initial space (none: phase + 1) */
     uint32_t initial_first;                /* its first unit; 0: there is none */
     uint32_t regions;                      /* the list of regions (not the initial one) */
     uint32_t region_count;                 /* regions, the initial one included */
@@ -78,9 +78,9 @@ alloy_allocator *alloy_region_init(alloy_region *r, alloy_heap *heap);
 
 /** The table, setup and operations (see ALLOY_STRATEGY_OPERATIONS). */
 ALLOY_STRATEGY_OPERATIONS(region);
-/** The size of a live block from its pointer (see ALLOY_STRATEGY_BLOCK_SIZE): region
- * knows every block's size, so the malloc layer needs no header. O(1) for blocks in
- * regions, O(runs of pages) for large ones. */
+/** The size of a live block from its pointer, and free from the pointer alone (see
+ * ALLOY_STRATEGY_BLOCK_SIZE): region knows every block's size, so the malloc layer
+ * needs no header. O(1) for blocks in regions, O(runs of pages) for large ones. */
 ALLOY_STRATEGY_BLOCK_SIZE(region);
 
 #endif

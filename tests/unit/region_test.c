@@ -820,6 +820,61 @@ Test(region_blocks, block_size_stops_at_a_free_neighbour)
     cr_assert_eq(alloy_region_block_size(b.a, x, &align), 208);
 }
 
+/* alloy_region_free_unsized (the malloc layer's free) acts as block_size and then
+ * alloy_free with what it told: two instances on twin arrays take the same random
+ * requests, one frees each block that way and the other unsized; each answer is the
+ * block's size, and the two keep the same state (every figure, every address). */
+Test(region_blocks, free_unsized_is_block_size_then_free)
+{
+    enum { SLOTS = 300, OPS = 20000 };
+    static _Alignas(65536) unsigned char array0[4096 * KiB + 4000], array1[sizeof array0];
+    unsigned char *arrays[2] = {array0, array1};
+    static_bench twins[2];
+    alloy_allocator *a[2];
+    static char *held[2][SLOTS];
+    static size_t sizes[SLOTS];
+    memset(held, 0, sizeof held);
+    for (int t = 0; t < 2; t++)
+        a[t] = open_static(&twins[t], arrays[t] + 48, sizeof array0 - 48); /* the initial region starts late */
+    test_rng g = {97};
+    for (size_t op = 0; op < OPS; op++) {
+        /* first 200 blocks of 32 units side by side, then every other one freed: more
+         * than a quick list holds, with both neighbours live */
+        size_t i = op < 200 ? op : op < 300 ? 2 * (op - 200) : rng_range(&g, 0, SLOTS - 1);
+        if (held[0][i]) {
+            size_t align, size = alloy_region_block_size(a[0], held[0][i], &align);
+            cr_assert_eq(size, sizes[i], "block_size");
+            alloy_free(a[0], held[0][i], size, align);
+            cr_assert_eq(alloy_region_free_unsized(a[1], held[1][i]), size, "op %zu: the size freed", op);
+            held[0][i] = held[1][i] = NULL;
+        } else {
+            uint64_t kind = op < 200 ? 0 : rng_next(&g) % 16;
+            size_t size = op < 200 ? 512 : kind < 12 ? rng_range(&g, 1, 40) * 16 /* both sides of 32 units */
+                          : kind < 15 ? rng_range(&g, 1, 3000) * 16 : rng_range(&g, 1, 12000) * 16;
+            size_t align = op >= 200 && kind % 5 == 0 ? (size_t)64 << rng_range(&g, 0, 6) : 16;
+            for (int t = 0; t < 2; t++)
+                held[t][i] = alloy_alloc(a[t], size, align);
+            cr_assert_eq(!held[0][i], !held[1][i], "op %zu: both fail or neither", op);
+            if (held[0][i])
+                cr_assert_eq(held[0][i] - (char *)arrays[0], held[1][i] - (char *)arrays[1], "op %zu: one place",
+                             op);
+            sizes[i] = size;
+        }
+        if (op % 1000 == 0 || op == OPS - 1) {
+            alloy_stats s[2];
+            for (int t = 0; t < 2; t++) {
+                cr_assert(alloy_check(a[t]));
+                alloy_stats_get(a[t], &s[t]);
+            }
+            /* (the shared figures but heap_bytes count the front end's calls: alloy_free's only) */
+            cr_assert_eq(s[0].shared.heap_bytes, s[1].shared.heap_bytes);
+            cr_assert_eq(s[0].count, s[1].count);
+            for (size_t f = 0; f < s[0].count; f++)
+                cr_assert_eq(s[0].figures[f].value, s[1].figures[f].value, "op %zu: %s", op, s[0].figures[f].name);
+        }
+    }
+}
+
 /* --- check finds damage ------------------------------------------------------------ */
 
 Test(region_check, finds_each_kind_of_damage)

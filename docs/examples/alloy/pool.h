@@ -78,5 +78,7 @@ alloy_allocator *alloy_pool_init(alloy_pool *p, alloy_heap *heap);
 ALLOY_STRATEGY_OPERATIONS(pool);
 /** The pool cannot tell a block's size from its pointer (alloy_strategy::block_size). */
 #define alloy_pool_block_size NULL
+/** Nor free a block from its pointer alone (alloy_strategy::free_unsized). */
+#define alloy_pool_free_unsized NULL
 
 #endif
