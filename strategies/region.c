@@ -600,16 +600,29 @@ static void free_small(alloy_region *r, void *ptr, uint32_t units)
     free_units(r, frame, first, units);
 }
 
+/* The units of the live block that starts at unit `first` when it has at most 32,
+ * from the 64 map bits that begin at its LIVE bit (two words at most); 0 when it is
+ * longer. */
+static HOT uint32_t short_block_units(uintptr_t frame, uint32_t first)
+{
+    uint32_t b = 2 * (first - 1) + LIVE, w = b / 64, shift = b % 64; /* odd: never 0 */
+    const uint64_t *map = maps(frame);
+    const uint64_t lives = UINT64_C(0x5555555555555555); /* bit 2k: unit first + k's LIVE bit */
+    uint64_t bits = map[w] >> shift & lives;
+    if (!bits && w + 1 < MAP_WORDS) /* on in the next word */
+        bits = map[w + 1] << (64 - shift) & lives;
+    return bits ? (uint32_t)__builtin_ctzll(bits) / 2 + 1 : 0;
+}
+
 /* The size of the small block at p: up to its last unit, the next bit of the live
  * map (a scan as long as the block). */
 static HOT size_t small_block_size(uintptr_t frame, uintptr_t p)
 {
     uint32_t first = unit_of(frame, p);
-    if (FAST_PATHS) { /* a block that ends in the map word where it starts: most */
-        uint32_t b = 2 * (first - 1) + LIVE;
-        uint64_t word = (maps(frame)[b / 64] >> (b % 64)) & UINT64_C(0x5555555555555555);
-        if (word)
-            return ((size_t)__builtin_ctzll(word) / 2 + 1) * UNIT;
+    if (FAST_PATHS) { /* most blocks */
+        uint32_t units = short_block_units(frame, first);
+        if (units)
+            return (size_t)units * UNIT;
     }
     return (size_t)(next_bit(frame, LIVE, first, END_UNIT) + 1 - first) * UNIT;
 }
@@ -978,11 +991,9 @@ size_t alloy_region_free_unsized(alloy_allocator *a, void *ptr)
     uintptr_t p = (uintptr_t)ptr, frame = frame_of(r, p);
     if (p == frame || !(is_initial(r, frame) || header_of(frame)->tag == REGION_TAG))
         return free_unsized_large(r, ptr);
-    if (FAST_PATHS) { /* the common case inline: a block that ends in the map word where it starts, kept whole */
-        uint32_t b = 2 * (unit_of(frame, p) - 1) + LIVE;
-        uint64_t word = (maps(frame)[b / 64] >> (b % 64)) & UINT64_C(0x5555555555555555);
-        uint32_t units = (uint32_t)__builtin_ctzll(word | UINT64_C(1) << 62) / 2 + 1; /* if word is not 0 */
-        if (word && kept_whole(r, frame, p, units)) {
+    if (FAST_PATHS) { /* the common case inline: a block of up to 32 units, kept whole */
+        uint32_t units = short_block_units(frame, unit_of(frame, p));
+        if (units && kept_whole(r, frame, p, units)) {
             alloy_poison_block_freed(ptr, units * UNIT);
             keep_whole(r, ptr, units);
             return units * UNIT;
