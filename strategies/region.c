@@ -600,18 +600,25 @@ static void free_small(alloy_region *r, void *ptr, uint32_t units)
     free_units(r, frame, first, units);
 }
 
-/* The units of the live block that starts at unit `first` when it has at most 32,
- * from the 64 map bits that begin at its LIVE bit (two words at most); 0 when it is
- * longer. */
-static HOT uint32_t short_block_units(uintptr_t frame, uint32_t first)
+/* The 64 map bits from the LIVE bit of unit `first` on (two words at most): bit 2k
+ * is unit first + k's LIVE bit, bit 2k + 1 unit first + k + 1's FREE bit. Bits past
+ * the maps' end are 0. */
+static HOT uint64_t map_window(uintptr_t frame, uint32_t first)
 {
     uint32_t b = 2 * (first - 1) + LIVE, w = b / 64, shift = b % 64; /* odd: never 0 */
     const uint64_t *map = maps(frame);
-    const uint64_t lives = UINT64_C(0x5555555555555555); /* bit 2k: unit first + k's LIVE bit */
-    uint64_t bits = map[w] >> shift & lives;
-    if (!bits && w + 1 < MAP_WORDS) /* on in the next word */
-        bits = map[w + 1] << (64 - shift) & lives;
-    return bits ? (uint32_t)__builtin_ctzll(bits) / 2 + 1 : 0;
+    uint64_t bits = map[w] >> shift;
+    if (w + 1 < MAP_WORDS)
+        bits |= map[w + 1] << (64 - shift);
+    return bits;
+}
+
+/* The units of the live block whose map_window is `window` when it has at most 32
+ * units; 0 when it is longer. */
+static HOT uint32_t short_block_units(uint64_t window)
+{
+    uint64_t lives = window & UINT64_C(0x5555555555555555);
+    return lives ? (uint32_t)__builtin_ctzll(lives) / 2 + 1 : 0;
 }
 
 /* The size of the small block at p: up to its last unit, the next bit of the live
@@ -620,7 +627,7 @@ static HOT size_t small_block_size(uintptr_t frame, uintptr_t p)
 {
     uint32_t first = unit_of(frame, p);
     if (FAST_PATHS) { /* most blocks */
-        uint32_t units = short_block_units(frame, first);
+        uint32_t units = short_block_units(map_window(frame, first));
         if (units)
             return (size_t)units * UNIT;
     }
@@ -972,17 +979,20 @@ static __attribute__((noinline)) size_t free_unsized_large(alloy_region *r, void
     return size;
 }
 
-/* alloy_region_free_unsized for a small block, but for its inline case. */
-static __attribute__((noinline)) size_t free_unsized_small(alloy_region *r, void *ptr, uintptr_t frame)
+/* alloy_region_free_unsized for a small block, but for its inline case; `units` is
+ * the block's when known, 0 when it is longer than 32 units (or unknown: builds
+ * without fast paths). */
+static __attribute__((noinline)) size_t free_unsized_small(alloy_region *r, void *ptr, uintptr_t frame, uint32_t units)
 {
-    size_t size = small_block_size(frame, (uintptr_t)ptr);
-    uint32_t units = (uint32_t)(size / UNIT);
-    alloy_poison_block_freed(ptr, size);
+    uint32_t first = unit_of(frame, (uintptr_t)ptr);
+    if (!units) /* its last unit: the next LIVE bit, from the 33rd unit on when it has more */
+        units = next_bit(frame, LIVE, first + (FAST_PATHS ? EXACT_CLASSES : 0), END_UNIT) + 1 - first;
+    alloy_poison_block_freed(ptr, (size_t)units * UNIT);
     if (kept_whole(r, frame, (uintptr_t)ptr, units))
         keep_whole(r, ptr, units);
     else
         free_small(r, ptr, units);
-    return size;
+    return (size_t)units * UNIT;
 }
 
 size_t alloy_region_free_unsized(alloy_allocator *a, void *ptr)
@@ -991,15 +1001,19 @@ size_t alloy_region_free_unsized(alloy_allocator *a, void *ptr)
     uintptr_t p = (uintptr_t)ptr, frame = frame_of(r, p);
     if (p == frame || !(is_initial(r, frame) || header_of(frame)->tag == REGION_TAG))
         return free_unsized_large(r, ptr);
-    if (FAST_PATHS) { /* the common case inline: a block of up to 32 units, kept whole */
-        uint32_t units = short_block_units(frame, unit_of(frame, p));
-        if (units && kept_whole(r, frame, p, units)) {
-            alloy_poison_block_freed(ptr, units * UNIT);
+    uint32_t units = 0;
+    if (FAST_PATHS) { /* the common case inline: kept whole (as kept_whole decides, from one map window) */
+        uint32_t first = unit_of(frame, p);
+        uint64_t window = map_window(frame, first);
+        units = short_block_units(window);
+        if (units && !(window >> (2 * units - 1) & 1) /* the block after is not free */ &&
+            r->quick_count[units - 1] < QUICK_MAX && !free_before(frame, first)) {
+            alloy_poison_block_freed(ptr, (size_t)units * UNIT);
             keep_whole(r, ptr, units);
-            return units * UNIT;
+            return (size_t)units * UNIT;
         }
     }
-    return free_unsized_small(r, ptr, frame);
+    return free_unsized_small(r, ptr, frame, units);
 }
 
 bool alloy_region_resize(alloy_allocator *a, void *ptr, size_t size, size_t align, size_t new_size)
