@@ -75,8 +75,8 @@
  * Costs
  *   small alloc, free and resize: O(1). A new region or a region given back: O(runs).
  *   large alloc, free and resize: O(runs). block_size and free_unsized: O(1) for
- *   small blocks (a scan as long as the block: at most 64 words), O(runs) for large. check: O(free blocks
- *   + regions x 4,032 + runs).
+ *   small blocks (a scan as long as the block: at most 64 words), O(runs) for large.
+ *   check: O(free blocks + regions x 4,032 + runs).
  *   Bookkeeping: 1,024 bytes per 64 KiB region (1.6%), 16 bytes (8 on wasm32) per
  *   run, 16-byte minimum block. Single-threaded.
  */
@@ -315,6 +315,13 @@ static region_header *header_of(uintptr_t frame)
 static bool is_initial(const alloy_region *r, uintptr_t frame)
 {
     return frame == r->initial_frame;
+}
+
+/* Whether the block at p, in `frame`, is a small one (see Blocks' sizes above): not
+ * at the frame's start, and the frame a region's. */
+static bool in_region(const alloy_region *r, uintptr_t frame, uintptr_t p)
+{
+    return p != frame && (is_initial(r, frame) || header_of(frame)->tag == REGION_TAG);
 }
 
 /* Set up a region in `frame` whose blocks start at unit `first`: its maps, one free
@@ -853,13 +860,24 @@ static alloy_page_link *find_run(alloy_region *r, const void *ptr)
     return NULL;
 }
 
-static void free_large(alloy_region *r, void *ptr)
+/* The size of the large block at p, in the run `run` describes. */
+static size_t large_block_size(const alloy_page_link *run, uintptr_t p)
 {
-    alloy_page_link *run = find_run(r, ptr);
+    return (max_words(run) - run->unused_words) * 4 - (size_t)(p - (uintptr_t)run->pages);
+}
+
+/* Give back the run of a large block (none: a pointer no run holds). */
+static void free_run(alloy_region *r, alloy_page_link *run)
+{
     if (run) {
         run->unused_words = ALLOY_PAGES_FREE;
         merge_free_runs(r);
     }
+}
+
+static void free_large(alloy_region *r, void *ptr)
+{
+    free_run(r, find_run(r, ptr));
 }
 
 static bool resize_large(alloy_region *r, void *ptr, size_t new_size)
@@ -970,12 +988,13 @@ void alloy_region_free(alloy_allocator *a, void *ptr, size_t size, size_t align)
         free_large(r, ptr);
 }
 
-/* alloy_region_free_unsized for a large block. */
+/* alloy_region_free_unsized for a large block: its run found once. */
 static __attribute__((noinline)) size_t free_unsized_large(alloy_region *r, void *ptr)
 {
-    size_t align, size = alloy_region_block_size(&r->base, ptr, &align);
+    alloy_page_link *run = find_run(r, ptr);
+    size_t size = run ? large_block_size(run, (uintptr_t)ptr) : 0;
     alloy_poison_block_freed(ptr, size);
-    free_large(r, ptr);
+    free_run(r, run);
     return size;
 }
 
@@ -999,10 +1018,11 @@ size_t alloy_region_free_unsized(alloy_allocator *a, void *ptr)
 {
     alloy_region *r = region_of(a);
     uintptr_t p = (uintptr_t)ptr, frame = frame_of(r, p);
-    if (p == frame || !(is_initial(r, frame) || header_of(frame)->tag == REGION_TAG))
+    if (!in_region(r, frame, p))
         return free_unsized_large(r, ptr);
     uint32_t units = 0;
-    if (FAST_PATHS) { /* the common case inline: kept whole (as kept_whole decides, from one map window) */
+    if (FAST_PATHS) { /* the common case inline: kept whole, as kept_whole decides, the block after read
+                       * from the same window (kept_whole taking that bit costs 2 instructions a call) */
         uint32_t first = unit_of(frame, p);
         uint64_t window = map_window(frame, first);
         units = short_block_units(window);
@@ -1029,13 +1049,13 @@ size_t alloy_region_block_size(const alloy_allocator *a, const void *ptr, size_t
 {
     alloy_region *r = region_of((alloy_allocator *)(uintptr_t)a);
     uintptr_t p = (uintptr_t)ptr, frame = frame_of(r, p);
-    if (p != frame && (is_initial(r, frame) || header_of(frame)->tag == REGION_TAG)) {
+    if (in_region(r, frame, p)) {
         *align = UNIT; /* what small_block takes for a block in a region */
         return small_block_size(frame, p);
     }
     *align = ALLOY_MAX_ALIGN; /* what small_block never takes for a region: a large block */
     alloy_page_link *run = find_run(r, ptr);
-    return run ? (max_words(run) - run->unused_words) * 4 - (size_t)(p - (uintptr_t)run->pages) : 0;
+    return run ? large_block_size(run, p) : 0;
 }
 
 /* Calls fn for each region's frame and first unit, the initial region first, until

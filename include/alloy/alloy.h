@@ -26,7 +26,8 @@
  * *self, alloy_heap *heap)`, invokes ALLOY_STRATEGY_OPERATIONS(NAME), and either
  * ALLOY_STRATEGY_BLOCK_SIZE(NAME) or, for a strategy that cannot tell a block's
  * size from its pointer, `#define alloy_NAME_block_size NULL` and `#define
- * alloy_NAME_free_unsized NULL`; strategies/NAME.c defines them. alloy/strategies.h includes every strategy's header.
+ * alloy_NAME_free_unsized NULL`; strategies/NAME.c defines them. alloy/strategies.h
+ * includes every strategy's header.
  *
  * Wrappers. A wrapper is an instance that serves its calls from another instance,
  * its inner one (alloy/checked.h, alloy/locked.h); its table sets
@@ -91,7 +92,8 @@ typedef struct alloy_strategy {
      * the block as with the alignment it was allocated with. */
     size_t (*block_size)(const alloy_allocator *self, const void *ptr, size_t *align);
     /** NULL, or (with block_size) free for callers that keep no sizes, in one call:
-     * give back the live block at ptr and return its size. It must act exactly as
+     * give back the live block at ptr (never NULL: the caller takes NULL) and return
+     * its size. It must act exactly as
      * block_size(self, ptr, &align) and then free(self, ptr, size, align), and tell a
      * memory checker that the block is freed (alloy_poison_block_freed) before it
      * writes into the block; the caller counts the free in the shared figures. The
