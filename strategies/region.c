@@ -56,11 +56,14 @@
  *   the instance holds the link that describes the first, and the list is kept in
  *   address order. Free runs are the pool: alloc takes the free run that fits best
  *   (splitting off what it does not need), and a new region takes one page the same
- *   way, before the heap grows. free marks the run free; a region whose last block is
- *   freed goes back to the pool as a free page, except the lowest empty region, which
- *   is kept (so that a block allocated and freed over and over does not move a page
- *   each time) until a large block finds no run without its page. Touching free runs are merged, in one pass over the list after
- *   every change, unless the merged run would pass 65,535 pages. Requests up to 32
+ *   way, before the heap grows. free marks the run free. A region whose last block is
+ *   freed stays a region (one free block of all its units) and the free is O(1); the
+ *   next large block gives every empty region but the lowest back to the pool as free
+ *   pages, in one batch, before it looks for a run, and the lowest too when the heap
+ *   will not grow. So a block allocated and freed over and over does not move a page
+ *   each time, freeing a heap of any size walks no list of pages, and runs are cut
+ *   from the pool merged. Touching free runs are merged, in one pass over the list
+ *   after every change, unless the merged run would pass 65,535 pages. Requests up to 32
  *   KiB whose alignment leaves no room for them in a region are served as large
  *   blocks too.
  *
@@ -73,10 +76,12 @@
  *   link. free_unsized finds the block that way once and frees it as free would.
  *
  * Costs
- *   small alloc, free and resize: O(1). A new region or a region given back: O(runs).
- *   large alloc, free and resize: O(runs). block_size and free_unsized: O(1) for
+ *   small alloc, free and resize: O(1). A new region: O(runs).
+ *   large alloc, free and resize: O(runs); a large alloc after frees emptied regions
+ *   also gives them back: O(empty regions x runs). block_size and free_unsized: O(1) for
  *   small blocks (a scan as long as the block: at most 64 words), O(runs) for large.
- *   check: O(free blocks + regions x 4,032 + runs).
+ *   check: O(free blocks + regions x 4,032 + runs); stats: O(free blocks + regions
+ *   + runs).
  *   Bookkeeping: 1,024 bytes per 64 KiB region (1.6%), 16 bytes (8 on wasm32) per
  *   run, 16-byte minimum block. Single-threaded.
  */
@@ -358,6 +363,8 @@ static void *grow_heap(alloy_region *r, size_t pages)
     return p && (((uintptr_t)p - r->phase) & (PAGE - 1)) == 0 ? p : NULL;
 }
 
+static void insert_run(alloy_region *r, char *pages, size_t count);
+static void merge_free_runs(alloy_region *r);
 static void keep_free_run(alloy_region *r, char *pages, size_t count);
 static char *take_pages(alloy_region *r, size_t count);
 
@@ -377,7 +384,7 @@ static bool new_region(alloy_region *r)
     return true;
 }
 
-/* Give an empty region's page back to the pool. */
+/* Give an empty region's page back to the pool, unmerged (see merge_free_runs). */
 static void retire_region(alloy_region *r, uintptr_t frame)
 {
     region_header *h = header_of(frame);
@@ -389,39 +396,37 @@ static void retire_region(alloy_region *r, uintptr_t frame)
     if (h->next != NO_REGION)
         header_of(address_of(r, h->next))->prev = h->prev;
     r->region_count--;
-    keep_free_run(r, (char *)frame, 1);
+    insert_run(r, (char *)frame, 1);
 }
 
-static bool region_is_empty(uintptr_t frame)
+/* Give empty regions' pages back to the pool, for a large block that finds no run:
+ * all of them, or all but the lowest (the one the next small blocks take, as on a
+ * fresh heap); false when none went. An empty region is one free block of all its
+ * units, on the last list (the initial region's may be too: it stays). */
+static bool retire_empty_regions(alloy_region *r, bool keep_one)
 {
-    return bit(frame, FREE, FIRST_UNIT) && unit_block(frame, FIRST_UNIT)->units == REGION_UNITS;
-}
-
-/* A free left the region of `frame` empty: keep the lower of it and the empty region
- * kept already, and give the other back (so the region kept for the next small
- * blocks is low in the heap, and the pages above it join free runs whole). */
-static void region_emptied(alloy_region *r, uintptr_t frame)
-{
-    uint32_t offset = offset_of(r, frame);
-    if (r->empty_region != NO_REGION && r->empty_region != offset && region_is_empty(address_of(r, r->empty_region))) {
-        if (offset > r->empty_region) {
-            retire_region(r, frame);
-            return;
+    bool any = false;
+    uint32_t kept = NO_REGION;
+    for (uint32_t b = r->class_heads[ALLOY_REGION_CLASSES - 1], next; b != NIL; b = next) {
+        uintptr_t frame = frame_of(r, address_of(r, b));
+        uint32_t offset = offset_of(r, frame);
+        next = block_at(r, b)->next;
+        if (block_at(r, b)->units != REGION_UNITS || is_initial(r, frame))
+            continue;
+        if (keep_one && (kept == NO_REGION || offset < kept)) {
+            uint32_t higher = kept;
+            kept = offset;
+            if (higher == NO_REGION)
+                continue;
+            frame = address_of(r, higher);
         }
-        retire_region(r, address_of(r, r->empty_region));
+        retire_region(r, frame);
+        any = true;
     }
-    r->empty_region = offset;
-}
-
-/* Give the empty region kept for small blocks back to the pool, for a large block
- * that finds no run; false when none is kept. */
-static bool retire_kept_region(alloy_region *r)
-{
-    if (r->empty_region == NO_REGION || !region_is_empty(address_of(r, r->empty_region)))
-        return false;
-    retire_region(r, address_of(r, r->empty_region));
-    r->empty_region = NO_REGION;
-    return true;
+    r->emptied = false;
+    if (any)
+        merge_free_runs(r);
+    return any;
 }
 
 /* The first region: on the heap's initial space when that holds one - a region
@@ -565,26 +570,26 @@ static __attribute__((noinline)) void free_merging(alloy_region *r, uintptr_t fr
         clear_bit(frame, FREE, after);
         units += next->units;
     }
-    if (free_before(frame, first)) {
-        free_block *prev = unit_block(frame, first - footer_before(frame, first));
-        first -= prev->units;
-        units += prev->units;
-        if (FAST_PATHS && class_of(units) == class_of(prev->units)) { /* it stays where it is on its list */
+    uint32_t before = free_before(frame, first) ? footer_before(frame, first) : 0;
+    if (units + before == REGION_UNITS)
+        r->emptied = true; /* see retire_empty_regions */
+    if (before) {
+        free_block *prev = unit_block(frame, first - before);
+        first -= before;
+        units += before;
+        if (FAST_PATHS && class_of(units) == class_of(before)) { /* it stays where it is on its list */
             uint32_t *footer = (uint32_t *)((uintptr_t)prev + (size_t)units * UNIT) - 1;
             alloy_poison_expose(footer - 1, 8);
             prev->units = units;
             *footer = units;
             alloy_poison_hide((char *)prev + UNIT, units * UNIT - UNIT - 8);
-            goto merged;
+            return;
         }
         list_remove(r, prev);
     } else {
         set_bit(frame, FREE, first);
     }
     list_push(r, frame, first, units);
-merged:
-    if (units == REGION_UNITS && !is_initial(r, frame))
-        region_emptied(r, frame);
 }
 
 /* The same, inline for the common case: both neighbours live. */
@@ -776,12 +781,18 @@ static alloy_page_link *link_for(alloy_region *r, const char *pages)
     return link;
 }
 
-/* Put pages in the list as a free run, merged with the free runs they touch. */
-static void keep_free_run(alloy_region *r, char *pages, size_t count)
+/* Put pages in the list as a free run, not yet merged with the free runs they touch. */
+static void insert_run(alloy_region *r, char *pages, size_t count)
 {
     alloy_page_link *link = link_for(r, pages), run = {(uint16_t)count, ALLOY_PAGES_FREE, pages};
     *trailer(&run) = *link;
     *link = run;
+}
+
+/* The same, merged. */
+static void keep_free_run(alloy_region *r, char *pages, size_t count)
+{
+    insert_run(r, pages, count);
     merge_free_runs(r);
 }
 
@@ -833,17 +844,21 @@ static void *place_large(alloy_page_link *run, size_t words, size_t pad)
 static __attribute__((noinline)) void *alloc_large(alloy_region *r, size_t size, size_t align)
 {
     size_t words = (size + 3) / 4;
+    if (r->emptied) /* their pages first, so that runs are cut from the pool merged */
+        retire_empty_regions(r, true);
     for (;;) {
         alloy_page_link *run = free_run_of(r, 0, align, words);
         if (run)
             return place_large(run, words, large_pad(run->pages, align));
         if (flush_quick(r))
             continue; /* merged, they may have emptied regions */
-        if (retire_kept_region(r))
-            continue; /* its page may join a free run */
+        if (retire_empty_regions(r, true))
+            continue; /* their pages may join free runs */
         /* grow by what the block needs in the worst case of alignment */
         size_t need = run_pages_for_words(words + ((r->phase & (align - 1)) ? align : 0) / 4);
         char *pages = need <= UINT16_MAX ? grow_heap(r, need) : NULL;
+        if (!pages && retire_empty_regions(r, false))
+            continue; /* the last one too */
         if (!pages)
             return NULL;
         keep_free_run(r, pages, need);
@@ -1096,15 +1111,14 @@ static void region_stats(const alloy_allocator *a, alloy_stats *out)
     each_region(r, count_region, s);
     for (unsigned c = 0; c < ALLOY_REGION_CLASSES; c++)
         for (uint32_t b = r->class_heads[c]; b != NIL; b = block_at(r, b)->next) {
-            s[FRAGMENTS].value++;
-            s[FRAGMENT_WORDS].value += block_at(r, b)->units * (UNIT / 4);
+            uint32_t units = block_at(r, b)->units;
+            if (units == REGION_UNITS) { /* an empty region is room, not a fragment */
+                s[UNUSED_WORDS].value += units * (UNIT / 4);
+            } else {
+                s[FRAGMENTS].value++;
+                s[FRAGMENT_WORDS].value += units * (UNIT / 4);
+            }
         }
-    if (r->empty_region != NO_REGION && region_is_empty(address_of(r, r->empty_region))) {
-        /* its one block is room, not a fragment */
-        s[UNUSED_WORDS].value = (uint64_t)REGION_UNITS * (UNIT / 4);
-        s[FRAGMENTS].value--;
-        s[FRAGMENT_WORDS].value -= s[UNUSED_WORDS].value;
-    }
     uint64_t quick_units = 0;
     for (uint32_t c = 0; c < EXACT_CLASSES; c++) { /* blocks kept whole are free space too */
         quick_units += (uint64_t)r->quick_count[c] * (c + 1);
@@ -1256,7 +1270,7 @@ void alloy_region_setup(alloy_region *r, alloy_heap *heap)
 {
     memset(r, 0, sizeof *r);
     r->heap = heap;
-    r->regions = r->empty_region = NO_REGION;
+    r->regions = NO_REGION;
     r->phase = (uintptr_t)heap->end & (PAGE - 1);
     r->origin = frame_of(r, (uintptr_t)heap->start);
     r->initial_frame = r->phase + 1; /* no frame: frames lie at phase + k * 64 KiB */

@@ -54,7 +54,7 @@ typedef struct alloy_region {
     uint32_t initial_first;                /* its first unit; 0: there is none */
     uint32_t regions;                      /* the list of regions (not the initial one) */
     uint32_t region_count;                 /* regions, the initial one included */
-    uint32_t empty_region;                 /* the one empty region kept, if any */
+    bool emptied;                          /* a free emptied a region since they were last given back */
     uint64_t class_bitmap;                 /* bit c: class c has free blocks */
     uint32_t class_heads[ALLOY_REGION_CLASSES];
     uint32_t live_units;                   /* 16-byte units in live small blocks (and quick ones) */

@@ -748,6 +748,42 @@ Test(region_pool, alternating_phases_hold_the_larger_phase)
     }
 }
 
+Test(region_pool, emptied_regions_go_back_at_the_next_large_block)
+{
+    /* a free that empties a region leaves its page where it is (O(1), whatever the
+     * pool holds); the next large block gives back every empty region but the lowest,
+     * merged, and takes its pages rather than growing the heap */
+    enum { REGIONS = 64, PER_REGION = 15 }; /* 15 blocks of 4 KiB fill a region */
+    bench b;
+    open_bench(&b, 64 * 1024 * KiB);
+    static void *held[REGIONS * PER_REGION];
+    for (size_t i = 0; i < REGIONS * PER_REGION; i++)
+        held[i] = take(&b, 4 * KiB);
+    cr_assert_eq(rstats(&b).regions, REGIONS);
+    size_t span = heap_span(&b);
+    for (size_t i = 0; i < REGIONS * PER_REGION; i++)
+        alloy_free(b.a, held[i], 4 * KiB, 1);
+    region_figures s = rstats(&b);
+    cr_assert_eq(s.regions, REGIONS, "empty regions stay regions until a large block needs pages");
+    cr_assert_eq(s.total_large_pages, 0);
+    cr_assert_eq(s.unused_words, (uint64_t)REGIONS * 64512 / 4, "each is room, not a fragment");
+    cr_assert_eq(s.fragments, 0);
+
+    char *lowest = (char *)held[0] - 16; /* the first region's frame */
+    for (size_t i = 1; i < REGIONS * PER_REGION; i++)
+        if ((char *)held[i] - 16 < lowest)
+            lowest = (char *)held[i] - 16;
+    char *large = take(&b, (REGIONS - 2) * PAGE);
+    s = rstats(&b);
+    cr_assert_eq(heap_span(&b), span, "the regions' pages served it");
+    cr_assert_eq(s.regions, 1, "all but one went back");
+    cr_assert_eq(s.total_large_pages, REGIONS - 1, "merged into one run");
+    cr_assert(large > lowest, "the lowest region stays for small blocks");
+    void *small = take(&b, 4 * KiB);
+    cr_assert(small > (void *)lowest && (char *)small < lowest + PAGE, "and serves the next small block");
+    cr_assert_eq(heap_span(&b), span);
+}
+
 Test(region_pool, touching_free_runs_too_long_to_merge_stay_apart)
 {
     /* found from outside: two free runs of 40,000 pages that touch cannot be merged
