@@ -11,9 +11,9 @@
  *   less)
  * - total_words: their size, headers and maps included
  * - allocated_words: held by live small blocks
- * - unused_words: in the one empty region kept for the next small blocks
- * - fragment_words: free in regions, that empty one apart
- * - fragments: free blocks in regions, that empty one apart
+ * - unused_words: in empty regions (kept until a large block needs pages)
+ * - fragment_words: free in regions, empty ones apart
+ * - fragments: free blocks in regions, empty ones apart
  * - total_large_pages: 64 KiB pages in runs: large blocks and the pool of free pages
  * - unused_large_pages: pages of free runs
  * - allocated_large_pages_words: words in use in runs that are in use
