@@ -366,8 +366,6 @@ static void *grow_heap(alloy_region *r, size_t pages)
     return p && (((uintptr_t)p - r->phase) & (PAGE - 1)) == 0 ? p : NULL;
 }
 
-static void insert_run(alloy_region *r, char *pages, size_t count);
-static void merge_free_runs(alloy_region *r);
 static void keep_free_run(alloy_region *r, char *pages, size_t count);
 static char *take_pages(alloy_region *r, size_t count);
 
@@ -387,7 +385,7 @@ static bool new_region(alloy_region *r)
     return true;
 }
 
-/* Give an empty region's page back to the pool, unmerged (see merge_free_runs). */
+/* Give an empty region's page back to the pool. */
 static void retire_region(alloy_region *r, uintptr_t frame)
 {
     region_header *h = header_of(frame);
@@ -399,7 +397,7 @@ static void retire_region(alloy_region *r, uintptr_t frame)
     if (h->next != NO_REGION)
         header_of(address_of(r, h->next))->prev = h->prev;
     r->region_count--;
-    insert_run(r, (char *)frame, 1);
+    keep_free_run(r, (char *)frame, 1);
 }
 
 /* Give empty regions' pages back to the pool, for a large block that finds no run:
@@ -427,8 +425,6 @@ static bool retire_empty_regions(alloy_region *r, bool keep_one)
         any = true;
     }
     r->emptied = false;
-    if (any)
-        merge_free_runs(r);
     return any;
 }
 
@@ -762,41 +758,29 @@ static bool mergeable(const alloy_page_link *run, const alloy_page_link *next)
            (size_t)run->page_count + next->page_count <= UINT16_MAX;
 }
 
-/* Keep the list's promise: no two neighbours are free runs that touch. One pass: a
- * run that absorbs the next one ends where that one ended, with its trailer. */
-static void merge_free_runs(alloy_region *r)
+/* Keep the list's promise, no two neighbours are free runs that touch, around the
+ * free run `run` describes: it absorbs the free run after it, and the free run
+ * before it (described by `before`; NULL: none) absorbs it. A run that absorbs the
+ * next one ends where that one ended, with its trailer. */
+static void merge_around(alloy_page_link *before, alloy_page_link *run)
 {
-    for (alloy_page_link *run = &r->large; run->pages;) {
-        alloy_page_link *next = trailer(run);
-        if (mergeable(run, next))
-            run->page_count = (uint16_t)(run->page_count + next->page_count);
-        else
-            run = next;
-    }
+    alloy_page_link *next = trailer(run);
+    if (mergeable(run, next))
+        run->page_count = (uint16_t)(run->page_count + next->page_count);
+    if (before && mergeable(before, run))
+        before->page_count = (uint16_t)(before->page_count + run->page_count);
 }
 
-/* The link before which a run at `pages` belongs. */
-static alloy_page_link *link_for(alloy_region *r, const char *pages)
-{
-    alloy_page_link *link = &r->large;
-    while (link->pages && link->pages < pages)
-        link = trailer(link);
-    return link;
-}
-
-/* Put pages in the list as a free run, not yet merged with the free runs they touch. */
-static void insert_run(alloy_region *r, char *pages, size_t count)
-{
-    alloy_page_link *link = link_for(r, pages), run = {(uint16_t)count, ALLOY_PAGES_FREE, pages};
-    *trailer(&run) = *link;
-    *link = run;
-}
-
-/* The same, merged. */
+/* Put pages in the list, in address order, as a free run merged with the free runs
+ * they touch. */
 static void keep_free_run(alloy_region *r, char *pages, size_t count)
 {
-    insert_run(r, pages, count);
-    merge_free_runs(r);
+    alloy_page_link *link = &r->large, *before = NULL, run = {(uint16_t)count, ALLOY_PAGES_FREE, pages};
+    for (; link->pages && link->pages < pages; link = trailer(link))
+        before = link;
+    *trailer(&run) = *link;
+    *link = run;
+    merge_around(before, link);
 }
 
 /* The free run that fits best (the fewest pages to spare, the lowest of those), cut
@@ -868,13 +852,17 @@ static __attribute__((noinline)) void *alloc_large(alloy_region *r, size_t size,
     }
 }
 
-/* The link that describes the run holding the large block at ptr: the run that
- * starts at most a page before it. */
-static alloy_page_link *find_run(alloy_region *r, const void *ptr)
+/* The link that describes the run holding the large block at ptr (the run that
+ * starts at most a page before it), and in *before the link that describes the run
+ * before that one (NULL: none). */
+static alloy_page_link *find_run(alloy_region *r, const void *ptr, alloy_page_link **before)
 {
-    for (alloy_page_link *run = &r->large; run->pages && run->pages <= (const char *)ptr; run = trailer(run))
+    *before = NULL;
+    for (alloy_page_link *run = &r->large; run->pages && run->pages <= (const char *)ptr; run = trailer(run)) {
         if (run_in_use(run) && (uintptr_t)ptr - (uintptr_t)run->pages < PAGE)
             return run;
+        *before = run;
+    }
     return NULL;
 }
 
@@ -884,32 +872,35 @@ static size_t large_block_size(const alloy_page_link *run, uintptr_t p)
     return (max_words(run) - run->unused_words) * 4 - (size_t)(p - (uintptr_t)run->pages);
 }
 
-/* Give back the run of a large block (none: a pointer no run holds). */
-static void free_run(alloy_region *r, alloy_page_link *run)
+/* Give back the run of a large block (none: a pointer no run holds); `before`
+ * describes the run before it. */
+static void free_run(alloy_page_link *before, alloy_page_link *run)
 {
     if (run) {
         run->unused_words = ALLOY_PAGES_FREE;
-        merge_free_runs(r);
+        merge_around(before, run);
     }
 }
 
 static void free_large(alloy_region *r, void *ptr)
 {
-    free_run(r, find_run(r, ptr));
+    alloy_page_link *before, *run = find_run(r, ptr, &before);
+    free_run(before, run);
 }
 
 static bool resize_large(alloy_region *r, void *ptr, size_t new_size)
 {
-    alloy_page_link *run = find_run(r, ptr);
+    alloy_page_link *before, *run = find_run(r, ptr, &before);
     if (!run)
         return false;
     size_t words = (new_size + 3) / 4 + (size_t)((char *)ptr - run->pages) / 4;
     size_t need = run_pages_for_words(words), more = need - run->page_count;
     if (need <= run->page_count) { /* shrink: the pages it no longer needs go free */
-        if (need < run->page_count)
+        if (need < run->page_count) {
             split_run(run, need);
+            merge_around(NULL, trailer(run)); /* the run behind is in use */
+        }
         set_used(run, words);
-        merge_free_runs(r);
         return true;
     }
     if (need > UINT16_MAX)
@@ -1030,10 +1021,10 @@ void alloy_region_free(alloy_allocator *a, void *ptr, size_t size, size_t align)
 /* alloy_region_free_unsized for a large block: its run found once. */
 static __attribute__((noinline)) size_t free_unsized_large(alloy_region *r, void *ptr)
 {
-    alloy_page_link *run = find_run(r, ptr);
+    alloy_page_link *before, *run = find_run(r, ptr, &before);
     size_t size = run ? large_block_size(run, (uintptr_t)ptr) : 0;
     alloy_poison_block_freed(ptr, size);
-    free_run(r, run);
+    free_run(before, run);
     return size;
 }
 
@@ -1092,7 +1083,7 @@ size_t alloy_region_block_size(const alloy_allocator *a, const void *ptr, size_t
         return small_block_size(frame, p);
     }
     *align = ALLOY_MAX_ALIGN; /* what small_block never takes for a region: a large block */
-    alloy_page_link *run = find_run(r, ptr);
+    alloy_page_link *before, *run = find_run(r, ptr, &before);
     return run ? large_block_size(run, p) : 0;
 }
 
