@@ -882,7 +882,7 @@ static void free_run(alloy_page_link *before, alloy_page_link *run)
     }
 }
 
-static void free_large(alloy_region *r, void *ptr)
+static __attribute__((noinline)) void free_large(alloy_region *r, void *ptr)
 {
     alloy_page_link *before, *run = find_run(r, ptr, &before);
     free_run(before, run);
@@ -1029,12 +1029,16 @@ static __attribute__((noinline)) size_t free_unsized_large(alloy_region *r, void
 }
 
 /* alloy_region_free_unsized for a small block, but for its inline case; `units` is
- * the block's when known, else 0. */
+ * the block's when known, LONG_BLOCK when it has more than 28, else 0. */
+#define LONG_BLOCK UINT32_MAX
 static __attribute__((noinline)) size_t free_unsized_small(alloy_region *r, void *ptr, uintptr_t frame, uint32_t units)
 {
-    uint32_t first = unit_of(frame, (uintptr_t)ptr);
-    if (!units) /* its last unit: the next LIVE bit */
-        units = next_bit(frame, LIVE, first, END_UNIT) + 1 - first;
+    if (units == LONG_BLOCK) { /* its last unit: the next LIVE bit from the 29th unit on */
+        uint32_t first = unit_of(frame, (uintptr_t)ptr);
+        units = next_bit(frame, LIVE, first + 28, END_UNIT) + 1 - first;
+    } else if (!units) {
+        units = (uint32_t)(small_block_size(frame, (uintptr_t)ptr) / UNIT);
+    }
     alloy_poison_block_freed(ptr, (size_t)units * UNIT);
     if (kept_whole(r, frame, (uintptr_t)ptr, units))
         keep_whole(r, ptr, units);
@@ -1053,6 +1057,7 @@ size_t alloy_region_free_unsized(alloy_allocator *a, void *ptr)
     uint64_t near;
     if (near_window(frame, unit_of(frame, p), &near)) { /* the common case inline: kept whole */
         uint64_t lives = near & UINT64_C(0x0155555555555554); /* blocks of 1 .. 28 units */
+        units = LONG_BLOCK;
         if (lives) {
             units = (uint32_t)__builtin_ctzll(lives) / 2;
             if ((near & 1) && r->quick_count[units - 1] < QUICK_MAX) {
