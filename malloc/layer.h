@@ -115,6 +115,10 @@ static inline void *malloc_realloc(alloy_allocator *a, const alloy_strategy *s, 
         if (size > ALLOY_MAX_SIZE)
             return NULL;
         size_t align, old = s->block_size(a, p, &align);
+        if (rounded(size) == old) { /* it has that size already */
+            COUNT(counting_resized(&a->stats, old, old));
+            return p;
+        }
         /* moved, a block is aligned to 16, as C's realloc promises */
         return frontend_realloc_to(a, s, p, old, align, rounded(size), HEADER, true);
     }
