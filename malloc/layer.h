@@ -115,7 +115,7 @@ static inline void *malloc_realloc(alloy_allocator *a, const alloy_strategy *s, 
         if (size > ALLOY_MAX_SIZE)
             return NULL;
         size_t align, old = s->block_size(a, p, &align);
-        if (rounded(size) == old) { /* it has that size already */
+        if (!s->wrapper && rounded(size) == old) { /* it has that size already (a wrapper checks p) */
             COUNT(counting_resized(&a->stats, old, old));
             return p;
         }
