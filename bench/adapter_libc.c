@@ -37,7 +37,13 @@ static uint64_t in_use_before; /* what the program held when the run began */
 static uint64_t system_bytes(void)
 {
 #if defined(BENCH_ALLOY_MALLOC)
-    return alloy_malloc_instance()->stats.heap_bytes; /* not alloy_stats_get: see adapter_alloy.c */
+    alloy_allocator *a = alloy_malloc_instance();
+    if (a->strategy->wrapper) { /* a wrapper's handle keeps no heap figure of its own */
+        alloy_stats s;
+        alloy_stats_get(a, &s);
+        return s.shared.heap_bytes;
+    }
+    return a->stats.heap_bytes; /* not alloy_stats_get: see adapter_alloy.c */
 #elif defined(BENCH_JEMALLOC)
     uint64_t epoch = 1;
     size_t resident = 0, len = sizeof resident;

@@ -65,8 +65,8 @@
  *   pages, in one batch, before it looks for a run, and the lowest too when the heap
  *   will not grow. So a block allocated and freed over and over does not move a page
  *   each time, freeing a heap of any size walks no list of pages, and runs are cut
- *   from the pool merged. Touching free runs are merged, in one pass over the list
- *   after every change, unless the merged run would pass 65,535 pages. Requests up to 32
+ *   from the pool merged. A run that goes free, or is cut, merges with the free
+ *   runs that touch it, unless the merged run would pass 65,535 pages. Requests up to 32
  *   KiB whose alignment leaves no room for them in a region are served as large
  *   blocks too.
  *
@@ -799,8 +799,10 @@ static alloy_page_link *free_run_of(alloy_region *r, size_t need, size_t align, 
             best_pages = pages;
         }
     }
-    if (best && best->page_count > best_pages)
+    if (best && best->page_count > best_pages) {
         split_run(best, best_pages);
+        merge_around(NULL, trailer(best)); /* the rest may now fit with a free run behind */
+    }
     return best;
 }
 
@@ -921,6 +923,7 @@ static bool resize_large(alloy_region *r, void *ptr, size_t new_size)
     alloy_page_link after = *trailer(&follows);
     run->page_count = (uint16_t)need;
     *trailer(run) = after;
+    merge_around(NULL, trailer(run)); /* a rest may now fit with a free run behind */
     set_used(run, words);
     return true;
 }
@@ -1131,7 +1134,7 @@ static void region_stats(const alloy_allocator *a, alloy_stats *out)
     for (unsigned c = 0; c < ALLOY_REGION_CLASSES; c++)
         for (uint32_t b = r->class_heads[c]; b != NIL; b = block_at(r, b)->next) {
             uint32_t units = block_at(r, b)->units;
-            if (units == REGION_UNITS) { /* an empty region is room, not a fragment */
+            if (units == REGION_UNITS && !is_initial(r, frame_of(r, address_of(r, b)))) { /* an empty region is room */
                 s[UNUSED_WORDS].value += units * (UNIT / 4);
             } else {
                 s[FRAGMENTS].value++;

@@ -801,6 +801,12 @@ Test(region_pool, touching_free_runs_too_long_to_merge_stay_apart)
     region_figures s = rstats(&b); /* checks */
     cr_assert_eq(s.unused_large_pages, 2 * pages);
     cr_assert(take(&b, bytes) == x, "and each serves again");
+    /* cut from the first, what is left of it and the second fit one run: merged */
+    alloy_free(b.a, x, bytes, 1);
+    char *part = take(&b, 30000 * PAGE - 64 * KiB);
+    cr_assert(part == x);
+    s = rstats(&b); /* checks: no two touching free runs that would fit one */
+    cr_assert_eq(s.unused_large_pages, 2 * pages - 30000);
     alloy_mmap_heap_destroy(h);
 }
 
