@@ -156,7 +156,11 @@ bool alloy_resize(alloy_allocator *a, void *ptr, size_t size, size_t align, size
 void *alloy_realloc(alloy_allocator *a, void *ptr, size_t size, size_t align, size_t new_size);
 
 /** Fill *out with the instance's statistics (alloy/stats.h): its strategy's name, the
- * shared figures and the strategy's own. Either NULL: nothing happens. */
+ * shared figures and the strategy's own. Either NULL: nothing happens. Cost: the
+ * strategy's figures may walk its free lists (see each strategy's Costs); a program
+ * that reads the shared figures often (the trip high water every frame) can read
+ * them from a strategy's handle, `a->stats`, for nothing (a wrapper's handle keeps
+ * none there). */
 void alloy_stats_get(const alloy_allocator *a, alloy_stats *out);
 
 /** Print the instance's statistics report through `writer` (alloy/stats.h), one line
