@@ -918,12 +918,14 @@ static bool resize_large(alloy_region *r, void *ptr, size_t new_size)
     if (!next->pages || run_in_use(next) || next->pages != run_end(run) || next->page_count < more)
         return false;
     alloy_page_link follows = *next; /* its trailer becomes ours */
-    if (follows.page_count > more)
+    bool rest = follows.page_count > more;
+    if (rest)
         split_run(&follows, more);
     alloy_page_link after = *trailer(&follows);
     run->page_count = (uint16_t)need;
     *trailer(run) = after;
-    merge_around(NULL, trailer(run)); /* a rest may now fit with a free run behind */
+    if (rest) /* it may now fit with a free run behind it */
+        merge_around(NULL, trailer(run));
     set_used(run, words);
     return true;
 }
