@@ -400,10 +400,17 @@ static void retire_region(alloy_region *r, uintptr_t frame)
     keep_free_run(r, (char *)frame, 1);
 }
 
+/* Whether the free block at offset b, in `frame`, is an empty region: one free block
+ * of all its units (it is on the last list), not the initial region's, which is never
+ * given back even when it starts at unit 1. */
+static bool empty_region_block(const alloy_region *r, uint32_t b, uintptr_t frame)
+{
+    return block_at(r, b)->units == REGION_UNITS && !is_initial(r, frame);
+}
+
 /* Give empty regions' pages back to the pool, for a large block that finds no run:
  * all of them, or all but the lowest (the one the next small blocks take, as on a
- * fresh heap); false when none went. An empty region is one free block of all its
- * units, on the last list (the initial region's may be too: it stays). */
+ * fresh heap); false when none went. */
 static bool retire_empty_regions(alloy_region *r, bool keep_one)
 {
     bool any = false;
@@ -412,7 +419,7 @@ static bool retire_empty_regions(alloy_region *r, bool keep_one)
         uintptr_t frame = frame_of(r, address_of(r, b));
         uint32_t offset = offset_of(r, frame);
         next = block_at(r, b)->next;
-        if (block_at(r, b)->units != REGION_UNITS || is_initial(r, frame))
+        if (!empty_region_block(r, b, frame))
             continue;
         if (keep_one && (kept == NO_REGION || offset < kept)) {
             uint32_t higher = kept;
@@ -930,16 +937,20 @@ static bool resize_large(alloy_region *r, void *ptr, size_t new_size)
     return true;
 }
 
+/* near_window's reach: the LIVE bits of blocks of up to this many units */
+#define NEAR_UNITS 28u
+
 /* Fast builds on little-endian targets: the 57 map bits from the LIVE bit of unit
  * first - 1 on, in one unaligned load: bit 0 is unit first - 1's LIVE bit, bit
- * 2k + 1 unit first + k's FREE bit, bit 2k + 2 its LIVE bit (so a block of up to 28
- * units and the one before it). False when first is a region's first unit (no unit
- * before it has bits) or the load would pass the maps' end. */
+ * 2k + 1 unit first + k's FREE bit, bit 2k + 2 its LIVE bit (so a block of up to
+ * NEAR_UNITS units and the one before it). False when first is a region's first unit
+ * (no unit before it has bits) or the load would pass the maps' end. */
 static HOT bool near_window(uintptr_t frame, uint32_t first, uint64_t *bits)
 {
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     uint32_t at = 2 * first - 3; /* 2 * (first - 2) + LIVE */
-    if (!FAST_PATHS || first - 2 >= MAP_WORDS * 64 / 2 - 28)
+    /* one compare: first >= 2 (else first - 2 wraps), and at / 8 <= MAP_WORDS * 8 - 8 */
+    if (!FAST_PATHS || first - 2 >= (MAP_WORDS * 8 - 8) * 4 + 4)
         return false;
     uint64_t word;
     memcpy(&word, (const char *)maps(frame) + at / 8, sizeof word);
@@ -1034,13 +1045,13 @@ static __attribute__((noinline)) size_t free_unsized_large(alloy_region *r, void
 }
 
 /* alloy_region_free_unsized for a small block, but for its inline case; `units` is
- * the block's when known, LONG_BLOCK when it has more than 28, else 0. */
+ * the block's when known, LONG_BLOCK when it has more than NEAR_UNITS, else 0. */
 #define LONG_BLOCK UINT32_MAX
 static __attribute__((noinline)) size_t free_unsized_small(alloy_region *r, void *ptr, uintptr_t frame, uint32_t units)
 {
-    if (units == LONG_BLOCK) { /* its last unit: the next LIVE bit from the 29th unit on */
+    if (units == LONG_BLOCK) { /* its last unit: the next LIVE bit past near_window's reach */
         uint32_t first = unit_of(frame, (uintptr_t)ptr);
-        units = next_bit(frame, LIVE, first + 28, END_UNIT) + 1 - first;
+        units = next_bit(frame, LIVE, first + NEAR_UNITS, END_UNIT) + 1 - first;
     } else if (!units) {
         units = (uint32_t)(small_block_size(frame, (uintptr_t)ptr) / UNIT);
     }
@@ -1061,7 +1072,7 @@ size_t alloy_region_free_unsized(alloy_allocator *a, void *ptr)
     uint32_t units = 0;
     uint64_t near;
     if (near_window(frame, unit_of(frame, p), &near)) { /* the common case inline: kept whole */
-        uint64_t lives = near & UINT64_C(0x0155555555555554); /* blocks of 1 .. 28 units */
+        uint64_t lives = near & UINT64_C(0x0155555555555554); /* bits 2 .. 2 * NEAR_UNITS */
         units = LONG_BLOCK;
         if (lives) {
             units = (uint32_t)__builtin_ctzll(lives) / 2;
@@ -1136,7 +1147,7 @@ static void region_stats(const alloy_allocator *a, alloy_stats *out)
     for (unsigned c = 0; c < ALLOY_REGION_CLASSES; c++)
         for (uint32_t b = r->class_heads[c]; b != NIL; b = block_at(r, b)->next) {
             uint32_t units = block_at(r, b)->units;
-            if (units == REGION_UNITS && !is_initial(r, frame_of(r, address_of(r, b)))) { /* an empty region is room */
+            if (empty_region_block(r, b, frame_of(r, address_of(r, b)))) { /* room, not a fragment */
                 s[UNUSED_WORDS].value += units * (UNIT / 4);
             } else {
                 s[FRAGMENTS].value++;
