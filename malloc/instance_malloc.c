@@ -8,7 +8,7 @@
 
 void *alloy_malloc_aligned(alloy_allocator *a, size_t align, size_t size)
 {
-    return a ? malloc_alloc(a, a->strategy, align, size) : NULL;
+    return a && frontend_align_ok(align) ? malloc_alloc(a, a->strategy, align, size) : NULL;
 }
 
 void *alloy_malloc(alloy_allocator *a, size_t size)
