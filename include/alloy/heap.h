@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "alloy/config.h"
+#include "alloy/poison.h"
 
 /** The unit providers hand out memory in: 64 KiB, a wasm page. */
 #define ALLOY_PAGE_SIZE ((size_t)65536)
@@ -56,8 +57,19 @@ void *alloy_heap_grow(alloy_heap *heap, size_t pages);
 
 /** Claim the provider's initial space: returns its start (16-byte aligned) and stores
  * its size (a multiple of 16) in *bytes. Only the first call gets it; later calls,
- * and providers without one, return NULL with *bytes = 0. Neither argument may be NULL. */
-void *alloy_heap_claim_initial(alloy_heap *heap, size_t *bytes);
+ * and providers without one, return NULL with *bytes = 0. Neither argument may be NULL.
+ * Inline: a strategy calls it once, and its setup then needs no stack frame for
+ * *bytes (in wasm, 44 bytes less code). */
+static inline void *alloy_heap_claim_initial(alloy_heap *heap, size_t *bytes)
+{
+    void *space = heap->initial;
+    *bytes = space ? heap->initial_bytes : 0;
+    if (space) /* a checker may remember it from an earlier life (a reused array) */
+        alloy_poison_expose(space, heap->initial_bytes);
+    heap->initial = NULL;
+    heap->initial_bytes = 0;
+    return space;
+}
 
 /** The number of whole pages that hold `bytes` (0 for 0). Inline: it costs a strategy
  * no call. */
