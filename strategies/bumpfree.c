@@ -293,7 +293,7 @@ NOINLINE static void *alloc_general(alloy_bumpfree *bf, size_t grains, size_t al
     bf->top += need;
 carve:;
     /* the block at its alignment; what it leaves in front and behind goes back */
-    uintptr_t p = start + pad_for(start, align);
+    uintptr_t p = start + (align > GRAIN ? pad_for(start, align) : 0); /* (blocks start on grains) */
     if (p != start)
         push_free(bf, start, p - start);
     if (start + have != p + size)
