@@ -115,10 +115,15 @@ static inline void *serve_realloc(alloy_allocator *a, const alloy_strategy *s, v
 
 /* The same, for a table that may be a wrapper's, which gets the call whole. */
 
+/* (on table s, which the caller may know better than a->strategy: malloc's direct one) */
+static inline void *frontend_serve_alloc_on(alloy_allocator *a, const alloy_strategy *s, size_t size, size_t align)
+{
+    return s->wrapper ? s->alloc(a, size, align) : serve_alloc(a, s, size, align, true);
+}
+
 static inline void *frontend_serve_alloc(alloy_allocator *a, size_t size, size_t align)
 {
-    const alloy_strategy *s = a->strategy;
-    return s->wrapper ? s->alloc(a, size, align) : serve_alloc(a, s, size, align, true);
+    return frontend_serve_alloc_on(a, a->strategy, size, align);
 }
 
 static inline void frontend_serve_free(alloy_allocator *a, void *ptr, size_t size, size_t align)

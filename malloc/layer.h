@@ -54,25 +54,19 @@ static inline size_t rounded(size_t size)
 
 /* In all of these `a` is not NULL and `s` is its strategy. */
 
-/* frontend_alloc for a request this layer has made sound: size >= 1, align a
- * power of two from 16 to ALLOY_MAX_ALIGN. */
-static inline void *alloc_sound(alloy_allocator *a, const alloy_strategy *s, size_t size, size_t align)
-{
-    return s->wrapper ? s->alloc(a, size, align) : serve_alloc(a, s, size, align, true);
-}
-
 /* align is a power of two up to ALLOY_MAX_ALIGN (frontend_align_ok): the callers
- * check what they are given. */
+ * check what they are given, so the request the instance gets is sound (size >= 1)
+ * and goes to the front end's second layer. */
 static inline void *malloc_alloc(alloy_allocator *a, const alloy_strategy *s, size_t align, size_t size)
 {
     if (align < HEADER)
         align = HEADER;
     if (s->block_size)
-        return size <= ALLOY_MAX_SIZE ? alloc_sound(a, s, rounded(size), align) : NULL;
+        return size <= ALLOY_MAX_SIZE ? frontend_serve_alloc_on(a, s, rounded(size), align) : NULL;
     size_t front = front_of(align);
     if (size > ALLOY_MAX_SIZE - front)
         return NULL;
-    char *block = alloc_sound(a, s, size + front, align);
+    char *block = frontend_serve_alloc_on(a, s, size + front, align);
     if (!block)
         return NULL;
     char *p = block + front;
