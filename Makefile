@@ -73,7 +73,8 @@ size: build
 # jemalloc and mimalloc natively, and on alloy and dlmalloc in wasm under Node; the
 # tables on stdout and in $(BENCH_OUT)/report.md, charts beside it (bench/run.py).
 # QUICK=1: every workload once at reduced size (seconds). CALLGRIND=1: instruction
-# counts under valgrind instead of times (native, reduced sizes). TRACE=file: only
+# counts and cycles estimated from a simulated cache under valgrind instead of times
+# (native, reduced sizes). TRACE=file: only
 # a trace of your own program (docs/choosing-a-strategy.md says how to record one).
 # Each of these writes its report in a folder of its own below $(BENCH_OUT) (quick/,
 # callgrind/, trace/), so none overwrites the full report.

@@ -12,8 +12,9 @@
  * does the workload's whole count of operations, however long it takes, so a
  * loaded machine makes a run slower, never shorter; --max-ops N cuts every run
  * (the memory pass too) after N allocator calls, the same cut for every allocator.
- * With --callgrind there is one run, and callgrind collects only during it (run
- * under valgrind --tool=callgrind --collect-atstart=no); nothing is timed.
+ * With --callgrind there is one run, and callgrind instruments and collects only
+ * during it (run under valgrind --tool=callgrind --instr-atstart=no
+ * --collect-atstart=no); nothing is timed.
  *
  * The line: "bench allocator=A workload=W status=ok|oom|damaged ops=N runs=T1,T2,..
  * median=T peak_heap=B peak_live=B [frames=N trip_max=B trip_mean=B
@@ -211,6 +212,7 @@ int main(int argc, char **argv)
 
     if (callgrind) {
 #if defined(BENCH_CALLGRIND)
+        CALLGRIND_START_INSTRUMENTATION; /* what came before (loading a trace) ran unsimulated */
         CALLGRIND_TOGGLE_COLLECT;
 #endif
         bool ok = w.run(&r);
