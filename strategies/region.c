@@ -197,6 +197,18 @@ static uint32_t next_bit(uintptr_t frame, unsigned which, uint32_t unit, uint32_
     return end;
 }
 
+/* The last unit of the live block that holds unit `unit`: its next LIVE bit, a word
+ * of the map (32 units) at a time; END_UNIT when there is none. */
+static __attribute__((noinline)) uint32_t live_end(uintptr_t frame, uint32_t unit)
+{
+    const uint64_t *map = maps(frame);
+    uint32_t b = 2 * (unit - 1) + LIVE, w = b / 64;
+    uint64_t word = map[w] & UINT64_C(0xaaaaaaaaaaaaaaaa) & (~(uint64_t)0 << (b % 64));
+    while (!word && ++w < MAP_WORDS)
+        word = map[w] & UINT64_C(0xaaaaaaaaaaaaaaaa);
+    return word ? w * 32 + (uint32_t)__builtin_ctzll(word) / 2 + 1 : END_UNIT;
+}
+
 /* Whether a free block starts at unit `after` (the unit after a block), and whether
  * one ends at unit `first - 1` (the unit before a block that starts at `first`).
  * A region's first unit has nothing before it: the initial region marks its unit
@@ -649,7 +661,7 @@ static HOT size_t small_block_size(uintptr_t frame, uintptr_t p)
         if (units)
             return (size_t)units * UNIT;
     }
-    return (size_t)(next_bit(frame, LIVE, first, END_UNIT) + 1 - first) * UNIT;
+    return (size_t)(live_end(frame, first) + 1 - first) * UNIT;
 }
 
 /* If the block at unit `unit` of the region of `frame` is one kept whole for reuse,
@@ -1051,7 +1063,7 @@ static __attribute__((noinline)) size_t free_unsized_small(alloy_region *r, void
 {
     if (units == LONG_BLOCK) { /* its last unit: the next LIVE bit past near_window's reach */
         uint32_t first = unit_of(frame, (uintptr_t)ptr);
-        units = next_bit(frame, LIVE, first + NEAR_UNITS, END_UNIT) + 1 - first;
+        units = live_end(frame, first + NEAR_UNITS) + 1 - first;
     } else if (!units) {
         units = (uint32_t)(small_block_size(frame, (uintptr_t)ptr) / UNIT);
     }
