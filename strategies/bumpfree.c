@@ -42,9 +42,9 @@
  * Costs
  *   alloc: O(1) - a class computation (in fast builds a table up to 512 bytes, else
  *   a count of leading zeros or two), one look at the map, one list head, at most
- *   two pushes; bumping is O(1) too unless the heap grows. free: O(1), O(areas) when it leaves nothing live. resize: O(1); a block
- *   changes size in place at the bump pointer, and anywhere within its class;
- *   elsewhere resize refuses and
+ *   two pushes; bumping is O(1) too unless the heap grows. free: O(1), O(areas)
+ *   when it leaves nothing live. resize: O(1); a block changes size in place at the
+ *   bump pointer, and anywhere within its class; elsewhere resize refuses and
  *   alloy_realloc moves it, because a shrink in place would leave two blocks of
  *   smaller classes for good (a program that shrinks often drifts its memory into
  *   small classes that way: tests/random_ops.c's mix of sizes and reallocs, without

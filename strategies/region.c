@@ -199,7 +199,9 @@ static uint32_t next_bit(uintptr_t frame, unsigned which, uint32_t unit, uint32_
 }
 
 /* The last unit of the live block that holds unit `unit`: its next LIVE bit, a word
- * of the map (32 units) at a time; END_UNIT when there is none. */
+ * of the map (32 units) at a time; END_UNIT when there is none. next_bit does the
+ * same for any bit and bound, for the check; written its way, or next_bit written
+ * this way for both, realloc-grow as malloc takes 28 more instructions a call. */
 static __attribute__((noinline)) uint32_t live_end(uintptr_t frame, uint32_t unit)
 {
     const uint64_t *map = maps(frame);
@@ -665,12 +667,14 @@ static HOT size_t small_block_size(uintptr_t frame, uintptr_t p)
     return (size_t)(live_end(frame, first) + 1 - first) * UNIT;
 }
 
-/* If the block at unit `unit` of the region of `frame` is one kept whole for reuse,
- * give it back to the free lists (merged); true then. */
 /* How far down its quick list unquick looks: a resize that fails (the block behind
  * is live) walked the whole list, up to 64 blocks, each time;
  * realloc-grow as malloc 493 -> 485 instructions a call. */
 #define UNQUICK_DEPTH 8u
+
+/* If the block at unit `unit` of the region of `frame` is one of the last
+ * UNQUICK_DEPTH kept whole for reuse of its size, give it back to the free lists
+ * (merged); true then. */
 static bool unquick(alloy_region *r, uintptr_t frame, uint32_t unit)
 {
     uintptr_t p = frame + (size_t)unit * UNIT;
