@@ -126,13 +126,18 @@ static inline void *frontend_serve_alloc(alloy_allocator *a, size_t size, size_t
     return frontend_serve_alloc_on(a, a->strategy, size, align);
 }
 
-static inline void frontend_serve_free(alloy_allocator *a, void *ptr, size_t size, size_t align)
+static inline void frontend_serve_free_on(alloy_allocator *a, const alloy_strategy *s, void *ptr, size_t size,
+                                          size_t align)
 {
-    const alloy_strategy *s = a->strategy;
     if (s->wrapper)
         s->free(a, ptr, size, align);
     else
         serve_free(a, s, ptr, size, align, true);
+}
+
+static inline void frontend_serve_free(alloy_allocator *a, void *ptr, size_t size, size_t align)
+{
+    frontend_serve_free_on(a, a->strategy, ptr, size, align);
 }
 
 static inline bool frontend_serve_resize(alloy_allocator *a, void *ptr, size_t size, size_t align, size_t new_size)

@@ -46,10 +46,17 @@ static inline size_t front_of(size_t align)
 }
 
 /* A size as asked of a strategy that tells sizes: rounded up to 16, 16 for 0 (a
- * unique block). size <= ALLOY_MAX_SIZE. */
+ * unique block); SIZE_MAX past ALLOY_MAX_SIZE, which the front end refuses as out
+ * of memory (counted in failed_allocs, as alloy_alloc counts it). */
 static inline size_t rounded(size_t size)
 {
-    return size ? (size + HEADER - 1) & ~(HEADER - 1) : HEADER;
+    return size > ALLOY_MAX_SIZE ? SIZE_MAX : size ? (size + HEADER - 1) & ~(HEADER - 1) : HEADER;
+}
+
+/* The same with a header in front: size + front, or SIZE_MAX past ALLOY_MAX_SIZE. */
+static inline size_t with_header(size_t size, size_t front)
+{
+    return size <= ALLOY_MAX_SIZE - front ? size + front : SIZE_MAX;
 }
 
 /* In all of these `a` is not NULL and `s` is its strategy. */
@@ -62,11 +69,9 @@ static inline void *malloc_alloc(alloy_allocator *a, const alloy_strategy *s, si
     if (align < HEADER)
         align = HEADER;
     if (s->block_size)
-        return size <= ALLOY_MAX_SIZE ? frontend_serve_alloc_on(a, s, rounded(size), align) : NULL;
+        return frontend_serve_alloc_on(a, s, rounded(size), align);
     size_t front = front_of(align);
-    if (size > ALLOY_MAX_SIZE - front)
-        return NULL;
-    char *block = frontend_serve_alloc_on(a, s, size + front, align);
+    char *block = frontend_serve_alloc_on(a, s, with_header(size, front), align);
     if (!block)
         return NULL;
     char *p = block + front;
@@ -74,13 +79,18 @@ static inline void *malloc_alloc(alloy_allocator *a, const alloy_strategy *s, si
     return p;
 }
 
+/* n * size, or SIZE_MAX when that overflows: too large, it fails as out of memory. */
+static inline size_t array_bytes(size_t n, size_t size)
+{
+    return size && n > SIZE_MAX / size ? SIZE_MAX : n * size;
+}
+
 static inline void *malloc_calloc(alloy_allocator *a, const alloy_strategy *s, size_t n, size_t size)
 {
-    if (size && n > SIZE_MAX / size)
-        return NULL;
-    void *p = malloc_alloc(a, s, HEADER, n * size);
+    size = array_bytes(n, size);
+    void *p = malloc_alloc(a, s, HEADER, size);
     if (p)
-        memset(p, 0, n * size);
+        memset(p, 0, size);
     return p;
 }
 
@@ -101,7 +111,7 @@ static inline void malloc_free(alloy_allocator *a, const alloy_strategy *s, void
     }
     header h = *header_of(p);
     size_t front = front_of(h.align);
-    frontend_free(a, s, (char *)p - front, h.size + front, h.align, true);
+    frontend_serve_free_on(a, s, (char *)p - front, h.size + front, h.align);
 }
 
 static inline void *malloc_realloc(alloy_allocator *a, const alloy_strategy *s, void *p, size_t size)
@@ -113,8 +123,6 @@ static inline void *malloc_realloc(alloy_allocator *a, const alloy_strategy *s, 
         return NULL;
     }
     if (s->block_size) {
-        if (size > ALLOY_MAX_SIZE)
-            return NULL;
         size_t align, old = s->block_size(a, p, &align);
         if (!s->wrapper && rounded(size) == old) { /* it has that size already (a wrapper checks p) */
             COUNT(counting_resized(&a->stats, old, old));
@@ -125,9 +133,8 @@ static inline void *malloc_realloc(alloy_allocator *a, const alloy_strategy *s, 
     }
     header h = *header_of(p);
     size_t front = front_of(h.align);
-    if (size > ALLOY_MAX_SIZE - front)
-        return NULL;
-    char *block = frontend_realloc_to(a, s, (char *)p - front, h.size + front, h.align, size + front, h.align, true);
+    char *block = frontend_realloc_to(a, s, (char *)p - front, h.size + front, h.align, with_header(size, front),
+                                      h.align, true);
     if (!block)
         return NULL;
     char *moved = block + front;

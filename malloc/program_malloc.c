@@ -62,13 +62,14 @@ static struct {
 static alloy_allocator *make_instance(void)
 {
 #if ALLOY_DEFAULT_HEAP_WASM
-    /* alloy is the program's allocator: the memory from __heap_base on is its own */
+    /* alloy is the program's allocator: the memory from __heap_base on is its own
+     * (given storage, this cannot fail) */
     alloy_heap *heap = alloy_wasm_heap_init(&the.heap, true);
 #else
     alloy_heap *heap = alloy_default_heap_init(&the.heap);
-#endif
     if (!heap)
         return NULL;
+#endif
     CHOSEN(setup)(&the.strategy, heap);
 #if defined(ALLOY_MALLOC_DISPATCH) || ALLOY_DEFAULT_CHECKED
     INNER->strategy = &CHOSEN(strategy);
@@ -147,13 +148,10 @@ void free(void *p)
 
 void *calloc(size_t n, size_t size)
 {
-    if (size && n > SIZE_MAX / size) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    void *p = allocate(HEADER, n * size);
+    size = array_bytes(n, size); /* SIZE_MAX when n * size overflows: it fails */
+    void *p = allocate(HEADER, size);
     if (p)
-        memset(p, 0, n * size);
+        memset(p, 0, size);
     return p;
 }
 

@@ -14,9 +14,9 @@
  * Statistics: these functions count through the instance's front end, each block at
  * the size asked of the instance: rounded up to 16, or with its header (16 bytes, or
  * the alignment when larger), so bytes_in_use is what the instance holds for them.
- * Requests refused before they reach the front end count nothing: sizes within 16
- * bytes (or the header) of ALLOY_MAX_SIZE, a calloc product that overflows, a bad
- * alignment.
+ * A request too large once rounded or given its header, or a calloc product that
+ * overflows, is out of memory: one failed_allocs, as for alloy_alloc. A bad
+ * alignment is refused before it reaches the front end and counts nothing.
  */
 #ifndef ALLOY_MALLOC_H
 #define ALLOY_MALLOC_H

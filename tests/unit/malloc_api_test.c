@@ -94,13 +94,23 @@ ParameterizedTest(size_t *strategy, malloc_api, edges)
     cr_assert_null(alloy_malloc_aligned(b.a, 3, 10));
     cr_assert_null(alloy_malloc_aligned(b.a, 1u << 17, 10));
     cr_assert_null(alloy_malloc_aligned(NULL, 16, 10));
+    /* too large, with or without a header to add, or overflowing: out of memory,
+     * counted once each as alloy_alloc counts it */
+    alloy_stats before, after;
+    alloy_stats_get(b.a, &before);
     cr_assert_null(alloy_malloc(b.a, SIZE_MAX));
+    cr_assert_null(alloy_malloc(b.a, ALLOY_MAX_SIZE));
     cr_assert_null(alloy_malloc_calloc(b.a, SIZE_MAX / 2, 4));
+    alloy_stats_get(b.a, &after);
+    cr_assert_eq(after.shared.failed_allocs, before.shared.failed_allocs + 3);
+    cr_assert_eq(after.shared.invalid_requests, before.shared.invalid_requests);
     unsigned char *z = alloy_malloc_calloc(b.a, 100, 10);
     for (int i = 0; i < 1000; i++)
         cr_assert_eq(z[i], 0);
     void *keep = alloy_malloc(b.a, 10);
     cr_assert_null(alloy_malloc_realloc(b.a, keep, SIZE_MAX - 8), "a failed realloc...");
+    alloy_stats_get(b.a, &before);
+    cr_assert_eq(before.shared.failed_allocs, after.shared.failed_allocs + 1, "(counted)");
     cr_assert_eq(alloy_malloc_usable_size(b.a, keep), usable_for(b.a, 10), "...leaves the block alone");
     cr_assert_null(alloy_malloc_realloc(b.a, keep, 0), "realloc to 0 frees");
     void *zero = alloy_malloc(b.a, 0);
