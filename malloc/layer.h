@@ -109,6 +109,8 @@ static inline void malloc_free(alloy_allocator *a, const alloy_strategy *s, void
         frontend_free(a, s, p, size, align, true);
         return;
     }
+    /* the layer wrote this header itself: a sound request, unless the program wrote
+     * over it (undefined, as in C; the checked wrapper is the tool for that) */
     header h = *header_of(p);
     size_t front = front_of(h.align);
     frontend_serve_free_on(a, s, (char *)p - front, h.size + front, h.align);
