@@ -978,20 +978,31 @@ static bool resize_large(alloy_region *r, void *ptr, size_t new_size)
 /* near_window's reach: the LIVE bits of blocks of up to this many units */
 #define NEAR_UNITS 28u
 
-/* Fast builds on little-endian targets: the 57 map bits from the LIVE bit of unit
+/* Fast builds on little-endian targets: the map bits from the LIVE bit of unit
  * first - 1 on, in one unaligned load: bit 0 is unit first - 1's LIVE bit, bit
  * 2k + 1 unit first + k's FREE bit, bit 2k + 2 its LIVE bit (so a block of up to
- * NEAR_UNITS units and the one before it). False when first is a region's first unit
- * (no unit before it has bits) or the load would pass the maps' end. */
+ * NEAR_UNITS units and the one before it), and 0 past the maps' end. Near that end
+ * the load takes the maps' last 8 bytes, shifted further: the bits of every unit up
+ * to the last stay in the window (perl's trace frees half its blocks in a region's
+ * last 27 units, which this case used to send down the slow path). False when first
+ * is a region's first unit: no unit before it has bits. */
 static HOT bool near_window(uintptr_t frame, uint32_t first, uint64_t *bits)
 {
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const char *map = (const char *)maps(frame);
     uint32_t at = 2 * first - 3; /* 2 * (first - 2) + LIVE */
-    /* one compare: first >= 2 (else first - 2 wraps), and at / 8 <= MAP_WORDS * 8 - 8 */
-    if (!FAST_PATHS || first - 2 >= (MAP_WORDS * 8 - 8) * 4 + 4)
-        return false;
     uint64_t word;
-    memcpy(&word, (const char *)maps(frame) + at / 8, sizeof word);
+    if (!FAST_PATHS)
+        return false;
+    /* one compare: first >= 2 (else first - 2 wraps), and at / 8 <= MAP_WORDS * 8 - 8 */
+    if (first - 2 >= (MAP_WORDS * 8 - 8) * 4 + 4) {
+        if (first < 2)
+            return false;
+        memcpy(&word, map + MAP_WORDS * 8 - 8, sizeof word);
+        *bits = word >> (at - (MAP_WORDS * 8 - 8) * 8); /* at most 61: unit 4,032's LIVE bit is bit 8,063 */
+        return true;
+    }
+    memcpy(&word, map + at / 8, sizeof word);
     *bits = word >> (at % 8);
     return true;
 #else

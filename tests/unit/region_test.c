@@ -862,6 +862,36 @@ Test(region_blocks, block_size_stops_at_a_free_neighbour)
     cr_assert_eq(alloy_region_block_size(b.a, x, &align), 208);
 }
 
+/* The malloc layer's free in a region's last units, where the map bits that
+ * free_unsized reads in one load would pass the maps' end: every block is still told
+ * its size. Blocks of 1 .. 28 units, then 1 .. 3 near the end, are cut front to back
+ * until one lands in a second region, then freed back to front (each with a live
+ * block before it). */
+Test(region_blocks, free_unsized_at_a_regions_end)
+{
+    enum { MOST = 1024 };
+    static char *held[MOST];
+    static size_t sizes[MOST];
+    bench b;
+    open_bench(&b, 4096 * KiB);
+    size_t n = 0, near_end = 0;
+    held[n] = take(&b, 16);
+    sizes[n++] = 16;
+    uintptr_t frame = (uintptr_t)held[0] - 16; /* a fresh region's first block is its unit 1 */
+    for (size_t k = 0, offset = 0; n < MOST; k++) {
+        sizes[n] = (offset / 16 < 3900 ? k % 28 + 1 : k % 3 + 1) * 16; /* small ones at the end */
+        held[n] = take(&b, sizes[n]);
+        offset = (uintptr_t)held[n++] - frame;
+        if (offset >= 65536)
+            break;
+        near_end += offset / 16 >= 4006; /* where the load would pass the maps' end */
+    }
+    cr_assert(n < MOST && near_end > 0, "blocks in the region's last units (%zu)", near_end);
+    for (size_t i = n; i-- > 0;)
+        cr_assert_eq(alloy_region_free_unsized(b.a, held[i]), sizes[i], "block %zu", i);
+    cr_assert(alloy_check(b.a));
+}
+
 /* alloy_region_free_unsized (the malloc layer's free) acts as block_size and then
  * alloy_free with what it told: two instances on twin arrays take the same random
  * requests, one frees each block that way and the other unsized; each answer is the
