@@ -983,9 +983,9 @@ static bool resize_large(alloy_region *r, void *ptr, size_t new_size)
  * 2k + 1 unit first + k's FREE bit, bit 2k + 2 its LIVE bit (so a block of up to
  * NEAR_UNITS units and the one before it), and 0 past the maps' end. Near that end
  * the load takes the maps' last 8 bytes, shifted further: the bits of every unit up
- * to the last stay in the window (perl's trace frees a quarter of its blocks in a region's
- * last 27 units, which this case used to send down the slow path). False when first
- * is a region's first unit: no unit before it has bits. */
+ * to the last stay in the window (perl's trace frees a quarter of its blocks in a
+ * region's last 27 units, which this case used to send down the slow path). False
+ * when first is a region's first unit: no unit before it has bits. */
 static HOT bool near_window(uintptr_t frame, uint32_t first, uint64_t *bits)
 {
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
