@@ -892,6 +892,29 @@ Test(region_blocks, free_unsized_at_a_regions_end)
     cr_assert(alloy_check(b.a));
 }
 
+/* Free blocks of more than 32 units lean to low addresses: freed in the order 1, 5,
+ * 3 (live blocks between them, so none merge), three blocks of one size come back
+ * lowest first, where a list that only pushes in front would give 3 first. */
+Test(region_blocks, large_free_blocks_lean_low)
+{
+    enum { SIZE = 64 * 16 };
+    bench b;
+    open_bench(&b, 1024 * KiB);
+    char *x[7];
+    for (int i = 0; i < 7; i++) {
+        x[i] = take(&b, SIZE);
+        cr_assert(i == 0 || x[i] == x[i - 1] + SIZE, "side by side in a fresh region");
+    }
+    alloy_free(b.a, x[1], SIZE, 1);
+    alloy_free(b.a, x[5], SIZE, 1);
+    alloy_free(b.a, x[3], SIZE, 1);
+    cr_assert(alloy_check(b.a));
+    cr_assert_eq(take(&b, SIZE), x[1]);
+    cr_assert_eq(take(&b, SIZE), x[3]);
+    cr_assert_eq(take(&b, SIZE), x[5]);
+    cr_assert(alloy_check(b.a));
+}
+
 /* alloy_region_free_unsized (the malloc layer's free) acts as block_size and then
  * alloy_free with what it told: two instances on twin arrays take the same random
  * requests, one frees each block that way and the other unsized; each answer is the
