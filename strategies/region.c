@@ -38,13 +38,16 @@
  *   spare in front (alignment) and behind goes back as free blocks. free coalesces at
  *   once, with both neighbours, found through the maps (a free block before keeps its
  *   place on its list when its class stays). A new region is one free block of 4,032
- *   units. A block of more than 32 units goes on its list behind those of the list's
- *   first four blocks that lie below it, so the lists lean to low addresses: low
- *   regions fill up and high ones empty out, whole for requests of any size (the
- *   bench's mixed heap, as malloc: 54 -> 51 pages natively, 1.27x -> 1.20x its live
- *   bytes, and 1.24x -> 1.19x in wasm, where three steps left it at 1.21x; for at most
- *   4.4 instructions a call, 11 with a 1 GiB heap; sorting whole lists saves no more
- *   pages there, and sorting the exact lists saves none).
+ *   units. A whole region's free block goes first on its list; any other block of
+ *   more than 32 units goes behind the blocks below it at its list's front, four at
+ *   most, so the lists lean to low addresses: low regions fill up and high ones
+ *   empty out, whole for requests of any size (the bench's mixed heap, as malloc:
+ *   54 -> 51 pages natively, 1.27x -> 1.20x its live bytes, and 1.19x in wasm,
+ *   where three steps left it at 1.21x; for at most 5.3 instructions a call, 12
+ *   with a 1 GiB heap; sorting whole lists saves no more pages there, and sorting
+ *   the exact lists saves none). A whole region must go first: a request whose
+ *   alignment only a whole region can meet looks at that list's head alone, and
+ *   would take region after region.
  *
  *   Quick lists (builds for speed only): a freed block of up to 32 units whose
  *   block before is live (else freeing it grows that block in place, cheaply) is
@@ -56,8 +59,8 @@
  *   block after may be free: keeping the block rather than merging it saves the
  *   merge and the split of the next request of its size (callgrind, as malloc:
  *   python trace 199 -> 171 instructions a call, churn 131 -> 123), for 3 more
- *   pages on the bench's mixed heap (1.20x -> 1.27x its live bytes). Keeping every
- *   freed block: mixed went to 1.71x.
+ *   pages on the bench's mixed heap (1.20x -> 1.27x its live bytes, before the lists
+ *   leaned low). Keeping every freed block: mixed went to 1.71x.
  *
  * Large blocks (over 32 KiB) and the pool of pages
  *   A large block takes a run of whole pages. The last bytes of every run hold an
@@ -312,9 +315,9 @@ static bool fits_offsets(const alloy_region *r, uintptr_t start, size_t bytes)
 /* --- free lists ------------------------------------------------------------------------ */
 
 /* Put `units` units from unit `first` of the region of `frame` on their list: first,
- * but for a block of more than EXACT_CLASSES units, behind those of the list's first
- * LOWER_STEPS blocks that lie below it (see Small blocks). The caller has set its bit
- * in the free map. */
+ * but for a block of more than EXACT_CLASSES units and less than a region, behind the
+ * blocks below it at the list's front, LOWER_STEPS at most (see Small blocks). The
+ * caller has set its bit in the free map. */
 static HOT void list_push(alloy_region *r, uintptr_t frame, uint32_t first, uint32_t units)
 {
     unsigned c = class_of(units);
@@ -325,7 +328,7 @@ static HOT void list_push(alloy_region *r, uintptr_t frame, uint32_t first, uint
     alloy_poison_expose(footer - 1, 8);
     b->units = units;
     *footer = units;
-    if (c >= EXACT_CLASSES && next != NIL && next < offset) { /* offsets grow with addresses */
+    if (c >= EXACT_CLASSES && units < REGION_UNITS && next != NIL && next < offset) { /* offsets grow with addresses */
         free_block *before = block_at(r, next);
         for (unsigned k = 1; k < LOWER_STEPS && before->next != NIL && before->next < offset; k++)
             before = block_at(r, next = before->next);

@@ -915,6 +915,28 @@ Test(region_blocks, large_free_blocks_lean_low)
     cr_assert(alloy_check(b.a));
 }
 
+/* A new region's block goes first on its list, whatever lies below it: a request
+ * whose alignment only a whole region can meet looks at that list's head alone, and
+ * takes the new region there. Here the head is a free block of 3,648 units below it
+ * that cannot hold 1,985 units at 32 KiB; had the new block gone behind it, every
+ * retry would take another region until the heap ran out. */
+Test(region_blocks, new_region_serves_an_aligned_request)
+{
+    bench b;
+    open_bench(&b, 1024 * KiB);
+    take(&b, 100 * 16);
+    void *x2 = take(&b, 2048 * 16), *x3 = take(&b, 1600 * 16);
+    take(&b, 284 * 16);
+    alloy_free(b.a, x2, 2048 * 16, 1);
+    alloy_free(b.a, x3, 1600 * 16, 1);
+    cr_assert_eq(rstats(&b).regions, 1);
+    void *p = alloy_alloc(b.a, 1985 * 16, 32 * KiB);
+    cr_assert(p && (uintptr_t)p % (32 * KiB) == 0);
+    region_figures s = rstats(&b);
+    cr_assert_eq(s.regions, 2, "one new region (%llu)", (unsigned long long)s.regions);
+    cr_assert_eq(heap_span(&b), 128 * KiB);
+}
+
 /* alloy_region_free_unsized (the malloc layer's free) acts as block_size and then
  * alloy_free with what it told: two instances on twin arrays take the same random
  * requests, one frees each block that way and the other unsized; each answer is the
