@@ -38,16 +38,16 @@
  *   spare in front (alignment) and behind goes back as free blocks. free coalesces at
  *   once, with both neighbours, found through the maps (a free block before keeps its
  *   place on its list when its class stays). A new region is one free block of 4,032
- *   units. A whole region's free block goes first on its list; any other block of
- *   more than 32 units goes behind the blocks below it at its list's front, four at
- *   most, so the lists lean to low addresses: low regions fill up and high ones
- *   empty out, whole for requests of any size (the bench's mixed heap, as malloc:
- *   54 -> 51 pages natively, 1.27x -> 1.20x its live bytes, and 1.19x in wasm,
- *   where three steps left it at 1.21x; for at most 5.3 instructions a call, 12
- *   with a 1 GiB heap; sorting whole lists saves no more pages there, and sorting
- *   the exact lists saves none). A whole region must go first: a request whose
- *   alignment only a whole region can meet looks at that list's head alone, and
- *   would take region after region.
+ *   units. A free block of more than 32 units, other than a whole region's, goes
+ *   behind the blocks below it at its list's front, four at most, so the lists lean
+ *   to low addresses: low regions fill up and high ones empty out, whole for
+ *   requests of any size (the bench's mixed heap, as malloc: 54 -> 51 pages
+ *   natively, 1.27x -> 1.20x its live bytes, and 1.19x in wasm, where three steps
+ *   left it at 1.21x; for at most 5.3 instructions a call, 12 with a 1 GiB heap;
+ *   sorting whole lists saves no more pages there, and sorting the exact lists
+ *   saves none). A whole region's block goes first: a request whose alignment only
+ *   a whole region can meet looks at that list's head alone, and would take region
+ *   after region.
  *
  *   Quick lists (builds for speed only): a freed block of up to 32 units whose
  *   block before is live (else freeing it grows that block in place, cheaply) is
