@@ -40,6 +40,21 @@ static const alloy_strategy direct = {
 #define TABLE(a) (&direct)
 #endif
 
+/* A strategy may serve malloc's and free's commonest cases inline, with no call into
+ * it: strategies/NAME_quick.h then defines NAME_quick_malloc and
+ * NAME_quick_free_unsized (region's quick lists). Not behind the checked wrapper or
+ * with -DALLOY_MALLOC_DISPATCH, where every call goes through a table. */
+#define STRING_(x) #x
+#define STRING(x) STRING_(x)
+#define QUICK_HEADER STRING(ALLOY_PASTE(, ALLOY_MALLOC_STRATEGY, _quick).h)
+#if !defined(ALLOY_MALLOC_DISPATCH) && !ALLOY_DEFAULT_CHECKED && __has_include(QUICK_HEADER)
+#include QUICK_HEADER
+#define QUICK(op) ALLOY_PASTE(, ALLOY_MALLOC_STRATEGY, _quick_##op)
+#define HAS_QUICK 1
+#else
+#define HAS_QUICK 0
+#endif
+
 static struct {
     malloc_strategy strategy;
 #if ALLOY_DEFAULT_CHECKED
@@ -119,31 +134,50 @@ static void *or_enomem(void *p)
     return p;
 }
 
-/* Inline where speed is asked for, so that malloc's constant alignment folds its
- * checks away; one copy where size is (-Os, -Oz). */
-#if defined(__OPTIMIZE_SIZE__)
-#define ALLOCATE_INLINE
-#else
-#define ALLOCATE_INLINE inline __attribute__((always_inline))
-#endif
-
 /* align is a power of two from 1 to ALLOY_MAX_ALIGN. */
-static ALLOCATE_INLINE void *allocate(size_t align, size_t size)
+static inline ALLOCATE_INLINE void *allocate(size_t align, size_t size)
 {
     alloy_allocator *a = instance();
     return or_enomem(a ? malloc_alloc(a, TABLE(a), align, size) : NULL);
 }
 
-void *malloc(size_t size)
+#if HAS_QUICK
+/* malloc but for what the strategy serves inline: a call of its own, which malloc's
+ * quick case does not pay for (saving registers, a frame) */
+static __attribute__((noinline)) void *malloc_rest(size_t size)
 {
     return allocate(HEADER, size);
 }
 
+void *malloc(size_t size)
+{
+    void *p;
+    if (QUICK(malloc)(&the.strategy, size, &p)) { /* (before the instance is made, there is none) */
+        COUNT(counting_allocated(&INNER->stats, rounded(size)));
+        alloy_poison_block_allocated(p, rounded(size));
+        return p;
+    }
+    return malloc_rest(size);
+}
+#else
+void *malloc(size_t size)
+{
+    return allocate(HEADER, size);
+}
+#endif
+
 void free(void *p)
 {
     alloy_allocator *a = BLOCK_OWNER();
-    if (p && a)
-        malloc_free(a, TABLE(a), p);
+    if (!p || !a)
+        return;
+#if HAS_QUICK
+    size_t size = QUICK(free_unsized)(&the.strategy, p);
+    (void)size; /* with ALLOY_STATS 0, nothing is counted */
+    COUNT(counting_freed(&INNER->stats, size));
+#else
+    malloc_free(a, TABLE(a), p);
+#endif
 }
 
 void *calloc(size_t n, size_t size)

@@ -60,7 +60,9 @@
  *   merge and the split of the next request of its size (callgrind, as malloc:
  *   python trace 199 -> 171 instructions a call, churn 131 -> 123), for 3 more
  *   pages on the bench's mixed heap (1.20x -> 1.27x its live bytes, before the lists
- *   leaned low). Keeping every freed block: mixed went to 1.71x.
+ *   leaned low). Keeping every freed block: mixed went to 1.71x. Taking a block back
+ *   and keeping one are inline in region_quick.h, which the malloc layer calls too,
+ *   so that its malloc and free of such a block make no call into region.
  *
  * Large blocks (over 32 KiB) and the pool of pages
  *   A large block takes a run of whole pages. The last bytes of every run hold an
@@ -98,36 +100,14 @@
  *   Bookkeeping: 1,024 bytes per 64 KiB region (1.6%), 16 bytes (8 on wasm32) per
  *   run, 16-byte minimum block. Single-threaded.
  */
-#include <string.h>
+#include "region_quick.h" /* the quick lists, inline, and the frames and maps they read */
 
-#include "alloy/poison.h"
-#include "alloy/region.h"
-
-#define UNIT ((size_t)16)
-#define PAGE ALLOY_PAGE_SIZE
-#define FIRST_UNIT 1u                    /* unit 0 is the header */
-#define END_UNIT 4033u                   /* one past the last unit of blocks */
-#define MAP_WORDS 126u                   /* 64-bit words: 2 bits for each of units 1 .. 4,032 */
-#define MAPS_OFFSET ((size_t)END_UNIT * UNIT)
 #define REGION_UNITS (END_UNIT - FIRST_UNIT)
-#define REGION_TAG UINT32_C(0x52474e31)  /* "RGN1" */
-#define NIL ((uint32_t)0)                /* ends a free list: offset 0 is a frame's unit 0 */
 #define NO_REGION UINT32_MAX             /* ends the list of regions (offsets of frames) */
 #define LINK_SIZE sizeof(alloy_page_link)
 /* offsets are 32-bit counts of units from the origin */
 #define MAX_SPAN ((uint64_t)UINT32_MAX * UNIT)
-#define EXACT_CLASSES 32u
-#define QUICK_MAX 64u /* blocks kept whole per exact class */
 #define LOWER_STEPS 4u /* how far list_push looks for a lower place (see Small blocks) */
-/* Code written twice for speed: the common cases of alloc and free inline. Builds
- * optimised for size (-Os, -Oz) leave it out; the general code covers those cases. */
-#if defined(__OPTIMIZE_SIZE__)
-#define FAST_PATHS 0
-#define HOT
-#else
-#define FAST_PATHS 1
-#define HOT inline __attribute__((always_inline))
-#endif
 /* Natively, the slow paths a fast path calls stay out of line (SLOW), so that the
  * fast path saves no registers for them. In wasm the engine inlines no call (V8) and
  * each costs a frame, so where speed is asked for they go inline, and so do the
@@ -143,7 +123,6 @@
 #define WASM_HOT
 #endif
 
-_Static_assert(MAPS_OFFSET + MAP_WORDS * sizeof(uint64_t) == PAGE, "a region's maps end its frame");
 _Static_assert(REGION_UNITS * UNIT == 64512, "a region holds alloc_cat's 64,512 bytes");
 
 typedef struct region_header {
@@ -167,27 +146,6 @@ static alloy_region *region_of(alloy_allocator *a)
 }
 
 /* --- frames, units and maps ------------------------------------------------------------ */
-
-static uintptr_t frame_of(const alloy_region *r, uintptr_t p)
-{
-    return p - ((p - r->phase) & (PAGE - 1));
-}
-
-static uint32_t unit_of(uintptr_t frame, uintptr_t p)
-{
-    return (uint32_t)((p - frame) / UNIT);
-}
-
-/* The region's two maps, interleaved so that both bits of a unit share a word (and
- * a cache line): bit 2k is the free map's bit for unit k + 1 (FREE: on the first
- * unit of every free block), bit 2k + 1 the live map's (LIVE: on the last unit of
- * every live block). */
-enum { FREE = 0, LIVE = 1 };
-
-static uint64_t *maps(uintptr_t frame)
-{
-    return (uint64_t *)(frame + MAPS_OFFSET);
-}
 
 static bool bit(uintptr_t frame, unsigned which, uint32_t unit)
 {
@@ -248,16 +206,6 @@ static bool free_after(uintptr_t frame, uint32_t after)
 static bool free_before(uintptr_t frame, uint32_t first)
 {
     return first > FIRST_UNIT && !bit(frame, LIVE, first - 1);
-}
-
-static uintptr_t address_of(const alloy_region *r, uint32_t offset)
-{
-    return r->origin + (uintptr_t)offset * UNIT;
-}
-
-static uint32_t offset_of(const alloy_region *r, uintptr_t address)
-{
-    return (uint32_t)((address - r->origin) / UNIT);
 }
 
 static free_block *block_at(const alloy_region *r, uint32_t offset)
@@ -368,20 +316,6 @@ static void list_remove(alloy_region *r, const free_block *b)
 static region_header *header_of(uintptr_t frame)
 {
     return (region_header *)frame;
-}
-
-/* Whether `frame` holds the region on the heap's initial space, whose unit 0 may not
- * be ours (when there is none, initial_frame is no frame's address). */
-static bool is_initial(const alloy_region *r, uintptr_t frame)
-{
-    return frame == r->initial_frame;
-}
-
-/* Whether the block at p, in `frame`, is a small one (see Blocks' sizes above): not
- * at the frame's start, and the frame a region's. */
-static bool in_region(const alloy_region *r, uintptr_t frame, uintptr_t p)
-{
-    return p != frame && (is_initial(r, frame) || header_of(frame)->tag == REGION_TAG);
 }
 
 /* Set up a region in `frame` whose blocks start at unit `first`: its maps, one free
@@ -998,42 +932,6 @@ static bool resize_large(alloy_region *r, void *ptr, size_t new_size)
     return true;
 }
 
-/* near_window's reach: the LIVE bits of blocks of up to this many units */
-#define NEAR_UNITS 28u
-
-/* Fast builds on little-endian targets: the map bits from the LIVE bit of unit
- * first - 1 on, in one unaligned load: bit 0 is unit first - 1's LIVE bit, bit
- * 2k + 1 unit first + k's FREE bit, bit 2k + 2 its LIVE bit (so a block of up to
- * NEAR_UNITS units and the one before it), and 0 past the maps' end. Near that end
- * the load takes the maps' last 8 bytes, shifted further: the bits of every unit up
- * to the last stay in the window (perl's trace frees a quarter of its blocks in a
- * region's last 27 units, which this case used to send down the slow path). False
- * when first is a region's first unit: no unit before it has bits. */
-static HOT bool near_window(uintptr_t frame, uint32_t first, uint64_t *bits)
-{
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    const char *map = (const char *)maps(frame);
-    uint32_t at = 2 * first - 3; /* 2 * (first - 2) + LIVE */
-    uint64_t word;
-    if (!FAST_PATHS)
-        return false;
-    /* one compare: first >= 2 (else first - 2 wraps), and at / 8 <= MAP_WORDS * 8 - 8 */
-    if (first - 2 >= (MAP_WORDS * 8 - 8) * 4 + 4) {
-        if (first < 2)
-            return false;
-        memcpy(&word, map + MAP_WORDS * 8 - 8, sizeof word);
-        *bits = word >> (at - (MAP_WORDS * 8 - 8) * 8); /* at most 61: unit 4,032's LIVE bit is bit 8,063 */
-        return true;
-    }
-    memcpy(&word, map + at / 8, sizeof word);
-    *bits = word >> (at % 8);
-    return true;
-#else
-    (void)frame, (void)first, (void)bits;
-    return false;
-#endif
-}
-
 /* Whether a block being freed is kept whole: up to 32 units, the block before it
  * live (else freeing it only grows that block, in place), and room on its size's
  * quick list. */
@@ -1043,28 +941,16 @@ static HOT bool kept_whole(const alloy_region *r, uintptr_t frame, uintptr_t p, 
            !free_before(frame, unit_of(frame, p));
 }
 
-/* Keep it so: on its quick list, still marked live. */
-static HOT void keep_whole(alloy_region *r, void *ptr, uint32_t units)
-{
-    alloy_poison_expose(ptr, 8);
-    *(uint32_t *)ptr = r->quick[units - 1];
-    r->quick[units - 1] = offset_of(r, (uintptr_t)ptr);
-    r->quick_count[units - 1]++;
-}
-
 /* --- the strategy table ------------------------------------------------------------ */
 
 void *alloy_region_alloc(alloy_allocator *a, size_t size, size_t align)
 {
     alloy_region *r = region_of(a);
     if (FAST_PATHS && size <= EXACT_CLASSES * UNIT && align <= UNIT) {
-        uint32_t units = units_for(size), offset = r->quick[units - 1];
-        if (offset != NIL) { /* kept whole: still marked live */
-            uint32_t *q = (uint32_t *)address_of(r, offset);
-            r->quick[units - 1] = *q;
-            r->quick_count[units - 1]--;
+        uint32_t units = units_for(size), offset;
+        void *q;
+        if (quick_take(r, units, &q)) /* kept whole: still marked live */
             return q;
-        }
         offset = r->class_heads[units - 1];
         if (offset == NIL) { /* split the smallest block that is larger */
             uint64_t larger = r->class_bitmap & (~(uint64_t)0 << units);
@@ -1116,11 +1002,11 @@ static __attribute__((noinline)) size_t free_unsized_large(alloy_region *r, void
     return size;
 }
 
-/* alloy_region_free_unsized for a small block, but for its inline case; `units` is
- * the block's when known, LONG_BLOCK when it has more than NEAR_UNITS, else 0. */
-#define LONG_BLOCK UINT32_MAX
-static __attribute__((noinline)) size_t free_unsized_small(alloy_region *r, void *ptr, uintptr_t frame, uint32_t units)
+/* alloy_region_free_unsized for a small block that quick_keep did not keep;
+ * `units` is what that learnt of it (LONG_BLOCK, the block's units, or 0). */
+static size_t free_unsized_small(alloy_region *r, void *ptr, uint32_t units)
 {
+    uintptr_t frame = frame_of(r, (uintptr_t)ptr);
     if (units == LONG_BLOCK) { /* its last unit: the next LIVE bit past near_window's reach */
         uint32_t first = unit_of(frame, (uintptr_t)ptr);
         units = live_end(frame, first + NEAR_UNITS) + 1 - first;
@@ -1135,27 +1021,16 @@ static __attribute__((noinline)) size_t free_unsized_small(alloy_region *r, void
     return (size_t)units * UNIT;
 }
 
+size_t alloy_region_free_unsized_rest(alloy_region *r, void *ptr, uint32_t units)
+{
+    if (units == NOT_SMALL || (!FAST_PATHS && !in_region(r, frame_of(r, (uintptr_t)ptr), (uintptr_t)ptr)))
+        return free_unsized_large(r, ptr);
+    return free_unsized_small(r, ptr, units);
+}
+
 size_t alloy_region_free_unsized(alloy_allocator *a, void *ptr)
 {
-    alloy_region *r = region_of(a);
-    uintptr_t p = (uintptr_t)ptr, frame = frame_of(r, p);
-    if (!in_region(r, frame, p))
-        return free_unsized_large(r, ptr);
-    uint32_t units = 0;
-    uint64_t near;
-    if (near_window(frame, unit_of(frame, p), &near)) { /* the common case inline: kept whole */
-        uint64_t lives = near & UINT64_C(0x0155555555555554); /* bits 2 .. 2 * NEAR_UNITS */
-        units = LONG_BLOCK;
-        if (lives) {
-            units = (uint32_t)__builtin_ctzll(lives) / 2;
-            if ((near & 1) && r->quick_count[units - 1] < QUICK_MAX) {
-                alloy_poison_block_freed(ptr, (size_t)units * UNIT);
-                keep_whole(r, ptr, units);
-                return (size_t)units * UNIT;
-            }
-        }
-    }
-    return free_unsized_small(r, ptr, frame, units);
+    return region_quick_free_unsized(region_of(a), ptr);
 }
 
 bool alloy_region_resize(alloy_allocator *a, void *ptr, size_t size, size_t align, size_t new_size)

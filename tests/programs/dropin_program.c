@@ -153,6 +153,45 @@ int main(void)
     alloy_allocator *a = alloy_malloc_instance();
     alloy_stats s;
     alloy_stats_get(a, &s);
+
+    /* malloc and free of small blocks, the ones a strategy may serve inline
+     * (strategies/region_quick.h), beside larger ones: contents survive, every call is
+     * counted, what was in use comes back to the same figure, and freed blocks serve
+     * later rounds (the heap stops growing) */
+    enum { held = 64, rounds = 2000 };
+    unsigned char *blocks[held];
+    size_t sizes[held];
+    uint64_t heap_after_warmup = 0;
+    int intact = 1;
+    for (int round = 0; round < rounds; round++) {
+        for (int i = 0; i < held; i++) {
+            sizes[i] = 1 + (size_t)(i * 37 + round * 11) % (i % 8 == 0 ? 3000 : 600);
+            blocks[i] = malloc(sizes[i]);
+            if (!blocks[i])
+                break;
+            memset(blocks[i], i, sizes[i]);
+        }
+        for (int k = 0; k < held; k++) {
+            int i = (k * 29 + round) % held; /* 29 is prime to 64: every block once */
+            for (size_t b = 0; blocks[i] && b < sizes[i]; b++)
+                intact &= blocks[i][b] == (unsigned char)i;
+            free(blocks[i]);
+        }
+        if (round == 9) {
+            alloy_stats w;
+            alloy_stats_get(a, &w);
+            heap_after_warmup = w.shared.heap_bytes;
+        }
+    }
+    alloy_stats after;
+    alloy_stats_get(a, &after);
+    expect(intact, "small blocks' contents survive malloc and free");
+    expect(after.shared.allocs - s.shared.allocs == (uint64_t)held * rounds &&
+               after.shared.frees - s.shared.frees == (uint64_t)held * rounds,
+           "every malloc and free is counted");
+    expect(after.shared.bytes_in_use == s.shared.bytes_in_use, "bytes in use come back to the same figure");
+    expect(after.shared.heap_bytes == heap_after_warmup, "freed blocks serve later rounds: the heap stops growing");
+    alloy_stats_get(a, &s);
     expect(strcmp(s.strategy, STRATEGY) == 0 && s.shared.allocs > 256 && s.shared.reallocs >= 99999,
            "alloy served every allocation");
     expect(alloy_check(a), "the instance checks out");
