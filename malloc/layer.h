@@ -45,6 +45,15 @@ static inline size_t front_of(size_t align)
     return align > HEADER ? align : HEADER;
 }
 
+/* The user block in the instance's `block`, its header written: what the caller asked,
+ * `size` at `align`. */
+static inline void *header_put(void *block, size_t front, size_t size, size_t align)
+{
+    char *p = (char *)block + front;
+    *header_of(p) = (header){size, align};
+    return p;
+}
+
 /* A size as asked of a strategy that tells sizes: rounded up to 16, 16 for 0 (a
  * unique block); SIZE_MAX past ALLOY_MAX_SIZE, which the front end refuses as out
  * of memory (counted in failed_allocs, as alloy_alloc counts it). */
@@ -79,12 +88,8 @@ static inline ALLOCATE_INLINE void *malloc_alloc(alloy_allocator *a, const alloy
     if (s->block_size)
         return frontend_serve_alloc_on(a, s, rounded(size), align);
     size_t front = front_of(align);
-    char *block = frontend_serve_alloc_on(a, s, with_header(size, front), align);
-    if (!block)
-        return NULL;
-    char *p = block + front;
-    *header_of(p) = (header){size, align};
-    return p;
+    void *block = frontend_serve_alloc_on(a, s, with_header(size, front), align);
+    return block ? header_put(block, front, size, align) : NULL;
 }
 
 /* n * size, or SIZE_MAX when that overflows: too large, it fails as out of memory. */

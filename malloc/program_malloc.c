@@ -41,13 +41,19 @@ static const alloy_strategy direct = {
 #endif
 
 /* A strategy may serve malloc's and free's commonest cases inline, with no call into
- * it: strategies/NAME_quick.h then defines NAME_quick_malloc and
- * NAME_quick_free_unsized (region's quick lists). Not behind the checked wrapper or
- * with -DALLOY_MALLOC_DISPATCH, where every call goes through a table. */
+ * it, in builds for speed (docs/writing-a-strategy.md): strategies/NAME_quick.h then
+ * defines NAME_quick_alloc(instance, size, &block), which serves alloc(size, 16) or
+ * says false (always for size 0 or above ALLOY_MAX_SIZE), and either NAME_quick_free_unsized(instance,
+ * ptr), all of free_unsized, with QUICK_FREE_UNSIZED defined (a strategy that tells
+ * sizes: region), or NAME_quick_free(instance, ptr, size, align), all of free
+ * (bumpfree).
+ * Not behind the checked wrapper or with -DALLOY_MALLOC_DISPATCH, where every call
+ * goes through a table. */
 #define STRING_(x) #x
 #define STRING(x) STRING_(x)
 #define QUICK_HEADER STRING(ALLOY_PASTE(, ALLOY_MALLOC_STRATEGY, _quick).h)
-#if !defined(ALLOY_MALLOC_DISPATCH) && !ALLOY_DEFAULT_CHECKED && __has_include(QUICK_HEADER)
+#if !defined(ALLOY_MALLOC_DISPATCH) && !ALLOY_DEFAULT_CHECKED && !defined(__OPTIMIZE_SIZE__) && \
+    __has_include(QUICK_HEADER)
 #include QUICK_HEADER
 #define QUICK(op) ALLOY_PASTE(, ALLOY_MALLOC_STRATEGY, _quick_##op)
 #define HAS_QUICK 1
@@ -151,11 +157,16 @@ static __attribute__((noinline)) void *malloc_rest(size_t size)
 
 void *malloc(size_t size)
 {
-    void *p;
-    if (QUICK(malloc)(&the.strategy, size, &p)) { /* (before the instance is made, there is none) */
-        COUNT(counting_allocated(&INNER->stats, rounded(size)));
-        alloy_poison_block_allocated(p, rounded(size));
-        return p;
+    /* what the instance is asked for (malloc_alloc): size rounded, or with a header;
+     * a rounding that wraps asks for 0, which the quick alloc refuses */
+    bool sizes = TABLE(INNER)->block_size;
+    size_t ask = sizes ? (size + HEADER - 1) & ~(HEADER - 1) : size + HEADER;
+    void *block;
+    /* (before the instance is made, it serves nothing) */
+    if ((sizes || size <= ALLOY_MAX_SIZE - HEADER) && QUICK(alloc)(&the.strategy, ask, &block)) {
+        COUNT(counting_allocated(&INNER->stats, ask));
+        alloy_poison_block_allocated(block, ask);
+        return sizes ? block : header_put(block, HEADER, size, HEADER);
     }
     return malloc_rest(size);
 }
@@ -171,10 +182,16 @@ void free(void *p)
     alloy_allocator *a = BLOCK_OWNER();
     if (!p || !a)
         return;
-#if HAS_QUICK
+#if HAS_QUICK && defined(QUICK_FREE_UNSIZED)
     size_t size = QUICK(free_unsized)(&the.strategy, p);
     (void)size; /* with ALLOY_STATS 0, nothing is counted */
     COUNT(counting_freed(&INNER->stats, size));
+#elif HAS_QUICK
+    header h = *header_of(p); /* as malloc_free */
+    size_t front = front_of(h.align);
+    alloy_poison_block_freed((char *)p - front, h.size + front);
+    QUICK(free)(&the.strategy, (char *)p - front, h.size + front, h.align);
+    COUNT(counting_freed(&INNER->stats, h.size + front));
 #else
     malloc_free(a, TABLE(a), p);
 #endif

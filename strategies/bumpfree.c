@@ -63,46 +63,15 @@
  *   that finds no block that large (the randomized test's 64 KiB alignments, one
  *   request in 512, fill its 64 MiB heap). Single-threaded.
  */
-#include <limits.h>
-#include <stdint.h>
 #include <string.h>
 
-#include "alloy/bumpfree.h"
-#include "alloy/poison.h"
+#include "bumpfree_quick.h" /* malloc's and free's common cases, inline, and the classes */
 
-#define GRAIN ((size_t)16)
-#define CLASSES ALLOY_BUMPFREE_CLASSES
-/* log2 of the classes per doubling above the exact ones */
-#define SUB 2
-/* the largest shift of a class that rounds: class 62 is 6 << 14 grains (1.5 MiB) */
-#define TOP_SHIFT 14
-
-/* Fast paths: small sizes skip the class arithmetic, a request's rounded size and
- * class come from one shift, and an allocation that finds a block of exactly its
- * size at its list's head, or an empty list and bump room, returns without the
- * general path (natively that path saves and restores four registers around its
- * pushes). They save time only - on the bench, natively (callgrind, driver included)
- * 148 -> 115 instructions per call on the small workload, 132 -> 105 on lifo, 155 ->
- * 133 on frame; under Node 1.5x -> 1.2x dlmalloc's time on lifo - and cost 283 bytes
- * of wasm code for malloc + free, so builds that optimize for size (-Os, -Oz: the
- * compiler defines __OPTIMIZE_SIZE__, as for `make size`) leave them out.
- * -DFAST_PATHS=0/1 decides. */
-#if !defined(FAST_PATHS) && defined(__OPTIMIZE_SIZE__)
-#define FAST_PATHS 0
-#elif !defined(FAST_PATHS)
-#define FAST_PATHS 1
-#endif
 #if FAST_PATHS && defined(__GNUC__)
 #define NOINLINE __attribute__((noinline))
 #else
 #define NOINLINE
 #endif
-
-struct alloy_bumpfree_block {
-    struct alloy_bumpfree_block *next;
-    size_t size;
-};
-typedef struct alloy_bumpfree_block block;
 
 /* At the start of every area but the first: where the area before it lies. */
 struct alloy_bumpfree_area {
@@ -111,10 +80,7 @@ struct alloy_bumpfree_area {
 };
 typedef struct alloy_bumpfree_area area_record;
 
-_Static_assert(sizeof(block) <= GRAIN, "a free block's record must fit the smallest block");
 _Static_assert(sizeof(area_record) <= GRAIN, "an area's record takes one grain");
-_Static_assert(sizeof(size_t) <= sizeof(unsigned long), "__builtin_clzl takes a size_t");
-_Static_assert(CLASSES == 64 && (TOP_SHIFT << SUB) + 7 == CLASSES - 1, "one 64-bit map; class 63 is the open one");
 
 static alloy_bumpfree *bumpfree_of(alloy_allocator *a)
 {
@@ -125,81 +91,6 @@ static alloy_bumpfree *bumpfree_of(alloy_allocator *a)
 static size_t pad_for(uintptr_t p, size_t align)
 {
     return (size_t)(-p & (align - 1));
-}
-
-/* floor(log2(grains)) - SUB for grains >= 8, else 0: how far apart the sizes of
- * the classes around `grains` lie, as a power of two. */
-static unsigned shift_of(size_t grains)
-{
-    return ((unsigned)(sizeof(unsigned long) * CHAR_BIT - 1) ^ (unsigned)__builtin_clzl(grains | 4)) - SUB;
-}
-
-/* The class of a free block of `grains` (>= 1): one per grain count up to 8, then
- * four per doubling, the last one open-ended. */
-static unsigned class_of(size_t grains)
-{
-    if (FAST_PATHS && grains <= 8)
-        return (unsigned)grains;
-    unsigned shift = shift_of(grains);
-    size_t c = ((size_t)shift << SUB) + (grains >> shift);
-    return c < CLASSES - 1 ? (unsigned)c : CLASSES - 1;
-}
-
-/* A request of `bytes`: the grains of its block, rounded up to the smallest size of
- * a class (to a grain only in the open-ended class), so that every block on that
- * class's list, or above, holds it. */
-static size_t grains_for(size_t bytes)
-{
-    size_t grains = (bytes + GRAIN - 1) / GRAIN;
-    if (FAST_PATHS && grains <= 8)
-        return grains;
-    unsigned shift = shift_of(grains);
-    size_t step = shift <= TOP_SHIFT ? ((size_t)1 << shift) - 1 : 0;
-    return (grains + step) & ~step;
-}
-
-/* REQUEST(bytes, grains, c): a request's grains (grains_for) and their class. Fast
- * builds compute both from one shift; size builds call the two functions. */
-#if FAST_PATHS
-/* Requests of up to 512 bytes, most of them: their grains and class by table (the
- * general computation's branch on the size mispredicts when sizes mix). */
-static const uint8_t small_grains[33] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  10, 10, 12, 12, 14, 14, 16, 16,
-                                         20, 20, 20, 20, 24, 24, 24, 24, 28, 28, 28, 28, 32, 32, 32, 32};
-static const uint8_t small_class[33] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  9,  10, 10, 11, 11, 12, 12,
-                                        13, 13, 13, 13, 14, 14, 14, 14, 15, 15, 15, 15, 16, 16, 16, 16};
-
-static inline unsigned request_class(size_t bytes, size_t *grains)
-{
-    size_t g = (bytes + GRAIN - 1) / GRAIN;
-    if (g <= 32) {
-        *grains = small_grains[g];
-        return small_class[g];
-    }
-    unsigned shift = shift_of(g);
-    if (shift > TOP_SHIFT) {
-        *grains = g;
-        return CLASSES - 1;
-    }
-    size_t lead = (g + ((size_t)1 << shift) - 1) >> shift; /* 4..8: 8 is the next doubling's 4 */
-    *grains = lead << shift;
-    size_t c = ((size_t)shift << SUB) + lead;
-    return c < CLASSES - 1 ? (unsigned)c : CLASSES - 1;
-}
-#define REQUEST(bytes, grains, c) ((c) = request_class((bytes), &(grains)))
-#else
-#define REQUEST(bytes, grains, c) ((grains) = grains_for(bytes), (c) = class_of(grains))
-#endif
-
-static void push_class(alloy_bumpfree *bf, uintptr_t p, size_t size, unsigned c)
-{
-    block *b = (block *)p;
-    alloy_poison_expose(b, GRAIN);
-    alloy_poison_hide((char *)b + GRAIN, size - GRAIN);
-    b->next = bf->free.lists[c];
-    b->size = size;
-    bf->free.lists[c] = b;
-    bf->free.nonempty |= (uint64_t)1 << c;
-    bf->free.blocks++;
 }
 
 static void push_free(alloy_bumpfree *bf, uintptr_t p, size_t size)
@@ -236,16 +127,6 @@ static bool grow_area(alloy_bumpfree *bf, size_t need)
     return true;
 }
 
-/* Take the head of list c (which holds a block). */
-static block *pop(alloy_bumpfree *bf, unsigned c)
-{
-    block *b = bf->free.lists[c];
-    if (!(bf->free.lists[c] = b->next))
-        bf->free.nonempty &= ~((uint64_t)1 << c);
-    bf->free.blocks--;
-    return b;
-}
-
 static void *alloc_general(alloy_bumpfree *bf, size_t grains, size_t align);
 
 void *alloy_bumpfree_alloc(alloy_allocator *a, size_t size, size_t align)
@@ -253,19 +134,10 @@ void *alloy_bumpfree_alloc(alloy_allocator *a, size_t size, size_t align)
     alloy_bumpfree *bf = bumpfree_of(a);
     size_t grains;
     unsigned c;
+    void *p;
     REQUEST(size, grains, c);
-    if (FAST_PATHS && align <= GRAIN) {
-        size_t bytes = grains * GRAIN;
-        block *b = bf->free.lists[c];
-        if (b ? b->size == bytes : bf->end - bf->top >= bytes) {
-            bf->live += bytes;
-            if (b) /* a block of exactly this size at its list's head */
-                return pop(bf, c);
-            uintptr_t p = bf->top; /* an empty list, and bump room */
-            bf->top += bytes;
-            return (void *)p;
-        }
-    }
+    if (FAST_PATHS && align <= GRAIN && take_exact(bf, grains, c, &p))
+        return p;
     return alloc_general(bf, grains, align);
 }
 
@@ -318,7 +190,7 @@ static const area_record *older_than(const area_record *r)
 
 /* Forget every free block, bump from the start of the current area, and put the
  * earlier areas on the lists whole (each after its own record). */
-static void start_over(alloy_bumpfree *bf)
+void alloy_bumpfree_start_over(alloy_bumpfree *bf)
 {
     memset(&bf->free, 0, sizeof bf->free);
     bf->top = bf->start;
@@ -329,21 +201,7 @@ static void start_over(alloy_bumpfree *bf)
 
 void alloy_bumpfree_free(alloy_allocator *a, void *ptr, size_t size, size_t align)
 {
-    (void)align;
-    alloy_bumpfree *bf = bumpfree_of(a);
-    uintptr_t p = (uintptr_t)ptr;
-    size_t grains;
-    unsigned c;
-    REQUEST(size, grains, c);
-    size = grains * GRAIN;
-    if (p + size == bf->top)
-        bf->top = p;
-    else
-        push_class(bf, p, size, c);
-    /* Nothing live any more (a frame's end): start over, so that the next blocks,
-     * whatever their sizes, find the space whole. */
-    if (!(bf->live -= size))
-        start_over(bf);
+    bumpfree_quick_free(bumpfree_of(a), ptr, size, align);
 }
 
 bool alloy_bumpfree_resize(alloy_allocator *a, void *ptr, size_t size, size_t align, size_t new_size)
@@ -374,7 +232,7 @@ void alloy_bumpfree_reset(alloy_bumpfree *bf)
 {
     if (!bf)
         return;
-    start_over(bf);
+    alloy_bumpfree_start_over(bf);
     bf->live = 0;
 #if ALLOY_STATS
     alloy_stats_dropped_all(&bf->base.stats);

@@ -1023,7 +1023,8 @@ static size_t free_unsized_small(alloy_region *r, void *ptr, uint32_t units)
 
 size_t alloy_region_free_unsized_rest(alloy_region *r, void *ptr, uint32_t units)
 {
-    if (units == NOT_SMALL || (!FAST_PATHS && !in_region(r, frame_of(r, (uintptr_t)ptr), (uintptr_t)ptr)))
+    /* (units is 0 when nothing is known: from a caller built for size too) */
+    if (units == NOT_SMALL || (units == 0 && !in_region(r, frame_of(r, (uintptr_t)ptr), (uintptr_t)ptr)))
         return free_unsized_large(r, ptr);
     return free_unsized_small(r, ptr, units);
 }
@@ -1185,10 +1186,10 @@ static bool quick_sound(const alloy_region *r)
                 bit(frame, FREE, unit_of(frame, p)) || small_block_size(frame, p) != (c + 1) * UNIT)
                 return false;
         }
-        if (b != NIL || n != r->quick_count[c])
+        if (b != NIL || n != r->quick_count[c] || n > r->quick_max)
             return false;
     }
-    return true;
+    return r->quick_max == (FAST_PATHS ? QUICK_MAX : 0);
 }
 
 static bool regions_sound(const alloy_region *r)
@@ -1256,6 +1257,9 @@ void alloy_region_setup(alloy_region *r, alloy_heap *heap)
     r->phase = (uintptr_t)heap->end & (PAGE - 1);
     r->origin = frame_of(r, (uintptr_t)heap->start);
     r->initial_frame = r->phase + 1; /* no frame: frames lie at phase + k * 64 KiB */
+    /* (a malloc layer built for speed reads this too: it keeps no block for a region
+     * built for size, which would never take it back) */
+    r->quick_max = FAST_PATHS ? QUICK_MAX : 0;
 }
 
 alloy_allocator *alloy_region_init(alloy_region *r, alloy_heap *heap)

@@ -4,10 +4,11 @@
  * frames, units and maps they read. region.c calls them first in its alloc and
  * unsized free; the malloc layer (malloc/program_malloc.c) calls them itself, so that
  * a malloc or a free they serve makes no call into the strategy: in wasm, where the
- * engine inlines no call, that saved the small workload as malloc 191 -> 162 x86
- * instructions a call (callgrind under Node, with the driver's 74), and natively 107
- * -> 96. Builds optimised for size keep no quick lists: there the two always answer
- * "not served". Internal: not installed. */
+ * engine inlines no call, that saved the small workload as malloc 190.7 -> 161.4 x86
+ * instructions a call (callgrind under Node, with the driver's 74), and natively
+ * 107.4 -> 93.9. Builds optimised for size keep no quick lists: there the two always
+ * answer "not served", and the instance's quick_max is 0, so that a malloc layer
+ * built for speed keeps no block for it either. Internal: not installed. */
 #ifndef ALLOY_REGION_QUICK_H
 #define ALLOY_REGION_QUICK_H
 
@@ -170,7 +171,7 @@ static HOT size_t quick_keep(alloy_region *r, void *ptr, uint32_t *units)
         return 0;
     }
     uint32_t n = *units = (uint32_t)__builtin_ctzll(lives) / 2;
-    if (!(near & 1) || r->quick_count[n - 1] >= QUICK_MAX)
+    if (!(near & 1) || r->quick_count[n - 1] >= r->quick_max)
         return 0;
     alloy_poison_block_freed(ptr, (size_t)n * UNIT);
     keep_whole(r, ptr, n);
@@ -183,9 +184,9 @@ static HOT size_t quick_keep(alloy_region *r, void *ptr, uint32_t *units)
 size_t alloy_region_free_unsized_rest(alloy_region *r, void *ptr, uint32_t units);
 
 /* For region.c and the malloc layer (malloc/program_malloc.c): alloy_region_free_unsized
- * with its common case inline; and malloc(size) served from a quick list, in *out
- * (false when it is left to alloy_region_alloc). The layer keeps the statistics and
- * tells a memory checker of the blocks malloc returns, as for every block. */
+ * with its common case inline; and alloc(size, 16) served from a quick list, in *out
+ * (false when it is left to alloy_region_alloc, and for size 0). The layer keeps
+ * the statistics and tells a memory checker of the blocks, as for every block. */
 static inline __attribute__((always_inline)) size_t region_quick_free_unsized(alloy_region *r, void *ptr)
 {
     uint32_t units;
@@ -193,9 +194,11 @@ static inline __attribute__((always_inline)) size_t region_quick_free_unsized(al
     return kept ? kept : alloy_region_free_unsized_rest(r, ptr, units);
 }
 
-static inline __attribute__((always_inline)) bool region_quick_malloc(alloy_region *r, size_t size, void **out)
+static inline __attribute__((always_inline)) bool region_quick_alloc(alloy_region *r, size_t size, void **out)
 {
     return size - 1 < EXACT_CLASSES * UNIT && quick_take(r, (uint32_t)((size + UNIT - 1) / UNIT), out);
 }
+
+#define QUICK_FREE_UNSIZED /* for the malloc layer: region_quick_free_unsized, not a sized free */
 
 #endif

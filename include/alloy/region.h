@@ -60,6 +60,7 @@ typedef struct alloy_region {
     uint32_t live_units;                   /* 16-byte units in live small blocks (and quick ones) */
     uint32_t quick[32];                    /* freed blocks of 1..32 units kept whole for reuse */
     uint8_t quick_count[32];
+    uint8_t quick_max;                     /* blocks a quick list holds at most: 0 in builds for size */
     alloy_page_link large;                 /* describes the first run of pages */
 } alloy_region;
 
