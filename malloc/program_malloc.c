@@ -43,12 +43,12 @@ static const alloy_strategy direct = {
 /* A strategy may serve malloc's and free's commonest cases inline, with no call into
  * it, in builds for speed (docs/writing-a-strategy.md): strategies/NAME_quick.h then
  * defines NAME_quick_alloc(instance, size, &block), which serves alloc(size, 16) or
- * says false (always for size 0 or above ALLOY_MAX_SIZE), and either NAME_quick_free_unsized(instance,
- * ptr), all of free_unsized, with QUICK_FREE_UNSIZED defined (a strategy that tells
- * sizes: region), or NAME_quick_free(instance, ptr, size, align), all of free
- * (bumpfree).
- * Not behind the checked wrapper or with -DALLOY_MALLOC_DISPATCH, where every call
- * goes through a table. */
+ * says false (always for size 0 or above ALLOY_MAX_SIZE), and either
+ * NAME_quick_free_unsized(instance, ptr), all of free_unsized, with
+ * QUICK_FREE_UNSIZED defined (a strategy that tells sizes: region), or
+ * NAME_quick_free(instance, ptr, size, align), all of free (bumpfree). Not behind the
+ * checked wrapper or with -DALLOY_MALLOC_DISPATCH, where every call goes through a
+ * table. */
 #define STRING_(x) #x
 #define STRING(x) STRING_(x)
 #define QUICK_HEADER STRING(ALLOY_PASTE(, ALLOY_MALLOC_STRATEGY, _quick).h)

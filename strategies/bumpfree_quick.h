@@ -3,7 +3,8 @@
  * design): an allocation that finds a block of exactly its size at its list's head,
  * or an empty list and bump room, and every free. bumpfree.c calls them in its alloc
  * and free; the malloc layer (malloc/program_malloc.c) calls them itself, so that
- * malloc and free make no call into the strategy in those cases: in wasm, where the
+ * malloc and free make no call into the strategy in those cases (but a free that
+ * leaves nothing live, which starts over): in wasm, where the
  * engine inlines no call, that saved the small workload as malloc 183.1 -> 149.6 x86
  * instructions a call (callgrind under Node, with the driver's 74), natively 103.6 ->
  * 91.6. Internal: not installed. */
@@ -160,14 +161,15 @@ void alloy_bumpfree_start_over(alloy_bumpfree *bf);
 
 /* For bumpfree.c and the malloc layer (malloc/program_malloc.c): alloy_bumpfree_alloc's
  * common case for an alignment of 16 or less, in *out (false when it is left to
- * alloy_bumpfree_alloc; always in builds for size); and all of alloy_bumpfree_free.
+ * alloy_bumpfree_alloc; always for size 0, above ALLOY_MAX_SIZE and in builds for
+ * size); and all of alloy_bumpfree_free.
  * The layer keeps the statistics and tells a memory checker of the blocks, as for
  * every block. */
 static inline __attribute__((always_inline)) bool bumpfree_quick_alloc(alloy_bumpfree *bf, size_t size, void **out)
 {
     size_t grains;
     unsigned c;
-    if (!FAST_PATHS)
+    if (!FAST_PATHS || size - 1 >= ALLOY_MAX_SIZE)
         return false;
     REQUEST(size, grains, c);
     return take_exact(bf, grains, c, out);
