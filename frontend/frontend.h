@@ -53,13 +53,21 @@ static inline bool frontend_block_ok(size_t size, size_t align)
 
 /* `a` is not NULL in all of these; `s` is its strategy. */
 
+/* The upkeep of a block of `size` the strategy served at p: told to a memory checker,
+ * counted (the malloc layer calls it too, for what a strategy serves inline). */
+static inline void frontend_served(alloy_allocator *a, void *p, size_t size, bool announce)
+{
+    (void)a, (void)p, (void)size; /* with ALLOY_STATS 0 and no checker, nothing is done */
+    ANNOUNCE(alloy_poison_block_allocated(p, size));
+    COUNT(counting_allocated(&a->stats, size));
+}
+
 /* (size may be above ALLOY_MAX_SIZE here: it fails as out of memory) */
 static inline void *serve_alloc(alloy_allocator *a, const alloy_strategy *s, size_t size, size_t align, bool announce)
 {
     void *p = size <= ALLOY_MAX_SIZE ? s->alloc(a, size, align) : NULL;
     if (p) {
-        ANNOUNCE(alloy_poison_block_allocated(p, size));
-        COUNT(counting_allocated(&a->stats, size));
+        frontend_served(a, p, size, announce);
     } else {
         COUNT(counting_failed(&a->stats, size));
     }

@@ -54,12 +54,16 @@ static inline void *header_put(void *block, size_t front, size_t size, size_t al
     return p;
 }
 
+/* size rounded up to a multiple of 16; 0 when that wraps. (A macro: as a function,
+ * clang -Oz compiled the callers of rounded 33 bytes larger.) */
+#define UP_TO_16(size) (((size) + HEADER - 1) & ~(HEADER - 1))
+
 /* A size as asked of a strategy that tells sizes: rounded up to 16, 16 for 0 (a
  * unique block); SIZE_MAX past ALLOY_MAX_SIZE, which the front end refuses as out
  * of memory (counted in failed_allocs, as alloy_alloc counts it). */
 static inline size_t rounded(size_t size)
 {
-    return size > ALLOY_MAX_SIZE ? SIZE_MAX : size ? (size + HEADER - 1) & ~(HEADER - 1) : HEADER;
+    return size > ALLOY_MAX_SIZE ? SIZE_MAX : size ? UP_TO_16(size) : HEADER;
 }
 
 /* The same with a header in front: size + front, or SIZE_MAX past ALLOY_MAX_SIZE. */

@@ -157,15 +157,15 @@ static __attribute__((noinline)) void *malloc_rest(size_t size)
 
 void *malloc(size_t size)
 {
-    /* what the instance is asked for (malloc_alloc): size rounded, or with a header;
-     * a rounding that wraps asks for 0, which the quick alloc refuses */
+    /* what malloc_alloc asks of the instance, but for its corners, which the quick
+     * alloc refuses: 0 (size 0, or a rounding that wraps) and sizes past ALLOY_MAX_SIZE
+     * (rounded's and with_header's SIZE_MAX) */
     bool sizes = TABLE(INNER)->block_size;
-    size_t ask = sizes ? (size + HEADER - 1) & ~(HEADER - 1) : size + HEADER;
+    size_t ask = sizes ? UP_TO_16(size) : with_header(size, HEADER);
     void *block;
     /* (before the instance is made, it serves nothing) */
-    if ((sizes || size <= ALLOY_MAX_SIZE - HEADER) && QUICK(alloc)(&the.strategy, ask, &block)) {
-        COUNT(counting_allocated(&INNER->stats, ask));
-        alloy_poison_block_allocated(block, ask);
+    if (QUICK(alloc)(&the.strategy, ask, &block)) {
+        frontend_served(INNER, block, ask, true);
         return sizes ? block : header_put(block, HEADER, size, HEADER);
     }
     return malloc_rest(size);

@@ -232,11 +232,6 @@ static uint32_t footer_before_exposed(uintptr_t frame, uint32_t unit)
     return footer_before(frame, unit);
 }
 
-static inline uint32_t units_for(size_t size)
-{
-    return (uint32_t)((size + UNIT - 1) / UNIT);
-}
-
 /* Whether a request is served from a region: up to 32 KiB, and room for it in a
  * region whatever the alignment costs (else a run of pages serves it). */
 static bool small_block(size_t size, size_t align)
@@ -937,7 +932,7 @@ static bool resize_large(alloy_region *r, void *ptr, size_t new_size)
  * quick list. */
 static HOT bool kept_whole(const alloy_region *r, uintptr_t frame, uintptr_t p, uint32_t units)
 {
-    return FAST_PATHS && units <= EXACT_CLASSES && r->quick_count[units - 1] < QUICK_MAX &&
+    return FAST_PATHS && units <= EXACT_CLASSES && r->quick_count[units - 1] < r->quick_max &&
            !free_before(frame, unit_of(frame, p));
 }
 

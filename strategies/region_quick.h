@@ -46,6 +46,11 @@ static inline uintptr_t frame_of(const alloy_region *r, uintptr_t p)
     return p - ((p - r->phase) & (PAGE - 1));
 }
 
+static inline uint32_t units_for(size_t size)
+{
+    return (uint32_t)((size + UNIT - 1) / UNIT);
+}
+
 static inline uint32_t unit_of(uintptr_t frame, uintptr_t p)
 {
     return (uint32_t)((p - frame) / UNIT);
@@ -196,7 +201,7 @@ static inline __attribute__((always_inline)) size_t region_quick_free_unsized(al
 
 static inline __attribute__((always_inline)) bool region_quick_alloc(alloy_region *r, size_t size, void **out)
 {
-    return size - 1 < EXACT_CLASSES * UNIT && quick_take(r, (uint32_t)((size + UNIT - 1) / UNIT), out);
+    return size - 1 < EXACT_CLASSES * UNIT && quick_take(r, units_for(size), out);
 }
 
 #define QUICK_FREE_UNSIZED /* for the malloc layer: region_quick_free_unsized, not a sized free */
