@@ -87,8 +87,10 @@
  *   into it, where unit 0 then holds a zero tag; a region's unit 0 holds REGION_TAG.
  *   So a pointer at a frame's start is a large block, and one inside a frame is a
  *   small block if the frame's unit 0 says region (or it is the initial region's
- *   frame). A small block ends at its LIVE bit; a large block's size is in its run's
- *   link. free_unsized finds the block that way once and frees it as free would.
+ *   frame). In builds for speed the instance counts the large blocks that do not
+ *   start their frame, and while there are none, the look at unit 0 is skipped. A
+ *   small block ends at its LIVE bit; a large block's size is in its run's link.
+ *   free_unsized finds the block that way once and frees it as free would.
  *
  * Costs
  *   small alloc, free and resize: O(1). A new region: O(runs).
@@ -851,13 +853,14 @@ static char *take_pages(alloy_region *r, size_t count)
 }
 
 /* Use the run for `words` words at `pad` bytes into it. A large block that does not
- * start its frame gets a zero tag in unit 0 (see Blocks' sizes). */
-static void *place_large(alloy_page_link *run, size_t words, size_t pad)
+ * start its frame gets a zero tag in unit 0, and is counted (see Blocks' sizes). */
+static void *place_large(alloy_region *r, alloy_page_link *run, size_t words, size_t pad)
 {
     set_used(run, words + pad / 4);
     if (pad) {
         alloy_poison_expose(run->pages, sizeof(uint32_t));
         *(uint32_t *)(void *)run->pages = 0;
+        r->inner_large += FAST_PATHS;
     }
     return run->pages + pad;
 }
@@ -870,7 +873,7 @@ static __attribute__((noinline)) void *alloc_large(alloy_region *r, size_t size,
     for (;;) {
         alloy_page_link *run = free_run_of(r, 0, align, words);
         if (run)
-            return place_large(run, words, large_pad(run->pages, align));
+            return place_large(r, run, words, large_pad(run->pages, align));
         if (flush_quick(r))
             continue; /* merged, they may have emptied regions */
         if (retire_empty_regions(r, true))
@@ -906,11 +909,12 @@ static size_t large_block_size(const alloy_page_link *run, uintptr_t p)
     return (max_words(run) - run->unused_words) * 4 - (size_t)(p - (uintptr_t)run->pages);
 }
 
-/* Give back the run of a large block (none: a pointer no run holds); `before`
- * describes the run before it. */
-static void free_run(alloy_page_link *before, alloy_page_link *run)
+/* Give back the run of the large block at ptr (none: a pointer no run holds);
+ * `before` describes the run before it. */
+static void free_run(alloy_region *r, alloy_page_link *before, alloy_page_link *run, const void *ptr)
 {
     if (run) {
+        r->inner_large -= FAST_PATHS && (const char *)ptr != run->pages;
         run->unused_words = ALLOY_PAGES_FREE;
         merge_around(before, run);
     }
@@ -919,7 +923,7 @@ static void free_run(alloy_page_link *before, alloy_page_link *run)
 static __attribute__((noinline)) void free_large(alloy_region *r, void *ptr)
 {
     alloy_page_link *before, *run = find_run(r, ptr, &before);
-    free_run(before, run);
+    free_run(r, before, run, ptr);
 }
 
 static bool resize_large(alloy_region *r, void *ptr, size_t new_size)
@@ -1028,7 +1032,7 @@ static __attribute__((noinline)) size_t free_unsized_large(alloy_region *r, void
     alloy_page_link *before, *run = find_run(r, ptr, &before);
     size_t size = run ? large_block_size(run, (uintptr_t)ptr) : 0;
     alloy_poison_block_freed(ptr, size);
-    free_run(before, run);
+    free_run(r, before, run, ptr);
     return size;
 }
 
@@ -1290,6 +1294,8 @@ void alloy_region_setup(alloy_region *r, alloy_heap *heap)
     /* (a malloc layer built for speed reads this too: it keeps no block for a region
      * built for size, which would never take it back) */
     r->quick_max = FAST_PATHS ? QUICK_MAX : 0;
+    /* (and this: builds for size do not count such blocks, and look at every frame) */
+    r->inner_large = FAST_PATHS ? 0 : NOT_COUNTED;
 }
 
 alloy_allocator *alloy_region_init(alloy_region *r, alloy_heap *heap)
