@@ -220,6 +220,21 @@ static inline void *frontend_realloc_to(alloy_allocator *a, const alloy_strategy
     return serve_realloc(a, s, ptr, size, align, new_size, new_align, announce);
 }
 
+/* The same for a block the caller knows to be sound (the malloc layer: its sizes come
+ * from its own header or from the strategy), so that only new_size is checked:
+ * above ALLOY_MAX_SIZE it fails as out of memory. new_size is not 0. */
+static inline void *frontend_serve_realloc_on(alloy_allocator *a, const alloy_strategy *s, void *ptr, size_t size,
+                                              size_t align, size_t new_size, size_t new_align)
+{
+    if (s->wrapper)
+        return s->realloc(a, ptr, size, align, new_size);
+    if (new_size > ALLOY_MAX_SIZE) {
+        COUNT(counting_failed(&a->stats, new_size));
+        return NULL;
+    }
+    return serve_realloc(a, s, ptr, size, align, new_size, new_align, true);
+}
+
 /* The same, keeping the alignment. */
 static inline void *frontend_realloc(alloy_allocator *a, const alloy_strategy *s, void *ptr, size_t size,
                                      size_t align, size_t new_size, bool announce)

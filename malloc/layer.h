@@ -129,7 +129,7 @@ static inline void malloc_free(alloy_allocator *a, const alloy_strategy *s, void
     /* the layer wrote this header itself: a sound request, unless the program wrote
      * over it (undefined, as in C; the checked wrapper is the tool for that) */
     header h = *header_of(p);
-    size_t front = front_of(h.align);
+    size_t front = h.align; /* front_of(h.align): the layer stored 16 or more */
     frontend_serve_free_on(a, s, (char *)p - front, h.size + front, h.align);
 }
 
@@ -148,12 +148,12 @@ static inline void *malloc_realloc(alloy_allocator *a, const alloy_strategy *s, 
             return p;
         }
         /* moved, a block is aligned to 16, as C's realloc promises */
-        return frontend_realloc_to(a, s, p, old, align, rounded(size), HEADER, true);
+        return frontend_serve_realloc_on(a, s, p, old, align, rounded(size), HEADER);
     }
     header h = *header_of(p);
-    size_t front = front_of(h.align);
-    char *block = frontend_realloc_to(a, s, (char *)p - front, h.size + front, h.align, with_header(size, front),
-                                      h.align, true);
+    size_t front = h.align; /* front_of(h.align): the layer stored 16 or more */
+    char *block = frontend_serve_realloc_on(a, s, (char *)p - front, h.size + front, h.align,
+                                            with_header(size, front), h.align);
     if (!block)
         return NULL;
     char *moved = block + front;

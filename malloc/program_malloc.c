@@ -188,7 +188,7 @@ void free(void *p)
     COUNT(counting_freed(&INNER->stats, size));
 #elif HAS_QUICK
     header h = *header_of(p); /* as malloc_free */
-    size_t front = front_of(h.align);
+    size_t front = h.align; /* front_of(h.align): the layer stored 16 or more */
     alloy_poison_block_freed((char *)p - front, h.size + front);
     QUICK(free)(&the.strategy, (char *)p - front, h.size + front, h.align);
     COUNT(counting_freed(&INNER->stats, h.size + front));
