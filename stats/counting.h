@@ -55,8 +55,9 @@ static inline void counting_resized(alloy_shared_stats *s, size_t old_size, size
 static inline void counting_failed(alloy_shared_stats *s, size_t size)
 {
     s->failed_allocs++;
-    if (size > s->largest_request)
-        s->largest_request = size;
+    /* the largest request, in counting_rose's code: bytes_in_use stays, and so do the
+     * high waters, never below it */
+    counting_rose(s, s->bytes_in_use, size);
 }
 
 #endif
