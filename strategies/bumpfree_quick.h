@@ -122,7 +122,11 @@ static inline void push_class(alloy_bumpfree *bf, uintptr_t p, size_t size, unsi
     b->size = size;
     bf->free.lists[c] = b;
     bf->free.nonempty |= (uint64_t)1 << c;
-    bf->free.blocks++;
+}
+
+static inline void push_free(alloy_bumpfree *bf, uintptr_t p, size_t size)
+{
+    push_class(bf, p, size, class_of(size / GRAIN));
 }
 
 /* Take the head of list c (which holds a block). */
@@ -131,7 +135,6 @@ static inline block *pop(alloy_bumpfree *bf, unsigned c)
     block *b = bf->free.lists[c];
     if (!(bf->free.lists[c] = b->next))
         bf->free.nonempty &= ~((uint64_t)1 << c);
-    bf->free.blocks--;
     return b;
 }
 
@@ -180,6 +183,7 @@ static inline __attribute__((always_inline)) void bumpfree_quick_free(alloy_bump
 {
     uintptr_t p = (uintptr_t)ptr;
     (void)align; /* a block is its size's whatever its alignment: alloc gave back the rest */
+#if FAST_PATHS
     size_t grains;
     unsigned c;
     REQUEST(size, grains, c);
@@ -188,6 +192,14 @@ static inline __attribute__((always_inline)) void bumpfree_quick_free(alloy_bump
         bf->top = p;
     else
         push_class(bf, p, size, c);
+#else
+    /* (size builds: push_free finds the class, one call shared with bumpfree.c's pushes) */
+    size = grains_for(size) * GRAIN;
+    if (p + size == bf->top)
+        bf->top = p;
+    else
+        push_free(bf, p, size);
+#endif
     /* Nothing live any more (a frame's end): start over, so that the next blocks,
      * whatever their sizes, find the space whole. */
     if (!(bf->live -= size))

@@ -32,7 +32,6 @@ typedef struct alloy_bumpfree {
     size_t live;     /* bytes of live blocks, as served (class sizes) */
     struct {
         uint64_t nonempty; /* bit c: lists[c] holds a block */
-        size_t blocks;
         struct alloy_bumpfree_block *lists[ALLOY_BUMPFREE_CLASSES]; /* LIFO, one per class */
     } free;
     alloy_heap *heap;
