@@ -147,6 +147,10 @@ static inline void *malloc_realloc(alloy_allocator *a, const alloy_strategy *s, 
             COUNT(counting_resized(&a->stats, old, old));
             return p;
         }
+        if (!old && !s->wrapper) { /* no block at p (a freed one): refused (a wrapper reports it) */
+            COUNT(a->stats.invalid_requests++);
+            return NULL;
+        }
         /* moved, a block is aligned to 16, as C's realloc promises */
         return frontend_serve_realloc_on(a, s, p, old, align, rounded(size), HEADER);
     }

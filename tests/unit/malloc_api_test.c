@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "alloy/malloc.h"
+#include "alloy/mmap_heap.h"
+#include "alloy/region.h"
 #include "blocks.h"
 #include "kinds.h"
 
@@ -128,4 +130,28 @@ ParameterizedTest(size_t *strategy, malloc_api, edges)
     alloy_stats_get(b.a, &s);
     cr_assert_eq(s.shared.bytes_in_use, 0);
     cr_assert(alloy_check(b.a));
+}
+
+/* A realloc of a block already freed is undefined in C; where the strategy can tell
+ * that no block lies there (region, for a large block whose run is gone) it is
+ * refused: NULL, one invalid request, nothing allocated, the instance sound. */
+Test(malloc_api, realloc_of_a_freed_large_block_refused)
+{
+    alloy_mmap_heap heap;
+    alloy_region r;
+    cr_assert(alloy_mmap_heap_init(&heap, 8u << 20));
+    alloy_allocator *a = alloy_region_init(&r, &heap.heap);
+    void *p = alloy_malloc(a, 100000);
+    cr_assert(p);
+    alloy_malloc_free(a, p);
+    alloy_stats before, after;
+    alloy_stats_get(a, &before);
+    cr_assert_null(alloy_malloc_realloc(a, p, 200));
+    alloy_stats_get(a, &after);
+    cr_assert_eq(after.shared.invalid_requests, before.shared.invalid_requests + 1);
+    cr_assert_eq(after.shared.allocs, before.shared.allocs);
+    cr_assert_eq(after.shared.reallocs, before.shared.reallocs);
+    cr_assert_eq(after.shared.bytes_in_use, 0);
+    cr_assert(alloy_check(a));
+    alloy_mmap_heap_destroy(&heap);
 }
