@@ -708,3 +708,21 @@ Test(bumpfree_reset, gives_back_every_area)
     cr_assert_eq(bf_stats(b.a).free_bytes, PAGE + (PAGE - 16));
     cr_assert(alloy_check(b.a));
 }
+
+/* free_blocks is counted when stats asks, by walking the lists: a list that a write
+ * after a free turned into a cycle must not hang it. check reports the damage. */
+Test(bumpfree, stats_return_on_a_cyclic_list, .timeout = 10)
+{
+    bench b;
+    open_bench(&b, 4 * PAGE);
+    void *first = alloy_alloc(b.a, 64, 16), *second = alloy_alloc(b.a, 64, 16);
+    cr_assert(first && second && alloy_alloc(b.a, 64, 16)); /* the third keeps both below the top */
+    alloy_free(b.a, first, 64, 16);
+    alloy_free(b.a, second, 64, 16);
+    cr_assert_eq(bf_stats(b.a).free_blocks, 2);
+    cr_assert(alloy_check(b.a));
+    *(void **)first = second; /* the list was second -> first: now a cycle */
+    cr_assert_not(alloy_check(b.a));
+    cr_assert_gt(bf_stats(b.a).free_blocks, 2);
+    alloy_mmap_heap_destroy(&b.heap);
+}
