@@ -88,13 +88,14 @@ static inline bool is_initial(const alloy_region *r, uintptr_t frame)
 
 /* Whether the block at p, in `frame`, is a small one (region.c, "Blocks' sizes"): not
  * at the frame's start, and the frame a region's, which only needs asking while some
- * large block does not start its frame (counted in builds for speed). A frame's unit 0 lies a multiple of 64 KiB
- * from every other, so the units 0 of many regions compete for a few sets of each
- * cache: reading it cost the big-heap workload (1 GiB live) an L1 miss and a likely
- * TLB miss on most frees. */
+ * large block does not start its frame (counted in builds for speed). A frame's
+ * unit 0 lies a multiple of 64 KiB from every other, so the units 0 of many regions
+ * compete for a few sets of each cache: reading it cost the big-heap workload (1 GiB
+ * live) an L1 miss and a likely TLB miss on most frees. */
 static inline bool in_region(const alloy_region *r, uintptr_t frame, uintptr_t p)
 {
-    return p != frame && ((FAST_PATHS && !r->inner_large) || is_initial(r, frame) || *(const uint32_t *)frame == REGION_TAG);
+    return p != frame &&
+           ((FAST_PATHS && !r->inner_large) || is_initial(r, frame) || *(const uint32_t *)frame == REGION_TAG);
 }
 
 /* Fast builds on little-endian targets: the map bits from the LIVE bit of unit

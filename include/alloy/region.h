@@ -62,7 +62,7 @@ typedef struct alloy_region {
     uint8_t quick_count[32];
     uint8_t quick_max;                     /* blocks a quick list holds at most: 0 in builds for size */
     alloy_page_link large;                 /* describes the first run of pages */
-    uint32_t inner_large;                  /* live large blocks that do not start their frame (or not counted) */
+    uint32_t inner_large;                  /* large blocks not at their frame's start; NOT_COUNTED in size builds */
 } alloy_region;
 
 /** Make *r an instance that takes memory from `heap`, and return its handle. It takes
