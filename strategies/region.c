@@ -461,18 +461,21 @@ static bool first_region(alloy_region *r)
     size_t bytes;
     uintptr_t space = (uintptr_t)alloy_heap_claim_initial(r->heap, &bytes), end = space + bytes;
     if (space && fits_offsets(r, space, bytes) && ((end - r->phase) & (PAGE - 1)) == 0) {
-        uintptr_t frame = frame_of(r, space); /* distances, not addresses, are compared: */
-        for (size_t at = 0; at < end - frame; at += PAGE) { /* the frame may begin below 0 */
-            uint32_t first = at == 0 && space != frame ? unit_of(frame, space) : FIRST_UNIT;
-            if (first > END_UNIT - 64)
-                continue; /* less than 1 KiB of blocks */
-            if (at == 0 && space != frame) {
+        uintptr_t frame = frame_of(r, space);
+        uint32_t first = unit_of(frame, space); /* 0 only when space starts its frame (it is 16-byte aligned) */
+        if (first) { /* the frame is not all ours (its end is) */
+            if (first <= END_UNIT - 64) { /* at least 1 KiB of blocks */
                 r->initial_frame = frame;
                 r->initial_first = first;
+                start_region(r, frame, first);
+            } else {
+                space = frame + PAGE; /* unused */
             }
-            start_region(r, frame + at, first);
-            r->base.stats.heap_bytes += PAGE - (is_initial(r, frame + at) ? (size_t)first * UNIT : 0);
+            frame += PAGE;
         }
+        r->base.stats.heap_bytes += end - space;
+        for (; frame != end; frame += PAGE) /* (modulo the address space: frame may begin below 0) */
+            start_region(r, frame, FIRST_UNIT);
     }
     return r->region_count || new_region(r);
 }
