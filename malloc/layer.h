@@ -28,7 +28,9 @@
 
 typedef struct header {
     size_t size;  /* requested by the caller */
-    size_t align; /* the alignment the user block was given: 16 or more */
+    size_t align; /* the alignment the user block was given: 16 or more, and so also the
+                   * block's front, the bytes the instance gave in front of it (the
+                   * header's room, which keeps the user block aligned) */
 } header;
 
 _Static_assert(sizeof(header) <= HEADER, "the header fits its 16 bytes");
@@ -38,18 +40,11 @@ static inline header *header_of(const void *p)
     return (header *)(void *)((char *)p - HEADER);
 }
 
-/* What the instance is asked for with a header: the user block, and room in front
- * for the header that keeps the user block aligned. */
-static inline size_t front_of(size_t align)
-{
-    return align > HEADER ? align : HEADER;
-}
-
 /* The user block in the instance's `block`, its header written: what the caller asked,
- * `size` at `align`. */
-static inline void *header_put(void *block, size_t front, size_t size, size_t align)
+ * `size` at `align` (16 or more: the block's front). */
+static inline void *header_put(void *block, size_t size, size_t align)
 {
-    char *p = (char *)block + front;
+    char *p = (char *)block + align;
     *header_of(p) = (header){size, align};
     return p;
 }
@@ -91,9 +86,8 @@ static inline ALLOCATE_INLINE void *malloc_alloc(alloy_allocator *a, const alloy
         align = HEADER;
     if (s->block_size)
         return frontend_serve_alloc_on(a, s, rounded(size), align);
-    size_t front = front_of(align);
-    void *block = frontend_serve_alloc_on(a, s, with_header(size, front), align);
-    return block ? header_put(block, front, size, align) : NULL;
+    void *block = frontend_serve_alloc_on(a, s, with_header(size, align), align);
+    return block ? header_put(block, size, align) : NULL;
 }
 
 /* n * size, or SIZE_MAX when that overflows: too large, it fails as out of memory. */
@@ -129,7 +123,7 @@ static inline void malloc_free(alloy_allocator *a, const alloy_strategy *s, void
     /* the layer wrote this header itself: a sound request, unless the program wrote
      * over it (undefined, as in C; the checked wrapper is the tool for that) */
     header h = *header_of(p);
-    size_t front = h.align; /* front_of(h.align): the layer stored 16 or more */
+    size_t front = h.align;
     frontend_serve_free_on(a, s, (char *)p - front, h.size + front, h.align);
 }
 
@@ -155,7 +149,7 @@ static inline void *malloc_realloc(alloy_allocator *a, const alloy_strategy *s, 
         return frontend_serve_realloc_on(a, s, p, old, align, rounded(size), HEADER);
     }
     header h = *header_of(p);
-    size_t front = h.align; /* front_of(h.align): the layer stored 16 or more */
+    size_t front = h.align;
     char *block = frontend_serve_realloc_on(a, s, (char *)p - front, h.size + front, h.align,
                                             with_header(size, front), h.align);
     if (!block)

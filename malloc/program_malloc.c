@@ -166,7 +166,7 @@ void *malloc(size_t size)
     /* (before the instance is made, it serves nothing) */
     if (QUICK(alloc)(&the.strategy, ask, &block)) {
         frontend_served(INNER, block, ask, true);
-        return sizes ? block : header_put(block, HEADER, size, HEADER);
+        return sizes ? block : header_put(block, size, HEADER);
     }
     return malloc_rest(size);
 }
@@ -188,7 +188,7 @@ void free(void *p)
     COUNT(counting_freed(&INNER->stats, size));
 #elif HAS_QUICK
     header h = *header_of(p); /* as malloc_free */
-    size_t front = h.align; /* front_of(h.align): the layer stored 16 or more */
+    size_t front = h.align;
     alloy_poison_block_freed((char *)p - front, h.size + front);
     QUICK(free)(&the.strategy, (char *)p - front, h.size + front, h.align);
     COUNT(counting_freed(&INNER->stats, h.size + front));
