@@ -78,8 +78,10 @@ static inline void serve_free(alloy_allocator *a, const alloy_strategy *s, void 
                               bool announce)
 {
     ANNOUNCE(alloy_poison_block_freed(ptr, size)); /* first: the strategy may keep records in it */
-    s->free(a, ptr, size, align);
+    /* counted before the call, which then ends the function: nothing of it is kept
+     * across the call */
     COUNT(counting_freed(&a->stats, size));
+    s->free(a, ptr, size, align);
 }
 
 static inline bool serve_resize(alloy_allocator *a, const alloy_strategy *s, void *ptr, size_t size, size_t align,

@@ -190,8 +190,8 @@ void free(void *p)
     header h = *header_of(p); /* as malloc_free */
     size_t front = h.align;
     alloy_poison_block_freed((char *)p - front, h.size + front);
+    COUNT(counting_freed(&INNER->stats, h.size + front)); /* first, as frontend.h's serve_free */
     QUICK(free)(&the.strategy, (char *)p - front, h.size + front, h.align);
-    COUNT(counting_freed(&INNER->stats, h.size + front));
 #else
     malloc_free(a, TABLE(a), p);
 #endif
