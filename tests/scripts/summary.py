@@ -3,8 +3,9 @@
 line CI reads: "N passed, N failed". A test program that prints its own count
 ("alloy-tests: N passed, N failed") contributes that count; any other meson test
 counts as one. A program that failed without counting itself counts as one failure
-more. A directory's logs are meson-logs/testlog*.json (meson test --logbase names
-the others). Exits non-zero when anything failed or nothing ran."""
+more. A skipped test (exit status 77) ran nothing and counts as neither. A
+directory's logs are meson-logs/testlog*.json (meson test --logbase names the
+others). Exits non-zero when anything failed or nothing ran."""
 import glob
 import json
 import os
@@ -23,7 +24,9 @@ for build_dir in sys.argv[1:]:
         with open(log, encoding="utf-8") as f:
             for line in f:
                 test = json.loads(line)
-                ok = test["result"] in ("OK", "EXPECTEDFAIL", "SKIP")
+                if test["result"] == "SKIP":
+                    continue
+                ok = test["result"] in ("OK", "EXPECTEDFAIL")
                 counts = COUNT.findall((test.get("stdout") or "") + (test.get("stderr") or ""))
                 if counts:
                     p, fl = map(int, counts[-1])
