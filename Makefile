@@ -21,6 +21,11 @@ VALGRIND := $(BUILD)/valgrind
 CLANG := $(BUILD)/clang
 TSAN := $(BUILD)/tsan
 FUZZ := $(BUILD)/fuzz
+# the meson options' other choices that change what the library does: statistics
+# compiled out (the tests that check them report themselves skipped), and bumpfree
+# as the default strategy (the default instance and malloc)
+NOSTATS := $(BUILD)/nostats
+BUMPFREE := $(BUILD)/bumpfree
 # UBSan only prints unless told to stop
 export UBSAN_OPTIONS := halt_on_error=1:print_stacktrace=1
 
@@ -126,7 +131,12 @@ hardening: deps $(BUILD)/wasm-paths.ini
 	@test -f $(FUZZ)/build.ninja || CC=clang meson setup $(FUZZ) -Dfuzz=enabled \
 	  -Db_sanitize=address,undefined -Db_lundef=false -Dtests=disabled -Dbench=disabled $(MESON_ARGS)
 	-meson test -C $(FUZZ) --print-errorlogs --num-processes 2
-	@python3 tests/scripts/summary.py $(NATIVE) $(WASM) $(OPTIONS) $(ASAN) $(VALGRIND) $(CLANG) $(TSAN) $(FUZZ)
+	@test -f $(NOSTATS)/build.ninja || meson setup $(NOSTATS) -Dstats=false $(MESON_ARGS)
+	-ALLOY_RANDOM_OPS=200000 meson test -C $(NOSTATS) --print-errorlogs
+	@test -f $(BUMPFREE)/build.ninja || meson setup $(BUMPFREE) -Dstrategy=bumpfree -Dbench=disabled $(MESON_ARGS)
+	-ALLOY_RANDOM_OPS=200000 meson test -C $(BUMPFREE) --print-errorlogs
+	@python3 tests/scripts/summary.py $(NATIVE) $(WASM) $(OPTIONS) $(ASAN) $(VALGRIND) $(CLANG) $(TSAN) $(FUZZ) \
+	  $(NOSTATS) $(BUMPFREE)
 
 clean:
 	rm -rf $(BUILD)
