@@ -25,6 +25,7 @@ FUZZ := $(BUILD)/fuzz
 # compiled out (the tests that check them report themselves skipped), and bumpfree
 # as the default strategy (the default instance and malloc)
 NOSTATS := $(BUILD)/nostats
+NOSTATS_WASM := $(BUILD)/wasm-nostats
 BUMPFREE := $(BUILD)/bumpfree
 # UBSan only prints unless told to stop
 export UBSAN_OPTIONS := halt_on_error=1:print_stacktrace=1
@@ -133,10 +134,13 @@ hardening: deps $(BUILD)/wasm-paths.ini
 	-meson test -C $(FUZZ) --print-errorlogs --num-processes 2
 	@test -f $(NOSTATS)/build.ninja || meson setup $(NOSTATS) -Dstats=false $(MESON_ARGS)
 	-ALLOY_RANDOM_OPS=200000 meson test -C $(NOSTATS) --print-errorlogs
+	@test -f $(NOSTATS_WASM)/build.ninja || meson setup $(NOSTATS_WASM) --cross-file $(BUILD)/wasm-paths.ini \
+	  --cross-file cross/wasm32-wasi.ini -Dstats=false -Dbench=disabled $(MESON_ARGS)
+	-ALLOY_RANDOM_OPS=200000 meson test -C $(NOSTATS_WASM) --print-errorlogs
 	@test -f $(BUMPFREE)/build.ninja || meson setup $(BUMPFREE) -Dstrategy=bumpfree -Dbench=disabled $(MESON_ARGS)
 	-ALLOY_RANDOM_OPS=200000 meson test -C $(BUMPFREE) --print-errorlogs
 	@python3 tests/scripts/summary.py $(NATIVE) $(WASM) $(OPTIONS) $(ASAN) $(VALGRIND) $(CLANG) $(TSAN) $(FUZZ) \
-	  $(NOSTATS) $(BUMPFREE)
+	  $(NOSTATS) $(NOSTATS_WASM) $(BUMPFREE)
 
 clean:
 	rm -rf $(BUILD)
