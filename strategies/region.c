@@ -469,7 +469,7 @@ static bool first_region(alloy_region *r)
                 r->initial_first = first;
                 start_region(r, frame, first);
             } else {
-                space = frame + PAGE; /* unused */
+                space = frame + PAGE; /* too little for blocks: left unused, and not counted */
             }
             frame += PAGE;
         }
