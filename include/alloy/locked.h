@@ -30,7 +30,9 @@
  *     counted there.
  *
  *     Blocks from the handle and from enter/leave are the same blocks: free them
- *     either way.
+ *     either way. A thread that calls the handle between its own enter and leave
+ *     would wait for itself: the call is refused instead, as on a destroyed wrapper
+ *     (alloy_locked_destroy says how).
  *
  * While a wrapper is in use, nobody may call the inner instance except through it.
  * The wrapper keeps no global state; any number of wrappers may exist.
@@ -53,23 +55,29 @@ typedef struct alloy_locked {
 } alloy_locked;
 
 /** Make *l a wrapper serializing every call to `inner`, and return its handle.
- * Returns NULL when l or inner is NULL or the mutex cannot be initialised
- * (pthread_mutex_init failed); *l (when not NULL) is then marked destroyed, so that
- * alloy_locked_destroy on it is harmless. The inner instance is not touched. */
+ * Returns NULL when l or inner is NULL, when inner is l's own handle (&l->base), or
+ * when the mutex cannot be initialised (pthread_mutex_init failed); *l (when not NULL)
+ * is then marked destroyed, so that alloy_locked_destroy on it is harmless. The inner
+ * instance is not touched. */
 alloy_allocator *alloy_locked_init(alloy_locked *l, alloy_allocator *inner);
 
 /** Destroy the wrapper's mutex. No thread may be using the wrapper, or be inside
  * enter/leave, at that moment. The inner instance and its blocks stay as they were,
  * usable single-threaded. NULL, a wrapper whose init failed and destroying twice are
- * harmless. */
+ * harmless. Afterwards the handle refuses every call: alloc and realloc return NULL,
+ * resize and check false, free and reset_trip do nothing, and alloy_stats_get
+ * gives the name "locked" and zero figures. */
 void alloy_locked_destroy(alloy_locked *l);
 
 /** Take the mutex and return the inner instance, for the calling thread alone until it
- * calls alloy_locked_leave. Not recursive: a thread that enters twice without leaving
- * deadlocks. NULL (and no mutex held) when l is NULL, destroyed, or locking fails. */
+ * calls alloy_locked_leave. Not recursive: NULL when the calling thread holds the
+ * mutex already (it entered and has not left); NULL too (and no mutex held) when l is
+ * NULL, destroyed, or locking fails. */
 alloy_allocator *alloy_locked_enter(alloy_locked *l);
 
-/** Give back the mutex taken by a successful alloy_locked_enter of the same thread. */
+/** Give back the mutex taken by a successful alloy_locked_enter of the same thread.
+ * Ignored when l is NULL or destroyed, and when the calling thread does not hold the
+ * mutex (the mutex checks its owner). */
 void alloy_locked_leave(alloy_locked *l);
 
 #endif /* !__wasm__ */

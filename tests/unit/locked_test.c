@@ -130,6 +130,7 @@ Test(locked, init_and_destroy_contract)
     alloy_locked other;
     cr_assert_null(alloy_locked_init(NULL, b.inner));
     cr_assert_null(alloy_locked_init(&other, NULL));
+    cr_assert_null(alloy_locked_init(&other, &other.base), "not over itself: a call would wait for itself");
     alloy_locked_destroy(&other); /* a failed init leaves nothing to destroy */
     cr_assert_null(alloy_locked_enter(&other));
     cr_assert_null(alloy_locked_enter(NULL));
@@ -139,8 +140,40 @@ Test(locked, init_and_destroy_contract)
     alloy_locked_destroy(&b.locked);
     alloy_locked_destroy(&b.locked); /* twice: harmless */
     cr_assert_null(alloy_locked_enter(&b.locked));
+    /* the destroyed wrapper's handle refuses every call */
+    cr_assert_null(alloy_alloc(b.a, 64, 16));
+    cr_assert_not(alloy_check(b.a));
+    alloy_stats s;
+    alloy_stats_get(b.a, &s);
+    cr_assert_str_eq(s.strategy, "locked");
+    cr_assert_eq(s.shared.allocs, 0);
+    alloy_locked_leave(&b.locked); /* harmless */
+    cr_assert(alloy_check(b.inner), "the inner instance is untouched");
     /* and the wrapper can be made again over the same instance */
     cr_assert(alloy_locked_init(&b.locked, b.inner));
     cr_assert(alloy_check(b.a));
+    alloy_locked_destroy(&b.locked);
+}
+
+/* What would wait for itself is refused: entering twice, calling the handle from
+ * inside enter/leave; and a leave without an enter is ignored. */
+Test(locked, a_thread_never_waits_for_itself)
+{
+    static bench b;
+    open_bench(&b);
+    alloy_allocator *inner = alloy_locked_enter(&b.locked);
+    cr_assert_eq(inner, b.inner);
+    cr_assert_null(alloy_locked_enter(&b.locked), "entered already");
+    cr_assert_null(alloy_alloc(b.a, 64, 16), "the handle, from inside enter/leave");
+    cr_assert_not(alloy_check(b.a));
+    void *p = alloy_alloc(inner, 64, 16);
+    cr_assert(p, "the inner instance serves the thread that entered");
+    alloy_locked_leave(&b.locked);
+    alloy_locked_leave(&b.locked); /* not held: ignored */
+    cr_assert(alloy_check(b.a), "the mutex is free again");
+    alloy_free(b.a, p, 64, 16);
+    alloy_stats s;
+    alloy_stats_get(b.a, &s);
+    cr_assert_eq(s.shared.bytes_in_use, 0);
     alloy_locked_destroy(&b.locked);
 }
