@@ -24,7 +24,10 @@ static const alloy_heap_ops mmap_ops = {"mmap", mmap_grow};
 
 alloy_heap *alloy_mmap_heap_init(alloy_mmap_heap *h, size_t max_bytes)
 {
-    if (!h || max_bytes == 0 || max_bytes > SIZE_MAX / 2)
+    if (!h)
+        return NULL;
+    *h = (alloy_mmap_heap){0}; /* what a failure leaves: nothing to give back */
+    if (max_bytes == 0 || max_bytes > SIZE_MAX / 2)
         return NULL;
     size_t usable = (max_bytes + ALLOY_PAGE_SIZE - 1) & ~(ALLOY_PAGE_SIZE - 1);
     size_t mapping_bytes = usable + ALLOY_PAGE_SIZE; /* room to align to a page */
@@ -58,7 +61,7 @@ void alloy_mmap_heap_destroy(alloy_mmap_heap *h)
 alloy_heap *alloy_mmap_heap_open(alloy_mmap_heap *h, void *array, size_t bytes)
 {
     if (array)
-        return NULL;
+        return alloy_mmap_heap_init(h, 0); /* refused, *h left as every failure leaves it */
     if (bytes)
         return alloy_mmap_heap_init(h, bytes);
     /* the default: as much as the system grants, up to what region can address */

@@ -24,8 +24,8 @@ static const alloy_heap_ops static_ops = {"static", static_grow};
 
 alloy_heap *alloy_static_heap_init(alloy_static_heap *h, void *array, size_t bytes)
 {
-    if (!h || !array)
-        return NULL;
+    if (!h || !array || bytes > UINTPTR_MAX - (uintptr_t)array)
+        return NULL; /* (past the end of the address space: no array is that long) */
     uintptr_t lo = ((uintptr_t)array + 15) & ~(uintptr_t)15;
     uintptr_t hi = ((uintptr_t)array + bytes) & ~(uintptr_t)15;
     if (hi < lo) /* less than 16 bytes, straddling a boundary */

@@ -36,8 +36,11 @@ typedef struct alloy_mmap_heap {
 /** Reserve `max_bytes` (rounded up to whole pages) of address space, without
  * committing memory. Pages are handed out in address order and made readable and
  * writable as they are; grow returns NULL once max_bytes are handed out. Returns
- * &h->heap, or NULL when h is NULL, max_bytes is 0 or too large, or the reservation
- * fails. There is no initial space. Native only. */
+ * &h->heap, or NULL when h is NULL, max_bytes is 0 or above SIZE_MAX / 2, or the
+ * reservation fails; *h (when not NULL) is then left empty, so that
+ * alloy_mmap_heap_destroy on it is harmless. An *h that holds a reservation is
+ * overwritten, not destroyed: destroy it first. There is no initial space. Native
+ * only. */
 alloy_heap *alloy_mmap_heap_init(alloy_mmap_heap *h, size_t max_bytes);
 
 /** Give the whole reservation back to the system. Every instance that used this
@@ -48,7 +51,8 @@ void alloy_mmap_heap_destroy(alloy_mmap_heap *h);
 /** The uniform constructor (alloy/heap.h): alloy_mmap_heap_init(h, bytes). For bytes
  * 0, the default: ALLOY_MMAP_HEAP_DEFAULT_SIZE, or the largest of its halvings down to
  * ALLOY_MMAP_HEAP_SMALLEST_DEFAULT that the system grants (NULL when it grants none).
- * The provider serves no array: NULL when array is not NULL. Native only. */
+ * The provider serves no array: NULL when array is not NULL. On failure *h is left
+ * empty, as alloy_mmap_heap_init leaves it. Native only. */
 alloy_heap *alloy_mmap_heap_open(alloy_mmap_heap *h, void *array, size_t bytes);
 
 /** The uniform destructor (alloy/heap.h): alloy_mmap_heap_destroy. Native only. */

@@ -21,8 +21,11 @@ typedef struct alloy_static_heap {
 /** Serve pages from `array` (`bytes` long, any alignment). The array is cut into an
  * initial space at its front (less than a page) followed by as many whole 64 KiB
  * pages as fit, so nothing but at most 15 bytes of alignment at each end goes unused.
- * Returns &h->heap, or NULL when h or array is NULL. An array smaller than a page
- * is all initial space. grow returns NULL when the pages are used up. */
+ * Returns &h->heap, or NULL when h or array is NULL or when array + bytes would pass
+ * the end of the address space (no array is that long). `bytes` must be the array's
+ * size: the provider cannot see a larger one, and would hand out memory past the
+ * array. An array smaller than a page is all initial space. grow returns NULL when
+ * the pages are used up. */
 alloy_heap *alloy_static_heap_init(alloy_static_heap *h, void *array, size_t bytes);
 
 /** The uniform constructor (alloy/heap.h): the same as alloy_static_heap_init. */

@@ -63,6 +63,8 @@ Test(static_heap, refuses_cleanly)
     cr_assert_null(alloy_heap_grow(heap, 1));
     cr_assert_null(alloy_static_heap_init(NULL, array, 1));
     cr_assert_null(alloy_static_heap_init(&h, NULL, 1));
+    cr_assert_null(alloy_static_heap_init(&h, array, SIZE_MAX), "no array passes the address space's end");
+    cr_assert_null(alloy_static_heap_init(&h, array + 16, UINTPTR_MAX - (uintptr_t)array - 15));
     cr_assert_str_eq(alloy_heap_name(heap), "static");
 }
 
@@ -95,6 +97,27 @@ Test(mmap_heap, bad_arguments)
     cr_assert_null(alloy_mmap_heap_init(NULL, PAGE));
     cr_assert_null(alloy_mmap_heap_init(&h, 0));
     cr_assert_null(alloy_mmap_heap_init(&h, SIZE_MAX));
+    cr_assert_null(alloy_mmap_heap_init(&h, SIZE_MAX / 2 + 1));
+}
+
+/* A failed init or open leaves the provider empty, whatever *h held: destroying it
+ * then gives back nothing (it used to unmap whatever h->mapping held). */
+Test(mmap_heap, a_failure_leaves_nothing_to_destroy)
+{
+    static char other[PAGE];
+    alloy_mmap_heap h;
+    for (int way = 0; way < 3; way++) {
+        memset(&h, 0, sizeof h);
+        h.mapping = other; /* garbage that names memory the provider does not own */
+        h.mapping_bytes = sizeof other;
+        alloy_heap *heap = way == 0   ? alloy_mmap_heap_init(&h, 0)
+                           : way == 1 ? alloy_mmap_heap_open(&h, NULL, SIZE_MAX)
+                                      : alloy_mmap_heap_open(&h, other, PAGE);
+        cr_assert_null(heap);
+        cr_assert_null(h.mapping, "way %d: nothing to give back", way);
+        alloy_mmap_heap_close(&h);
+        memset(other, 7, sizeof other); /* still mapped: not given back by close */
+    }
 }
 
 /* The uniform constructors (alloy/heap.h) of the native providers: what they add to
