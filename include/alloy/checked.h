@@ -10,7 +10,9 @@
  * The wrapper is itself an alloy_allocator: programs call alloy_alloc, alloy_free,
  * alloy_resize, alloy_realloc, alloy_stats_get and alloy_check on it. Bad arguments
  * (NULL, size 0, bad alignment, impossible sizes) get the front end's answers, as
- * for any strategy (alloy/alloy.h): counted as invalid requests, never reported.
+ * for any strategy, counted as alloy/alloy.h says (an impossible size asked for as a
+ * failed allocation, the rest as invalid requests or not at all), and are never
+ * reported.
  * How it works, and what it costs, is told in wrappers/checked.c.
  *
  * Its statistics (alloy_stats_get): the shared figures are those of the calls made on

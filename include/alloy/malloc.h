@@ -32,14 +32,17 @@ void *alloy_malloc(alloy_allocator *a, size_t size);
 void *alloy_malloc_calloc(alloy_allocator *a, size_t n, size_t size);
 
 /** aligned_alloc: `align` must be a power of two (values below 16 give 16) up to
- * 65536; otherwise NULL. size 0 behaves as in alloy_malloc. */
+ * 65536; otherwise NULL. size 0 behaves as in alloy_malloc. NULL when a is NULL or
+ * memory runs out. */
 void *alloy_malloc_aligned(alloy_allocator *a, size_t align, size_t size);
 
-/** free a block from the functions above on the same instance. NULL is ignored. */
+/** free a block from the functions above on the same instance. A NULL p or a NULL a
+ * is ignored (and p, if any, stays allocated). */
 void alloy_malloc_free(alloy_allocator *a, void *p);
 
 /** realloc: p NULL acts as alloy_malloc (so (NULL, 0) gives a unique block); size 0
- * frees p and returns NULL; on failure returns NULL and p is untouched. Contents are
+ * frees p and returns NULL; on failure returns NULL and p is untouched. A NULL a
+ * returns NULL and touches nothing, whatever size is (p is not freed). Contents are
  * kept, and alignment to 16. A stronger alignment (alloy_malloc_aligned) is kept
  * when the block changes size in place, and when the strategy keeps a header; a
  * block that moves is otherwise aligned to 16, as C's realloc promises. */

@@ -120,6 +120,10 @@ ParameterizedTest(size_t *strategy, malloc_api, edges)
     cr_assert_eq(alloy_malloc_usable_size(b.a, zero), usable_for(b.a, 0));
     alloy_malloc_free(b.a, zero);
     cr_assert_eq(alloy_malloc_usable_size(NULL, z), 0, "no instance: 0");
+    alloy_malloc_free(NULL, z); /* no instance: ignored, z stays allocated */
+    cr_assert_null(alloy_malloc_realloc(NULL, z, 0), "no instance: nothing freed");
+    cr_assert_null(alloy_malloc_realloc(NULL, z, 50));
+    cr_assert_eq(alloy_malloc_usable_size(b.a, z), usable_for(b.a, 1000), "z untouched");
     alloy_malloc_free(b.a, z);
     alloy_malloc_free(b.a, NULL);
     cr_assert_eq(alloy_malloc_usable_size(b.a, NULL), 0);
