@@ -62,7 +62,8 @@ typedef struct alloy_locked {
 alloy_allocator *alloy_locked_init(alloy_locked *l, alloy_allocator *inner);
 
 /** Destroy the wrapper's mutex. No thread may be using the wrapper, or be inside
- * enter/leave, at that moment. The inner instance and its blocks stay as they were,
+ * enter/leave, at that moment: while a thread holds the mutex, destroy does nothing
+ * (the wrapper stays usable). The inner instance and its blocks stay as they were,
  * usable single-threaded. NULL, a wrapper whose init failed and destroying twice are
  * harmless. Afterwards the handle refuses every call: alloc and realloc return NULL,
  * resize and check false, free and reset_trip do nothing, and alloy_stats_get
@@ -76,8 +77,10 @@ void alloy_locked_destroy(alloy_locked *l);
 alloy_allocator *alloy_locked_enter(alloy_locked *l);
 
 /** Give back the mutex taken by a successful alloy_locked_enter of the same thread.
- * Ignored when l is NULL or destroyed, and when the calling thread does not hold the
- * mutex (the mutex checks its owner). */
+ * Ignored when l is NULL or destroyed. A leave the calling thread does not owe (it
+ * holds no mutex) is the caller's mistake: the mutex, which checks its owner, refuses
+ * it and nothing changes, though thread checkers (ThreadSanitizer, helgrind) report
+ * it. */
 void alloy_locked_leave(alloy_locked *l);
 
 #endif /* !__wasm__ */

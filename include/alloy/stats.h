@@ -76,7 +76,8 @@ typedef struct alloy_stat {
  * named figures of the instance's strategy, in the order the strategy adds them. */
 typedef struct alloy_stats {
     const char *strategy;       /**< the strategy's name (alloy_name's; the locked wrapper
-                                 * reports its inner instance's, alloy/locked.h) */
+                                 * reports its inner instance's, unless it refuses the
+                                 * call: alloy/locked.h) */
     /** A wrapper that reports an instance it wraps (alloy/checked.h): that instance's
      * strategy name, whose figures follow the wrapper's own. NULL otherwise. */
     const char *inner_strategy;
