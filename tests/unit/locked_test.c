@@ -118,7 +118,7 @@ Test(locked, enter_hands_out_the_inner_instance)
     alloy_stats s;
     alloy_stats_get(b.a, &s); /* the handle locks again: enter/leave released the mutex */
     cr_assert_eq(s.shared.bytes_in_use, 64);
-    cr_assert_eq(s.shared.trip_high_water, 320);
+    cr_assert_eq(s.shared.trip_high_water, 64);
     alloy_free(b.a, p, 64, 16);
     alloy_locked_destroy(&b.locked);
 }
