@@ -164,7 +164,7 @@ void alloy_locked_destroy(alloy_locked *l)
 
 alloy_allocator *alloy_locked_enter(alloy_locked *l)
 {
-    if (!l || !l->inner || !lock(l))
+    if (!l || !lock(l)) /* (lock refuses a destroyed wrapper) */
         return NULL;
     return l->inner;
 }
