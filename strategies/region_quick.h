@@ -131,13 +131,15 @@ static HOT bool near_window(uintptr_t frame, uint32_t first, uint64_t *bits)
 #endif
 }
 
-/* Keep a freed block of `units` whole: on its quick list, still marked live. */
+/* Keep a freed block of `units` whole: on its quick list, still marked live in its
+ * region's maps (but no longer in live_units). */
 static HOT void keep_whole(alloy_region *r, void *ptr, uint32_t units)
 {
     alloy_poison_expose(ptr, 8);
     *(uint32_t *)ptr = r->quick[units - 1];
     r->quick[units - 1] = offset_of(r, (uintptr_t)ptr);
     r->quick_count[units - 1]++;
+    r->live_units -= units;
 }
 
 /* A block of `units` (1 .. EXACT_CLASSES) from its quick list, in *out; false when
@@ -151,6 +153,7 @@ static HOT bool quick_take(alloy_region *r, uint32_t units, void **out)
     uint32_t *q = (uint32_t *)address_of(r, offset);
     r->quick[units - 1] = *q;
     r->quick_count[units - 1]--;
+    r->live_units += units;
     *out = q;
     return true;
 }
@@ -160,8 +163,9 @@ static HOT bool quick_take(alloy_region *r, uint32_t units, void **out)
 #define NOT_SMALL (UINT32_MAX - 1)    /* not a small block: a large one */
 
 /* The unsized free of the live block at ptr (not NULL), when it is a small block of up
- * to NEAR_UNITS units whose block before is live and its quick list has room: kept
- * whole, told to a memory checker as freed; its size. Else 0 and nothing is done, and
+ * to NEAR_UNITS units whose block before is live, its quick list has room and it is
+ * not the last live small block (see region.c, "Quick lists"): kept whole, told to a
+ * memory checker as freed; its size. Else 0 and nothing is done, and
  * *units is what was learnt: the block's units, LONG_BLOCK, NOT_SMALL, or 0 when
  * unknown (always so in builds for size). */
 static HOT size_t quick_keep(alloy_region *r, void *ptr, uint32_t *units)
@@ -183,7 +187,7 @@ static HOT size_t quick_keep(alloy_region *r, void *ptr, uint32_t *units)
         return 0;
     }
     uint32_t n = *units = (uint32_t)__builtin_ctzll(lives) / 2;
-    if (!(near & 1) || r->quick_count[n - 1] >= r->quick_max)
+    if (!(near & 1) || r->quick_count[n - 1] >= r->quick_max || r->live_units == n)
         return 0;
     alloy_poison_block_freed(ptr, (size_t)n * UNIT);
     keep_whole(r, ptr, n);

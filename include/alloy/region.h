@@ -57,7 +57,7 @@ typedef struct alloy_region {
     bool emptied;                          /* a free emptied a region since they were last given back */
     uint64_t class_bitmap;                 /* bit c: class c has free blocks */
     uint32_t class_heads[ALLOY_REGION_CLASSES];
-    uint32_t live_units;                   /* 16-byte units in live small blocks (and quick ones) */
+    uint32_t live_units;                   /* 16-byte units in live small blocks (not quick ones) */
     uint32_t quick[32];                    /* freed blocks of 1..32 units kept whole for reuse */
     uint8_t quick_count[32];
     uint8_t quick_max;                     /* blocks a quick list holds at most: 0 in builds for size */

@@ -727,6 +727,94 @@ Test(region_pool, each_phase_fits_what_a_fresh_heap_fits)
     cr_assert_eq(fill_and_free(a, 200 * KiB), fresh_large);
 }
 
+/* A request of the random phases below: sizes of every kind, many on either side of
+ * 32 and 64 KiB, up to 300 KiB; alignments up to 64 KiB. */
+static void random_request(test_rng *g, bool aligned, size_t *size, size_t *align)
+{
+    static const size_t near[] = {16, 48, 256, 1024, 4096, 32 * KiB - 16, 32 * KiB, 63 * KiB, 64 * KiB - 16, 64 * KiB};
+    switch (rng_next(g) % 4) {
+    case 0:
+        *size = rng_range(g, 1, 600);
+        break;
+    case 1:
+        *size = rng_range(g, 1, 300 * KiB);
+        break;
+    default:
+        *size = near[rng_next(g) % (sizeof near / sizeof *near)] + rng_range(g, 0, 64);
+        *size = *size > 32 ? *size - 32 : 1;
+    }
+    *align = aligned ? (size_t)16 << rng_range(g, 0, 12) : 16;
+}
+
+/* The next phase of random_phases_fit_what_a_fresh_heap_fits: requests from `seed`,
+ * aligned, until the heap refuses one; each block's contents checked, all freed.
+ * How many fitted. */
+static size_t fill_randomly(alloy_allocator *a, uint64_t seed, live_block *blocks, size_t max)
+{
+    test_rng g = {seed};
+    size_t n = 0;
+    for (; n < max; n++) {
+        live_block *b = &blocks[n];
+        random_request(&g, rng_next(&g) % 4 != 0, &b->size, &b->align);
+        if (!(b->p = alloy_alloc(a, b->size, b->align)))
+            break;
+        b->tag = (uint32_t)n;
+        block_fill(b);
+    }
+    cr_assert(n < max, "the heap was meant to run out");
+    cr_assert(blocks_disjoint(blocks, n));
+    for (size_t i = 0; i < n; i++) {
+        cr_assert(block_intact(&blocks[i], blocks[i].size));
+        alloy_free(a, blocks[i].p, blocks[i].size, blocks[i].align);
+    }
+    cr_assert(alloy_check(a));
+    return n;
+}
+
+Test(region_pool, random_phases_fit_what_a_fresh_heap_fits)
+{
+    /* found from outside: after a random mix of requests, all freed, the next phase
+     * fitted 17 blocks where a fresh heap fits 27. The blocks the phase kept whole
+     * for reuse, and its empty regions, stayed where the phase had left them, and
+     * the next phase's small blocks took them, pinning pages that large blocks
+     * needed. When its last small block is freed, a phase's regions now start again
+     * as on a fresh heap. The tolerance is phase_changes' (tests/suite/phases.c). */
+    enum { SEEDS = 300, STEPS = 3000, LIVE = 400, MAX = 4096 };
+    static _Alignas(PAGE) unsigned char array[4096 * KiB + PAGE];
+    static live_block live[LIVE], blocks[MAX];
+    for (uint64_t seed = 1; seed <= SEEDS; seed++) {
+        test_rng g = {seed};
+        size_t offset = rng_range(&g, 0, 16) * 16, bytes = rng_range(&g, PAGE, 4096 * KiB);
+        static_bench b;
+        size_t fresh = fill_randomly(open_static(&b, array + offset, bytes), ~seed, blocks, MAX);
+        alloy_allocator *a = open_static(&b, array + offset, bytes);
+        size_t n = 0;
+        for (size_t step = 0; step < STEPS; step++) {
+            uint64_t op = rng_next(&g) % 10;
+            if (op < 4 && n < LIVE) {
+                live_block *l = &live[n];
+                random_request(&g, op == 0, &l->size, &l->align);
+                if ((l->p = alloy_alloc(a, l->size, l->align)) != NULL) {
+                    l->tag = (uint32_t)step;
+                    block_fill(l);
+                    n++;
+                }
+            } else if (op < 7 && n) {
+                live_block *l = &live[rng_next(&g) % n];
+                cr_assert(block_intact(l, l->size));
+                alloy_free(a, l->p, l->size, l->align);
+                *l = live[--n];
+            }
+        }
+        while (n--)
+            alloy_free(a, live[n].p, live[n].size, live[n].align);
+        cr_assert(alloy_check(a));
+        size_t after = fill_randomly(a, ~seed, blocks, MAX);
+        cr_assert_geq(after + 2 + fresh / 32, fresh, "seed %llu, %zu bytes: %zu blocks, on a fresh heap %zu",
+                      (unsigned long long)seed, bytes, after, fresh);
+    }
+}
+
 Test(region_pool, alternating_phases_hold_the_larger_phase)
 {
     bench b;
@@ -748,40 +836,77 @@ Test(region_pool, alternating_phases_hold_the_larger_phase)
     }
 }
 
+/* The frame of the lowest of `n` small blocks. */
+static char *lowest_frame(void *const *held, size_t n)
+{
+    char *lowest = (char *)held[0] - 16;
+    for (size_t i = 1; i < n; i++)
+        if ((char *)held[i] - 16 < lowest)
+            lowest = (char *)held[i] - 16;
+    return lowest;
+}
+
 Test(region_pool, emptied_regions_go_back_at_the_next_large_block)
 {
-    /* a free that empties a region leaves its page where it is (O(1), whatever the
-     * pool holds); the next large block gives back every empty region but the lowest,
-     * merged, and takes its pages rather than growing the heap */
+    /* while a small block lives, a free that empties a region leaves its page where it
+     * is (O(1), whatever the pool holds); the next large block gives back every empty
+     * region but the lowest, merged, and takes its pages rather than growing the heap */
     enum { REGIONS = 64, PER_REGION = 15 }; /* 15 blocks of 4 KiB fill a region */
     bench b;
     open_bench(&b, 64 * 1024 * KiB);
+    char *wall = take(&b, 16); /* lives on, in the first region */
     static void *held[REGIONS * PER_REGION];
     for (size_t i = 0; i < REGIONS * PER_REGION; i++)
         held[i] = take(&b, 4 * KiB);
-    cr_assert_eq(rstats(&b).regions, REGIONS);
+    cr_assert_eq(rstats(&b).regions, REGIONS, "the wall and 15 blocks share the first");
     size_t span = heap_span(&b);
     for (size_t i = 0; i < REGIONS * PER_REGION; i++)
         alloy_free(b.a, held[i], 4 * KiB, 1);
     region_figures s = rstats(&b);
     cr_assert_eq(s.regions, REGIONS, "empty regions stay regions until a large block needs pages");
     cr_assert_eq(s.total_large_pages, 0);
-    cr_assert_eq(s.unused_words, (uint64_t)REGIONS * 64512 / 4, "each is room, not a fragment");
-    cr_assert_eq(s.fragments, 0);
+    cr_assert_eq(s.unused_words, (uint64_t)(REGIONS - 1) * 64512 / 4, "each is room, not a fragment");
 
-    char *lowest = (char *)held[0] - 16; /* the first region's frame */
-    for (size_t i = 1; i < REGIONS * PER_REGION; i++)
-        if ((char *)held[i] - 16 < lowest)
-            lowest = (char *)held[i] - 16;
-    char *large = take(&b, (REGIONS - 2) * PAGE);
+    char *first = wall - 16, *lowest_empty = lowest_frame(held, REGIONS * PER_REGION) + PAGE;
+    cr_assert(lowest_empty > first);
+    char *large = take(&b, (REGIONS - 3) * PAGE);
     s = rstats(&b);
     cr_assert_eq(heap_span(&b), span, "the regions' pages served it");
-    cr_assert_eq(s.regions, 1, "all but one went back");
-    cr_assert_eq(s.total_large_pages, REGIONS - 1, "merged into one run");
-    cr_assert(large > lowest, "the lowest region stays for small blocks");
-    void *small = take(&b, 4 * KiB);
-    cr_assert(small > (void *)lowest && (char *)small < lowest + PAGE, "and serves the next small block");
-    cr_assert_eq(heap_span(&b), span);
+    cr_assert_eq(s.regions, 2, "all empty regions but one went back");
+    cr_assert_eq(s.total_large_pages, REGIONS - 2, "merged into one run");
+    cr_assert(large > lowest_empty, "the lowest empty region stays for small blocks");
+    for (int i = 0; i < 4; i++) /* two in each */
+        take(&b, 30 * KiB);
+    cr_assert_eq(heap_span(&b), span, "the first region and that one serve the next small blocks");
+    cr_assert(alloy_check(b.a));
+}
+
+Test(region_pool, regions_go_back_when_the_last_small_block_is_freed)
+{
+    /* a phase of small blocks ends: every region (but the initial one) goes back to
+     * the pool at once, merged, as on a fresh heap */
+    enum { REGIONS = 64, PER_REGION = 15 };
+    bench b;
+    open_bench(&b, 64 * 1024 * KiB);
+    static void *held[REGIONS * PER_REGION];
+    for (size_t i = 0; i < REGIONS * PER_REGION; i++)
+        held[i] = take(&b, 4 * KiB);
+    size_t span = heap_span(&b);
+    for (size_t i = 0; i < REGIONS * PER_REGION; i++) {
+        alloy_free(b.a, held[i], 4 * KiB, 1);
+        if (i + 1 < REGIONS * PER_REGION)
+            cr_assert_eq(rstats(&b).regions, REGIONS, "while small blocks live, emptied regions stay");
+    }
+    region_figures s = rstats(&b);
+    cr_assert_eq(s.regions, 0, "the last free gave them all back");
+    cr_assert_eq(s.total_large_pages, REGIONS, "merged into one run");
+    cr_assert_eq(s.unused_large_pages, REGIONS);
+    cr_assert(alloy_check(b.a));
+    take(&b, (REGIONS - 2) * PAGE);
+    take(&b, 4 * KiB);
+    cr_assert_eq(heap_span(&b), span, "their pages served a large block and a region");
+    cr_assert_eq(rstats(&b).regions, 1);
+    cr_assert(alloy_check(b.a));
 }
 
 Test(region_pool, touching_free_runs_too_long_to_merge_stay_apart)
