@@ -94,7 +94,8 @@
  *   freed while other small blocks live stays a region (one free block of all its
  *   units) and the free is O(1); the next large block gives every empty region but the lowest back to the pool as free
  *   pages, in one batch, before it looks for a run, and the lowest too when the heap
- *   will not grow. So a block allocated and freed over and over does not move a page
+ *   will not grow. When the heap will not grow by what a large block needs, it is
+ *   asked for that less the free run at its end, which the new pages join. So a block allocated and freed over and over does not move a page
  *   each time, freeing a heap of any size walks no list of pages, and runs are cut
  *   from the pool merged. A run that goes free, or is cut, merges with the free
  *   runs that touch it, unless the merged run would pass 65,535 pages. Requests up to 32
@@ -877,6 +878,15 @@ static char *take_pages(alloy_region *r, size_t count)
     return pages;
 }
 
+/* The pages of the last run when it is free, else 0. */
+static size_t free_pages_at_end(const alloy_region *r)
+{
+    const alloy_page_link *last = NULL;
+    for (const alloy_page_link *run = &r->large; run->pages; run = trailer(run))
+        last = run;
+    return last && !run_in_use(last) ? last->page_count : 0;
+}
+
 /* Use the run for `words` words at `pad` bytes into it. A large block that does not
  * start its frame gets a zero tag in unit 0, and is counted (see Blocks' sizes). */
 static void *place_large(alloy_region *r, alloy_page_link *run, size_t words, size_t pad)
@@ -903,9 +913,15 @@ static __attribute__((noinline)) void *alloc_large(alloy_region *r, size_t size,
             continue; /* merged, they may have emptied regions */
         if (retire_empty_regions(r, true))
             continue; /* their pages may join free runs */
-        /* grow by what the block needs in the worst case of alignment */
+        /* grow by what the block needs in the worst case of alignment; when the heap
+         * refuses, by that less the free run at its end, which new pages follow (if
+         * someone else grew the heap since, they become that run, and the next turn
+         * grows the rest) */
         size_t need = run_pages_for_words(words + ((r->phase & (align - 1)) ? align : 0) / 4);
         char *pages = need <= UINT16_MAX ? grow_heap(r, need) : NULL;
+        size_t tail = pages ? 0 : free_pages_at_end(r);
+        if (tail && tail < need && (pages = grow_heap(r, need - tail)) != NULL)
+            need -= tail;
         if (!pages && retire_empty_regions(r, false))
             continue; /* the last one too */
         if (!pages)

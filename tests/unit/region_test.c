@@ -771,6 +771,26 @@ static size_t fill_randomly(alloy_allocator *a, uint64_t seed, live_block *block
     return n;
 }
 
+Test(region_pool, a_large_block_takes_the_free_run_at_the_end_and_the_heaps_last_pages)
+{
+    /* found by random phases on static heaps: a heap with fewer pages left than a large block
+     * needs refused it, though those pages and the free run they follow held it */
+    static _Alignas(PAGE) unsigned char array[10 * PAGE + 100]; /* ends inside a frame: */
+    static_bench b;                                            /* pages are grown one by one */
+    alloy_allocator *a = open_static(&b, array, sizeof array);
+    cr_assert(alloy_alloc(a, 100 * KiB, 16));      /* a page for a region, two for this */
+    void *five = alloy_alloc(a, 300 * KiB, 16);    /* pages 3 to 7: two are left */
+    cr_assert(five);
+    alloy_free(a, five, 300 * KiB, 16);
+    char *seven = alloy_alloc(a, 400 * KiB, 16);
+    cr_assert(seven == five, "the free run's five pages and the last two");
+    memset(seven, 0x5a, 400 * KiB);
+    alloy_stats s;
+    alloy_stats_get(a, &s);
+    cr_assert_eq(s.shared.heap_bytes, 10 * PAGE);
+    cr_assert(alloy_check(a));
+}
+
 Test(region_pool, random_phases_fit_what_a_fresh_heap_fits)
 {
     /* found from outside: after a random mix of requests, all freed, the next phase
