@@ -92,15 +92,16 @@
  *   (splitting off what it does not need), and a new region takes one page the same
  *   way, before the heap grows. free marks the run free. A region whose last block is
  *   freed while other small blocks live stays a region (one free block of all its
- *   units) and the free is O(1); the next large block gives every empty region but the lowest back to the pool as free
- *   pages, in one batch, before it looks for a run, and the lowest too when the heap
- *   will not grow. When the heap will not grow by what a large block needs, it is
- *   asked for that less the free run at its end, which the new pages join. So a block allocated and freed over and over does not move a page
- *   each time, freeing a heap of any size walks no list of pages, and runs are cut
- *   from the pool merged. A run that goes free, or is cut, merges with the free
- *   runs that touch it, unless the merged run would pass 65,535 pages. Requests up to 32
- *   KiB whose alignment leaves no room for them in a region are served as large
- *   blocks too.
+ *   units) and the free is O(1); the next large block gives every empty region but
+ *   the lowest back to the pool as free pages, in one batch, before it looks for a
+ *   run, and the lowest too when the heap will not grow. So a block allocated and
+ *   freed over and over does not move a page each time, freeing a heap of any size
+ *   walks no list of pages, and runs are cut from the pool merged. A run that goes
+ *   free, or is cut, merges with the free runs that touch it, unless the merged run
+ *   would pass 65,535 pages. When the heap will not grow by what a large block
+ *   needs, it is asked for that less the free run at its end, which the new pages
+ *   join. Requests up to 32 KiB whose alignment leaves no room for them in a region
+ *   are served as large blocks too.
  *
  * Blocks' sizes (block_size and free_unsized, for the malloc layer's unsized free)
  *   A large block starts at its run's first page, or, aligned further, a unit or more
