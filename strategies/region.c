@@ -68,20 +68,22 @@
  *
  * Phases
  *   When the last live small block is freed, a phase of the program has ended, and
- *   every region holds free blocks and blocks kept whole only. They all start again
- *   as on a fresh heap: the quick lists and free lists are emptied, the initial
- *   region becomes one free block again, and every other region's page goes back to
- *   the pool (unless it is the only region). So the next phase fits what a fresh
- *   heap fits. Without this, on static heaps after random requests all freed, 44 of
- *   300 phases (7 in builds for size; tests/unit/region_test.c) fitted fewer blocks
- *   than a fresh heap, less phase_changes' tolerance (17 blocks instead of 27, say):
+ *   every region holds free blocks and blocks kept whole only. When there are
+ *   several, they all start again as on a fresh heap: the quick lists and free lists
+ *   are emptied, the initial region becomes one free block again, and every other
+ *   region's page goes back to the pool. So the next phase fits what a fresh heap
+ *   fits. Without this, on static heaps after random requests all freed, 44 of 300
+ *   phases (7 in builds for size; tests/unit/region_test.c) fitted fewer blocks than
+ *   a fresh heap, less phase_changes' tolerance (25 blocks instead of 41, say):
  *   blocks kept whole and empty regions stayed where the last phase left them, the
  *   next phase's small blocks took them, and the pages they pinned split the runs
- *   that large blocks needed. Cost: a phase that used several regions sets them up
- *   again (callgrind, as malloc: lifo, whose every round is a phase, 220.9 -> 231.0
- *   instructions a call, fifo 210.2 -> 226.2), and keeping blocks whole counts them
- *   out of live_units and checks for the last one (mixed 128.2 -> 130.3, small
- *   101.0 -> 103.0, churn 108.4 -> 110.8).
+ *   that large blocks needed. A single region stays as it is, with its blocks kept
+ *   whole: a fresh heap would set one up too, and a program that allocates a few
+ *   blocks and frees them all, over and over, keeps reusing them. Cost: a phase that
+ *   used several regions sets them up again (callgrind, as malloc: lifo, whose every
+ *   round is a phase, 220.9 -> 231.0 instructions a call, fifo 210.2 -> 226.2), and
+ *   keeping blocks whole counts them out of live_units and checks for the last one
+ *   (mixed 128.2 -> 130.3, small 101.0 -> 103.0, churn 108.4 -> 110.8).
  *
  * Large blocks (over 32 KiB) and the pool of pages
  *   A large block takes a run of whole pages. The last bytes of every run hold an
@@ -115,7 +117,7 @@
  *
  * Costs
  *   small alloc, free and resize: O(1). A new region: O(runs). The free that ends a
- *   phase: O(regions x runs), for regions that the phase set up, each for O(runs).
+ *   phase: O(regions x runs), a give-back of each region the phase set up.
  *   large alloc, free and resize: O(runs); a large alloc after frees emptied regions
  *   also gives them back: O(empty regions x runs). block_size and free_unsized: O(1) for
  *   small blocks (a scan as long as the block: at most 64 words), O(runs) for large.
@@ -879,13 +881,13 @@ static char *take_pages(alloy_region *r, size_t count)
     return pages;
 }
 
-/* The pages of the last run when it is free, else 0. */
+/* The pages of the last run when it is free and ends the heap, else 0. */
 static size_t free_pages_at_end(const alloy_region *r)
 {
     const alloy_page_link *last = NULL;
     for (const alloy_page_link *run = &r->large; run->pages; run = trailer(run))
         last = run;
-    return last && !run_in_use(last) ? last->page_count : 0;
+    return last && !run_in_use(last) && run_end(last) == r->heap->end ? last->page_count : 0;
 }
 
 /* Use the run for `words` words at `pad` bytes into it. A large block that does not
@@ -915,11 +917,11 @@ static __attribute__((noinline)) void *alloc_large(alloy_region *r, size_t size,
         if (retire_empty_regions(r, true))
             continue; /* their pages may join free runs */
         /* grow by what the block needs in the worst case of alignment; when the heap
-         * refuses, by that less the free run at its end, which new pages follow (if
-         * someone else grew the heap since, they become that run, and the next turn
-         * grows the rest) */
+         * refuses, by that less the free run that ends it, which new pages join */
         size_t need = run_pages_for_words(words + ((r->phase & (align - 1)) ? align : 0) / 4);
-        char *pages = need <= UINT16_MAX ? grow_heap(r, need) : NULL;
+        if (need > UINT16_MAX)
+            return NULL;
+        char *pages = grow_heap(r, need);
         size_t tail = pages ? 0 : free_pages_at_end(r);
         if (tail && tail < need && (pages = grow_heap(r, need - tail)) != NULL)
             need -= tail;
@@ -1017,20 +1019,6 @@ static HOT bool kept_whole(const alloy_region *r, uintptr_t frame, uintptr_t p, 
            r->live_units != units && !free_before(frame, unit_of(frame, p));
 }
 
-/* Whether any block is kept whole. */
-static bool any_kept(const alloy_region *r)
-{
-    if (!FAST_PATHS)
-        return false;
-    uint64_t any = 0;
-    for (unsigned i = 0; i < EXACT_CLASSES; i += 8) {
-        uint64_t word;
-        memcpy(&word, r->quick_count + i, sizeof word);
-        any |= word;
-    }
-    return any != 0;
-}
-
 /* The last live small block was freed: a phase of the program ended, and every
  * region holds free blocks and blocks kept whole alone. They start again as on a
  * fresh heap: the initial region as one free block, the others' pages back to the
@@ -1054,11 +1042,12 @@ static SLOW void restart_regions(alloy_region *r)
         start_region(r, r->initial_frame, r->initial_first);
 }
 
-/* free_small, and when that was the last live small block, the regions restart. */
+/* free_small, and when that was the last live small block and there are several
+ * regions, they restart (see "Phases"). */
 static WASM_HOT void free_small_last(alloy_region *r, void *ptr, uint32_t units)
 {
     free_small(r, ptr, units);
-    if (r->live_units == 0 && (r->region_count > 1 || any_kept(r)))
+    if (r->live_units == 0 && r->region_count > 1)
         restart_regions(r);
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "alloy/malloc.h"
 #include "alloy/region.h"
 #include "blocks.h"
 
@@ -794,10 +795,10 @@ Test(region_pool, a_large_block_takes_the_free_run_at_the_end_and_the_heaps_last
 Test(region_pool, random_phases_fit_what_a_fresh_heap_fits)
 {
     /* found from outside: after a random mix of requests, all freed, the next phase
-     * fitted 17 blocks where a fresh heap fits 27. The blocks the phase kept whole
-     * for reuse, and its empty regions, stayed where the phase had left them, and
-     * the next phase's small blocks took them, pinning pages that large blocks
-     * needed. When its last small block is freed, a phase's regions now start again
+     * fitted fewer blocks than a fresh heap (here, 25 where it fits 41). The blocks
+     * the phase kept whole for reuse, and its empty regions, stayed where the phase
+     * had left them, and the next phase's small blocks took them, pinning pages that
+     * large blocks needed. When its last small block is freed, a phase's regions now start again
      * as on a fresh heap. The tolerance is phase_changes' (tests/suite/phases.c). */
     enum { SEEDS = 300, STEPS = 3000, LIVE = 400, MAX = 4096 };
     static _Alignas(PAGE) unsigned char array[4096 * KiB + PAGE];
@@ -927,6 +928,70 @@ Test(region_pool, regions_go_back_when_the_last_small_block_is_freed)
     cr_assert_eq(heap_span(&b), span, "their pages served a large block and a region");
     cr_assert_eq(rstats(&b).regions, 1);
     cr_assert(alloy_check(b.a));
+}
+
+Test(region_pool, the_last_free_through_malloc_ends_a_phase_too)
+{
+    /* the malloc layer's free keeps blocks whole inline (region_quick.h): it must
+     * not keep the last live one, whose free ends the phase */
+    enum { BLOCKS = 1000 }; /* 256 bytes each: four regions with the three below */
+    bench b;
+    open_bench(&b, 64 * 1024 * KiB);
+    char *first = alloy_malloc(b.a, 32), *kept = alloy_malloc(b.a, 32), *last = alloy_malloc(b.a, 48);
+    cr_assert(first && kept == first + 32 && last == kept + 32);
+    static void *held[BLOCKS];
+    for (size_t i = 0; i < BLOCKS; i++)
+        cr_assert((held[i] = alloy_malloc(b.a, 256)));
+    cr_assert_eq(rstats(&b).regions, 4);
+    alloy_malloc_free(b.a, kept); /* kept whole: the block before it is live */
+    alloy_malloc_free(b.a, first);
+    for (size_t i = 0; i < BLOCKS; i++)
+        alloy_malloc_free(b.a, held[i]);
+    alloy_malloc_free(b.a, last); /* its block before is kept whole, so looks live */
+    region_figures s = rstats(&b);
+    cr_assert_eq(s.regions, 0, "the last free gave the regions back");
+    cr_assert_eq(s.allocated_words, 0);
+    cr_assert(alloy_check(b.a));
+}
+
+Test(region_pool, a_single_region_stays_when_its_blocks_come_and_go)
+{
+    /* a phase that used one region leaves it, and the block kept whole in it, as
+     * they are: allocating two blocks and freeing both, over and over, reuses them
+     * and moves no page */
+    bench b;
+    open_bench(&b, 64 * 1024 * KiB);
+    void *x = take(&b, 16), *y = take(&b, 16);
+    size_t span = heap_span(&b);
+    for (int i = 0; i < 100; i++) {
+        alloy_free(b.a, x, 16, 1); /* kept whole: the block before it is live */
+        alloy_free(b.a, y, 16, 1); /* the last: merged, and the phase ends */
+        cr_assert_eq(rstats(&b).regions, 1);
+        void *x2 = take(&b, 16), *y2 = take(&b, 16);
+        cr_assert(x2 == x || x2 == y);
+        cr_assert(y2 == x || y2 == y);
+        x = x2, y = y2;
+    }
+    cr_assert_eq(heap_span(&b), span);
+    cr_assert(alloy_check(b.a));
+}
+
+Test(region_pool, a_block_of_more_pages_than_a_run_holds_grows_nothing)
+{
+    /* found in review: with a free run ending the heap, a request of more than
+     * 65,535 pages grew the heap to its end, then failed and left check false */
+    bench b;
+    if (!alloy_mmap_heap_init(&b.heap, (size_t)6 << 30))
+        cr_skip_test("no 6 GiB of address space here");
+    b.a = alloy_region_init(&b.region, &b.heap.heap);
+    alloy_free(b.a, take(&b, 100 * KiB), 100 * KiB, 1); /* a free run ends the heap */
+    size_t span = heap_span(&b);
+    cr_assert_null(alloy_alloc(b.a, (size_t)5 << 30, 16));
+    cr_assert_eq(heap_span(&b), span);
+    cr_assert(alloy_check(b.a));
+    cr_assert(alloy_alloc(b.a, 200 * KiB, 16));
+    cr_assert(alloy_check(b.a));
+    alloy_mmap_heap_destroy(&b.heap);
 }
 
 Test(region_pool, touching_free_runs_too_long_to_merge_stay_apart)
