@@ -77,13 +77,14 @@
  *   a fresh heap, less phase_changes' tolerance (25 blocks instead of 41, say):
  *   blocks kept whole and empty regions stayed where the last phase left them, the
  *   next phase's small blocks took them, and the pages they pinned split the runs
- *   that large blocks needed. A single region stays as it is, with its blocks kept
- *   whole: a fresh heap would set one up too, and a program that allocates a few
- *   blocks and frees them all, over and over, keeps reusing them. Cost: a phase that
- *   used several regions sets them up again (callgrind, as malloc: lifo, whose every
- *   round is a phase, 220.9 -> 231.0 instructions a call, fifo 210.2 -> 226.2), and
- *   keeping blocks whole counts them out of live_units and checks for the last one
- *   (mixed 128.2 -> 130.3, small 101.0 -> 103.0, churn 108.4 -> 110.8).
+ *   that large blocks needed. A single region stays (a fresh heap would set one up
+ *   too, and a program that allocates a few blocks and frees them all, over and
+ *   over, moves no page), and the blocks kept whole in it are merged: it is one
+ *   free block again. Cost: a phase that used several regions sets them up again
+ *   (callgrind, as malloc: lifo, whose every round is a phase, 220.9 -> 231.0
+ *   instructions a call, fifo 210.2 -> 226.2), and keeping blocks whole counts them
+ *   out of live_units and checks for the last one (mixed 128.2 -> 130.3, small
+ *   101.0 -> 103.0, churn 108.4 -> 110.8).
  *
  * Large blocks (over 32 KiB) and the pool of pages
  *   A large block takes a run of whole pages. The last bytes of every run hold an
@@ -117,7 +118,8 @@
  *
  * Costs
  *   small alloc, free and resize: O(1). A new region: O(runs). The free that ends a
- *   phase: O(regions x runs), a give-back of each region the phase set up.
+ *   phase: O(regions x runs), a give-back of each region the phase set up; with
+ *   one region, a merge of each block kept whole (2,048 at most).
  *   large alloc, free and resize: O(runs); a large alloc after frees emptied regions
  *   also gives them back: O(empty regions x runs). block_size and free_unsized: O(1) for
  *   small blocks (a scan as long as the block: at most 64 words), O(runs) for large.
@@ -1042,13 +1044,27 @@ static SLOW void restart_regions(alloy_region *r)
         start_region(r, r->initial_frame, r->initial_first);
 }
 
-/* free_small, and when that was the last live small block and there are several
- * regions, they restart (see "Phases"). */
+/* Whether any block is kept whole. */
+static bool any_kept(const alloy_region *r)
+{
+    uint64_t any = 0;
+    for (unsigned i = 0; FAST_PATHS && i < EXACT_CLASSES; i += 8) {
+        uint64_t word;
+        memcpy(&word, r->quick_count + i, sizeof word);
+        any |= word;
+    }
+    return any != 0;
+}
+
+/* free_small, and when that was the last live small block, the end of a phase (see
+ * "Phases"). */
 static WASM_HOT void free_small_last(alloy_region *r, void *ptr, uint32_t units)
 {
     free_small(r, ptr, units);
     if (r->live_units == 0 && r->region_count > 1)
         restart_regions(r);
+    else if (r->live_units == 0 && any_kept(r))
+        flush_quick(r); /* the one region is one free block again */
 }
 
 /* The same out of line natively, for alloy_region_free: there it would cost every
