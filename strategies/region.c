@@ -102,7 +102,7 @@
  *   walks no list of pages, and runs are cut from the pool merged. A run that goes
  *   free, or is cut, merges with the free runs that touch it, unless the merged run
  *   would pass 65,535 pages. When the heap will not grow by what a large block
- *   needs, it is asked for that less the free run at its end, which the new pages
+ *   needs, it is asked for that less the free run that ends it, which the new pages
  *   join. Requests up to 32 KiB whose alignment leaves no room for them in a region
  *   are served as large blocks too.
  *
@@ -921,10 +921,8 @@ static __attribute__((noinline)) void *alloc_large(alloy_region *r, size_t size,
         /* grow by what the block needs in the worst case of alignment; when the heap
          * refuses, by that less the free run that ends it, which new pages join */
         size_t need = run_pages_for_words(words + ((r->phase & (align - 1)) ? align : 0) / 4);
-        if (need > UINT16_MAX)
-            return NULL;
-        char *pages = grow_heap(r, need);
-        size_t tail = pages ? 0 : free_pages_at_end(r);
+        char *pages = need <= UINT16_MAX ? grow_heap(r, need) : NULL;
+        size_t tail = pages || need > UINT16_MAX ? 0 : free_pages_at_end(r);
         if (tail && tail < need && (pages = grow_heap(r, need - tail)) != NULL)
             need -= tail;
         if (!pages && retire_empty_regions(r, false))
