@@ -49,7 +49,7 @@
  *   a whole region can meet looks at that list's head alone, and would take region
  *   after region.
  *
- *   Quick lists (builds for speed only): a freed block of up to 32 units whose
+ *   Quick lists (builds for speed only): a freed block of up to 64 units whose
  *   block before is live (else freeing it grows that block in place, cheaply) is
  *   kept whole, still marked live, on its size's quick list (64 at most), and the
  *   next request of its size takes it back without touching a map or a list. They
@@ -62,7 +62,11 @@
  *   merge and the split of the next request of its size (callgrind, as malloc:
  *   python trace 199 -> 171 instructions a call, churn 131 -> 123), for 3 more
  *   pages on the bench's mixed heap (1.20x -> 1.27x its live bytes, before the lists
- *   leaned low). Keeping every freed block: mixed went to 1.71x. Taking a block back
+ *   leaned low). Keeping every freed block: mixed went to 1.71x. Up to 32 units
+ *   only, blocks of 513 to 1,024 bytes freed and asked for at random (4,096 live)
+ *   cost 284 instructions a call as malloc against glibc's 135, split and merged
+ *   each time, 154 kept whole (big-heap: 230 -> 198); up to 128 units, mixed's heap
+ *   went 1.20x -> 1.25x its live bytes. Taking a block back
  *   and keeping one are inline in region_quick.h, which the malloc layer calls too,
  *   so that its malloc and free of such a block make no call into region.
  *
@@ -119,7 +123,7 @@
  * Costs
  *   small alloc, free and resize: O(1). A new region: O(runs). The free that ends a
  *   phase: O(regions x runs), a give-back of each region the phase set up; with
- *   one region, a merge of each block kept whole (2,048 at most).
+ *   one region, a merge of each block kept whole (4,096 at most).
  *   large alloc, free and resize: O(runs); a large alloc after frees emptied regions
  *   also gives them back: O(empty regions x runs). block_size and free_unsized: O(1) for
  *   small blocks (a scan as long as the block: at most 64 words), O(runs) for large.
@@ -586,7 +590,7 @@ static bool flush_quick(alloy_region *r)
     bool any = false;
     if (!FAST_PATHS)
         return false;
-    for (uint32_t c = 0; c < EXACT_CLASSES; c++)
+    for (uint32_t c = 0; c < QUICK_UNITS; c++)
         while (r->quick[c] != NIL) {
             uint32_t *b = (uint32_t *)address_of(r, r->quick[c]);
             r->quick[c] = *b;
@@ -712,7 +716,7 @@ static bool unquick(alloy_region *r, uintptr_t frame, uint32_t unit)
 {
     uintptr_t p = frame + (size_t)unit * UNIT;
     size_t units = small_block_size(frame, p) / UNIT;
-    if (!FAST_PATHS || units > EXACT_CLASSES)
+    if (!FAST_PATHS || units > QUICK_UNITS)
         return false;
     uint32_t offset = offset_of(r, p), looked = 0;
     for (uint32_t *link = &r->quick[units - 1]; *link != NIL && looked++ < UNQUICK_DEPTH;
@@ -1010,12 +1014,12 @@ static bool resize_large(alloy_region *r, void *ptr, size_t new_size)
     return true;
 }
 
-/* Whether a block being freed is kept whole: up to 32 units, the block before it
+/* Whether a block being freed is kept whole: up to 64 units, the block before it
  * live (else freeing it only grows that block, in place), and room on its size's
  * quick list. */
 static HOT bool kept_whole(const alloy_region *r, uintptr_t frame, uintptr_t p, uint32_t units)
 {
-    return FAST_PATHS && units <= EXACT_CLASSES && r->quick_count[units - 1] < r->quick_max &&
+    return FAST_PATHS && units <= QUICK_UNITS && r->quick_count[units - 1] < r->quick_max &&
            r->live_units != units && !free_before(frame, unit_of(frame, p));
 }
 
@@ -1046,7 +1050,7 @@ static SLOW void restart_regions(alloy_region *r)
 static bool any_kept(const alloy_region *r)
 {
     uint64_t any = 0;
-    for (unsigned i = 0; FAST_PATHS && i < EXACT_CLASSES; i += 8) {
+    for (unsigned i = 0; FAST_PATHS && i < QUICK_UNITS; i += 8) {
         uint64_t word;
         memcpy(&word, r->quick_count + i, sizeof word);
         any |= word;
@@ -1077,11 +1081,13 @@ static SLOW WASM_HOT void free_small_sized(alloy_region *r, void *ptr, uint32_t 
 void *alloy_region_alloc(alloy_allocator *a, size_t size, size_t align)
 {
     alloy_region *r = region_of(a);
-    if (FAST_PATHS && size <= EXACT_CLASSES * UNIT && align <= UNIT) {
+    if (FAST_PATHS && size <= QUICK_UNITS * UNIT && align <= UNIT) {
         uint32_t units = units_for(size), offset;
         void *q;
         if (quick_take(r, units, &q)) /* kept whole: still marked live */
             return q;
+        if (units > EXACT_CLASSES)
+            return alloc_small(r, units, align);
         offset = r->class_heads[units - 1];
         if (offset == NIL) { /* split the smallest block that is larger */
             uint64_t larger = r->class_bitmap & (~(uint64_t)0 << units);
@@ -1112,7 +1118,7 @@ void alloy_region_free(alloy_allocator *a, void *ptr, size_t size, size_t align)
 {
     alloy_region *r = region_of(a);
     uintptr_t p = (uintptr_t)ptr;
-    if (FAST_PATHS && size <= EXACT_CLASSES * UNIT && align <= UNIT &&
+    if (FAST_PATHS && size <= QUICK_UNITS * UNIT && align <= UNIT &&
         kept_whole(r, frame_of(r, p), p, units_for(size))) {
         keep_whole(r, ptr, units_for(size));
         return;
@@ -1234,7 +1240,7 @@ static void region_stats(const alloy_allocator *a, alloy_stats *out)
             }
         }
     uint64_t quick_units = 0;
-    for (uint32_t c = 0; c < EXACT_CLASSES; c++) { /* blocks kept whole are free space too */
+    for (uint32_t c = 0; c < QUICK_UNITS; c++) { /* blocks kept whole are free space too */
         quick_units += (uint64_t)r->quick_count[c] * (c + 1);
         s[FRAGMENTS].value += r->quick_count[c];
     }
@@ -1308,7 +1314,7 @@ static bool listed_block_sound(const alloy_region *r, uint32_t b, unsigned c)
  * its list's size in a region. */
 static bool quick_sound(const alloy_region *r, uint64_t *units)
 {
-    for (uint32_t c = 0; c < EXACT_CLASSES; c++) {
+    for (uint32_t c = 0; c < QUICK_UNITS; c++) {
         uint32_t n = 0, b = r->quick[c];
         for (; b != NIL && n <= r->quick_count[c]; b = *(const uint32_t *)address_of(r, b), n++) {
             uintptr_t p = address_of(r, b), frame = frame_of(r, p);

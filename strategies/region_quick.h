@@ -26,6 +26,7 @@
 #define REGION_TAG UINT32_C(0x52474e31)  /* "RGN1", in unit 0 of a region's frame */
 #define NIL ((uint32_t)0)                /* ends a list: offset 0 is a frame's unit 0 */
 #define EXACT_CLASSES 32u
+#define QUICK_UNITS 64u /* blocks of up to this many units are kept whole */
 #define QUICK_MAX 64u /* blocks kept whole per exact class */
 /* near_window's reach: the LIVE bits of blocks of up to this many units */
 #define NEAR_UNITS 28u
@@ -142,7 +143,7 @@ static HOT void keep_whole(alloy_region *r, void *ptr, uint32_t units)
     r->live_units -= units;
 }
 
-/* A block of `units` (1 .. EXACT_CLASSES) from its quick list, in *out; false when
+/* A block of `units` (1 .. QUICK_UNITS) from its quick list, in *out; false when
  * that is empty (always in builds for size). Untold to a memory checker, as alloc's
  * blocks. */
 static HOT bool quick_take(alloy_region *r, uint32_t units, void **out)
@@ -212,7 +213,7 @@ static inline __attribute__((always_inline)) size_t region_quick_free_unsized(al
 
 static inline __attribute__((always_inline)) bool region_quick_alloc(alloy_region *r, size_t size, void **out)
 {
-    return size - 1 < EXACT_CLASSES * UNIT && quick_take(r, units_for(size), out);
+    return size - 1 < QUICK_UNITS * UNIT && quick_take(r, units_for(size), out);
 }
 
 #define QUICK_FREE_UNSIZED /* for the malloc layer: region_quick_free_unsized, not a sized free */
