@@ -670,27 +670,6 @@ static WASM_HOT void free_small(alloy_region *r, void *ptr, uint32_t units)
     free_units(r, frame, first, units);
 }
 
-/* The 64 map bits from the LIVE bit of unit `first` on (two words at most): bit 2k
- * is unit first + k's LIVE bit, bit 2k + 1 unit first + k + 1's FREE bit. Bits past
- * the maps' end are 0. */
-static HOT uint64_t map_window(uintptr_t frame, uint32_t first)
-{
-    uint32_t b = 2 * (first - 1) + LIVE, w = b / 64, shift = b % 64; /* odd: never 0 */
-    const uint64_t *map = maps(frame);
-    uint64_t bits = map[w] >> shift;
-    if (w + 1 < MAP_WORDS)
-        bits |= map[w + 1] << (64 - shift);
-    return bits;
-}
-
-/* The units of the live block whose map_window is `window` when it has at most 32
- * units; 0 when it is longer. */
-static HOT uint32_t short_block_units(uint64_t window)
-{
-    uint64_t lives = window & UINT64_C(0x5555555555555555);
-    return lives ? (uint32_t)__builtin_ctzll(lives) / 2 + 1 : 0;
-}
-
 /* The size of the small block at p: up to its last unit, the next bit of the live
  * map (a scan as long as the block). */
 static HOT size_t small_block_size(uintptr_t frame, uintptr_t p)
