@@ -16,9 +16,12 @@
  *           (mostly 16..512 B, 1/32 up to 16 KiB) freed together, in shuffled order,
  *           at the frame's end, beside 256 long-lived objects of which 8 are
  *           replaced per frame; the trip meter is reset at every frame's start
- *   big-heap  2M blocks of 16..1,024 B allocated (about 1 GiB live: 2,000 of
- *           region's regions, say), then 2M replacements of a random one, then all
- *           freed: whether a call's cost grows with the heap (compare with mixed)
+ *   medium  16,384 blocks of 16..1,024 B allocated (about 8 MiB live), 16,384
+ *           replacements of a random one, all freed; 128 times (--quick: 8)
+ *   big-heap  the same mix of calls on one heap 128 times larger: 2M blocks (--quick:
+ *           128K) allocated (about 1 GiB live: 16,000 of region's regions, say),
+ *           2M replacements, all freed. big-heap / medium is how a call's cost
+ *           grows with the heap
  * Every request is 16-byte aligned (what malloc gives), sizes come from a generator
  * seeded the same way for every allocator, and every block is touched. The arrays
  * of realloc-grow hold values that are checked when they are freed.
@@ -217,30 +220,43 @@ static bool frame(bench_run *r)
     return true;
 }
 
-static bool big_heap(bench_run *r)
+/* n blocks of 16..1,024 B allocated, n replacements of a random one, all freed;
+ * `rounds` times (big-heap, medium). */
+static bool fill_replace_drain(bench_run *r, size_t n, size_t rounds)
 {
     enum { BLOCKS = 1 << 21 };
     static slot held[BLOCKS]; /* static: the heap figure is the allocator's alone */
     bench_rng g = {49};
-    size_t n = quick_div(r, BLOCKS);
-    for (size_t i = 0; i < n && !bench_stopped(r); i++) {
-        held[i].size = 16 + (size_t)(bench_random(&g) % 1009);
-        held[i].p = bench_alloc(r, held[i].size, ALIGN);
-    }
-    for (size_t i = 0; i < n && !bench_stopped(r); i++) {
-        slot *s = &held[bench_random(&g) % n];
-        if (!s->p)
-            continue;
-        bench_free(r, s->p, s->size, ALIGN);
-        s->size = 16 + (size_t)(bench_random(&g) % 1009);
-        s->p = bench_alloc(r, s->size, ALIGN);
-    }
-    for (size_t i = 0; i < n; i++)
-        if (held[i].p) {
-            bench_free(r, held[i].p, held[i].size, ALIGN);
-            held[i].p = NULL;
+    for (size_t round = 0; round < rounds && !bench_stopped(r); round++) {
+        for (size_t i = 0; i < n && !bench_stopped(r); i++) {
+            held[i].size = 16 + (size_t)(bench_random(&g) % 1009);
+            held[i].p = bench_alloc(r, held[i].size, ALIGN);
         }
+        for (size_t i = 0; i < n && !bench_stopped(r); i++) {
+            slot *s = &held[bench_random(&g) % n];
+            if (!s->p)
+                continue;
+            bench_free(r, s->p, s->size, ALIGN);
+            s->size = 16 + (size_t)(bench_random(&g) % 1009);
+            s->p = bench_alloc(r, s->size, ALIGN);
+        }
+        for (size_t i = 0; i < n; i++)
+            if (held[i].p) {
+                bench_free(r, held[i].p, held[i].size, ALIGN);
+                held[i].p = NULL;
+            }
+    }
     return true;
+}
+
+static bool big_heap(bench_run *r)
+{
+    return fill_replace_drain(r, quick_div(r, 1 << 21), 1);
+}
+
+static bool medium(bench_run *r)
+{
+    return fill_replace_drain(r, 1 << 14, quick_div(r, 128));
 }
 
 const bench_workload bench_workloads[] = {
@@ -252,6 +268,7 @@ const bench_workload bench_workloads[] = {
     {"realloc-grow", realloc_grow, 1024},
     {"large", large, 32},
     {"frame", frame, 1024},
+    {"medium", medium, 2048},
     {"big-heap", big_heap, 65536},
     {NULL, NULL, 0},
 };
