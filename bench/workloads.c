@@ -21,7 +21,8 @@
  *   big-heap  the same mix of calls on one heap 128 times larger: 2M blocks (--quick:
  *           128K) allocated (about 1 GiB live: 16,000 of region's regions, say),
  *           2M replacements, all freed. big-heap / medium is how a call's cost
- *           grows with the heap
+ *           grows with the heap (medium's 128 ends of a phase included: region
+ *           sets up its regions again at each)
  * Every request is 16-byte aligned (what malloc gives), sizes come from a generator
  * seeded the same way for every allocator, and every block is touched. The arrays
  * of realloc-grow hold values that are checked when they are freed.

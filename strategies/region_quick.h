@@ -185,11 +185,13 @@ static HOT bool quick_take(alloy_region *r, uint32_t units, void **out)
 #define NOT_SMALL (UINT32_MAX - 1)    /* not a small block: a large one */
 
 _Static_assert(NEAR_UNITS + 32 <= QUICK_UNITS, "quick_keep's blocks have quick lists");
+_Static_assert(sizeof((alloy_region *)0)->quick == QUICK_UNITS * sizeof(uint32_t) &&
+                   sizeof((alloy_region *)0)->quick_count == QUICK_UNITS && QUICK_UNITS % 8 == 0,
+               "a quick list for each size, and counts read 8 at a time (any_kept)");
 
 /* The unsized free of the live block at ptr (not NULL), when it is a small block of up
- * to NEAR_UNITS + 32 units (60: a second window reads the LIVE bits past near_window's,
- * in wasm saving the churn workload's blocks of 29 to 32 units a call: 193.5 -> 188.3
- * x86 instructions a call as malloc under Node) whose block before is live, its quick list has room and it is
+ * to NEAR_UNITS + 32 units (60: a second window reads the LIVE bits past near_window's;
+ * see region.c, "Quick lists") whose block before is live, its quick list has room and it is
  * not the last live small block (see region.c, "Quick lists"): kept whole, told to a
  * memory checker as freed; its size. Else 0 and nothing is done, and
  * *units is what was learnt: the block's units, LONG_BLOCK, NOT_SMALL, or 0 when
@@ -209,7 +211,7 @@ static HOT size_t quick_keep(alloy_region *r, void *ptr, uint32_t *units)
         return 0;
     uint64_t lives = near & UINT64_C(0x0155555555555554); /* bits 2 .. 2 * NEAR_UNITS */
     uint32_t n;
-    if (__builtin_expect(lives != 0, 1)) { /* (the common case falls through) */
+    if (__builtin_expect(lives != 0, 1)) { /* laid out to fall through: mixed as malloc -0.4 a call */
         n = (uint32_t)__builtin_ctzll(lives) / 2;
     } else { /* a block of up to NEAR_UNITS + 32 units: its last LIVE bit in the next window */
         uint32_t more = short_block_units(map_window(frame, unit_of(frame, p) + NEAR_UNITS));
