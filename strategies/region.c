@@ -67,7 +67,7 @@
  *   cost 284 instructions a call as malloc against glibc's 135, split and merged
  *   each time, 154 kept whole; the bench's medium workload (16..1,024 bytes) 225 ->
  *   187, its heap 1.10x -> 1.07x the live bytes, and big-heap's 1.08x -> 1.04x. The
- *   price is mixed's heap, 1.20x -> 1.23x its live bytes (the mean of 12 seeds, 1.197
+ *   price is mixed's heap, 1.20x -> 1.24x its live bytes (the mean of 12 seeds, 1.197
  *   -> 1.227): its blocks of 513 to 1,024 bytes are rare, and wait long for a request
  *   of their size. Two at most of each of those sizes cost 1.205 and left medium at
  *   203; up to 128 units, mixed's heap went to 1.25x. Taking a block back
