@@ -27,7 +27,7 @@
 #define NIL ((uint32_t)0)                /* ends a list: offset 0 is a frame's unit 0 */
 #define EXACT_CLASSES 32u
 #define QUICK_UNITS 64u /* blocks of up to this many units are kept whole */
-#define QUICK_MAX 64u /* blocks kept whole per exact class */
+#define QUICK_MAX 64u /* blocks kept whole per size */
 /* near_window's reach: the LIVE bits of blocks of up to this many units */
 #define NEAR_UNITS 28u
 /* Code written twice for speed: the common cases of alloc and free inline. Builds
@@ -190,9 +190,9 @@ _Static_assert(sizeof((alloy_region *)0)->quick == QUICK_UNITS * sizeof(uint32_t
                "a quick list for each size, and counts read 8 at a time (any_kept)");
 
 /* The unsized free of the live block at ptr (not NULL), when it is a small block of up
- * to NEAR_UNITS + 32 units (60: a second window reads the LIVE bits past near_window's;
- * see region.c, "Quick lists") whose block before is live, its quick list has room and it is
- * not the last live small block (see region.c, "Quick lists"): kept whole, told to a
+ * to NEAR_UNITS + 32 units (60: a second window reads the LIVE bits past near_window's)
+ * whose block before is live, its quick list has room and it is not the last live
+ * small block (see region.c, "Quick lists"): kept whole, told to a
  * memory checker as freed; its size. Else 0 and nothing is done, and
  * *units is what was learnt: the block's units, LONG_BLOCK, NOT_SMALL, or 0 when
  * unknown (always so in builds for size). */
