@@ -1133,7 +1133,7 @@ static size_t free_unsized_small(alloy_region *r, void *ptr, uint32_t units)
     uintptr_t frame = frame_of(r, (uintptr_t)ptr);
     if (units == LONG_BLOCK) { /* its last unit: the next LIVE bit past quick_keep's two windows */
         uint32_t first = unit_of(frame, (uintptr_t)ptr);
-        units = live_end(frame, first + NEAR_UNITS + 32) + 1 - first;
+        units = live_end(frame, first + KEEP_UNITS) + 1 - first;
     } else if (!units) {
         units = (uint32_t)(small_block_size(frame, (uintptr_t)ptr) / UNIT);
     }

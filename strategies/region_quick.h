@@ -30,6 +30,8 @@
 #define QUICK_MAX 64u /* blocks kept whole per size */
 /* near_window's reach: the LIVE bits of blocks of up to this many units */
 #define NEAR_UNITS 28u
+/* quick_keep's reach: near_window and, past it, a map_window of 32 units */
+#define KEEP_UNITS (NEAR_UNITS + 32u)
 /* Code written twice for speed: the common cases of alloc and free inline. Builds
  * optimised for size (-Os, -Oz) leave it out; the general code covers those cases. */
 #if defined(__OPTIMIZE_SIZE__)
@@ -181,16 +183,16 @@ static HOT bool quick_take(alloy_region *r, uint32_t units, void **out)
 }
 
 /* What quick_keep says of a block it did not keep, in *units: */
-#define LONG_BLOCK UINT32_MAX         /* a small block of more than NEAR_UNITS + 32 units */
+#define LONG_BLOCK UINT32_MAX         /* a small block of more than KEEP_UNITS units */
 #define NOT_SMALL (UINT32_MAX - 1)    /* not a small block: a large one */
 
-_Static_assert(NEAR_UNITS + 32 <= QUICK_UNITS, "quick_keep's blocks have quick lists");
+_Static_assert(KEEP_UNITS <= QUICK_UNITS, "quick_keep's blocks have quick lists");
 _Static_assert(sizeof((alloy_region *)0)->quick == QUICK_UNITS * sizeof(uint32_t) &&
                    sizeof((alloy_region *)0)->quick_count == QUICK_UNITS && QUICK_UNITS % 8 == 0,
                "a quick list for each size, and counts read 8 at a time (any_kept)");
 
 /* The unsized free of the live block at ptr (not NULL), when it is a small block of up
- * to NEAR_UNITS + 32 units (60: a second window reads the LIVE bits past near_window's)
+ * to KEEP_UNITS units (60: a second window reads the LIVE bits past near_window's)
  * whose block before is live, its quick list has room and it is not the last live
  * small block (see region.c, "Quick lists"): kept whole, told to a
  * memory checker as freed; its size. Else 0 and nothing is done, and
@@ -213,7 +215,7 @@ static HOT size_t quick_keep(alloy_region *r, void *ptr, uint32_t *units)
     uint32_t n;
     if (__builtin_expect(lives != 0, 1)) { /* laid out to fall through: mixed as malloc -0.4 a call */
         n = (uint32_t)__builtin_ctzll(lives) / 2;
-    } else { /* a block of up to NEAR_UNITS + 32 units: its last LIVE bit in the next window */
+    } else { /* a block of up to KEEP_UNITS units: its last LIVE bit in the next window */
         uint32_t more = short_block_units(map_window(frame, unit_of(frame, p) + NEAR_UNITS));
         if (!more) {
             *units = LONG_BLOCK;
