@@ -7,7 +7,7 @@
  * engine inlines no call, that saved the small workload as malloc 190.7 -> 161.4 x86
  * instructions a call (callgrind under Node, with the driver's 74), and natively
  * 107.4 -> 93.9. Builds optimised for size keep no quick lists: there the two always
- * answer "not served", and the instance's quick_max is 0, so that a malloc layer
+ * answer "not served", and the instance's keeps_whole is false, so that a malloc layer
  * built for speed keeps no block for it either. Internal: not installed. */
 #ifndef ALLOY_REGION_QUICK_H
 #define ALLOY_REGION_QUICK_H
@@ -27,7 +27,6 @@
 #define NIL ((uint32_t)0)                /* ends a list: offset 0 is a frame's unit 0 */
 #define EXACT_CLASSES 32u
 #define QUICK_UNITS 64u /* blocks of up to this many units are kept whole */
-#define QUICK_MAX 64u /* blocks kept whole per size */
 /* near_window's reach: the LIVE bits of blocks of up to this many units */
 #define NEAR_UNITS 28u
 /* quick_keep's reach: near_window and, past it, a map_window of 32 units */
@@ -162,7 +161,6 @@ static HOT void keep_whole(alloy_region *r, void *ptr, uint32_t units)
     alloy_poison_expose(ptr, 8);
     *(uint32_t *)ptr = r->quick[units - 1];
     r->quick[units - 1] = offset_of(r, (uintptr_t)ptr);
-    r->quick_count[units - 1]++;
     r->live_units -= units;
 }
 
@@ -176,7 +174,6 @@ static HOT bool quick_take(alloy_region *r, uint32_t units, void **out)
         return false;
     uint32_t *q = (uint32_t *)address_of(r, offset);
     r->quick[units - 1] = *q;
-    r->quick_count[units - 1]--;
     r->live_units += units;
     *out = q;
     return true;
@@ -187,15 +184,14 @@ static HOT bool quick_take(alloy_region *r, uint32_t units, void **out)
 #define NOT_SMALL (UINT32_MAX - 1)    /* not a small block: a large one */
 
 _Static_assert(KEEP_UNITS <= QUICK_UNITS, "quick_keep's blocks have quick lists");
-_Static_assert(sizeof((alloy_region *)0)->quick == QUICK_UNITS * sizeof(uint32_t) &&
-                   sizeof((alloy_region *)0)->quick_count == QUICK_UNITS && QUICK_UNITS % 8 == 0,
-               "a quick list for each size, and counts read 8 at a time (any_kept)");
+_Static_assert(sizeof((alloy_region *)0)->quick == QUICK_UNITS * sizeof(uint32_t) && QUICK_UNITS % 2 == 0,
+               "a quick list for each size, their heads read two at a time (any_kept)");
 
 /* The unsized free of the live block at ptr (not NULL), when it is a small block of up
  * to KEEP_UNITS units (60: a second window reads the LIVE bits past near_window's)
- * whose block before is live, its quick list has room and it is not the last live
- * small block (see region.c, "Quick lists"): kept whole, told to a
- * memory checker as freed; its size. Else 0 and nothing is done, and
+ * whose block before is live, when the instance keeps blocks whole (not built for
+ * size) and it is not the last live small block (see region.c, "Quick lists"): kept
+ * whole, told to a memory checker as freed; its size. Else 0 and nothing is done, and
  * *units is what was learnt: the block's units, LONG_BLOCK, NOT_SMALL, or 0 when
  * unknown (always so in builds for size). */
 static HOT size_t quick_keep(alloy_region *r, void *ptr, uint32_t *units)
@@ -224,7 +220,7 @@ static HOT size_t quick_keep(alloy_region *r, void *ptr, uint32_t *units)
         n = NEAR_UNITS + more;
     }
     *units = n;
-    if (!(near & 1) || r->quick_count[n - 1] >= r->quick_max || r->live_units == n)
+    if (!(near & 1) || !r->keeps_whole || r->live_units == n)
         return 0;
     alloy_poison_block_freed(ptr, (size_t)n * UNIT);
     keep_whole(r, ptr, n);

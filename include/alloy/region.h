@@ -61,8 +61,7 @@ typedef struct alloy_region {
     uint32_t class_heads[ALLOY_REGION_CLASSES];
     uint32_t live_units;                   /* 16-byte units in live small blocks (not quick ones) */
     uint32_t quick[64];                    /* freed blocks of 1..64 units kept whole for reuse */
-    uint8_t quick_count[64];
-    uint8_t quick_max;                     /* blocks a quick list holds at most: 0 in builds for size */
+    bool keeps_whole;                      /* whether it keeps freed blocks whole: not in builds for size */
     alloy_page_link large;                 /* describes the first run of pages */
     uint32_t inner_large;                  /* large blocks not at their frame's start; NOT_COUNTED in size builds */
 } alloy_region;

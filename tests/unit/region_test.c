@@ -1210,7 +1210,7 @@ Test(region_blocks, free_unsized_is_block_size_then_free)
 
 Test(region_check, finds_each_kind_of_damage)
 {
-    enum { CASES = 7 };
+    enum { CASES = 8 };
     for (int damage = 0; damage < CASES; damage++) {
         bench b;
         open_bench(&b, 4096 * KiB);
@@ -1242,10 +1242,12 @@ Test(region_check, finds_each_kind_of_damage)
         case 5: /* a run's link */
             b.region.large.page_count ^= 0x100;
             break;
-        case 6: /* a block kept whole for reuse */
+        case 6: /* a block kept whole for reuse, its list made a cycle */
+        case 7: /* the same, its list run on into a live block of its size (z: 7 units, as x) */
             alloy_free(b.a, x, 100, 1);
             cr_assert(alloy_check(b.a));
-            b.region.quick_count[6]++;
+            *(uint32_t *)(void *)x = (uint32_t)(((uintptr_t)(damage == 6 ? x : z) - b.region.origin) / 16);
+            *(uint32_t *)(void *)z = 0; /* (NIL: z would end the list) */
             break;
         }
         cr_assert(!alloy_check(b.a), "damage %d went unseen", damage);
@@ -1271,7 +1273,7 @@ Test(region_space, small_blocks_freed_are_reused_whole_and_merged_when_needed)
     bool among = false;
     for (int i = 0; i < N; i++)
         among |= again == p[i];
-    if (b.region.quick_max) /* (in builds for size they merged, and the request splits
+    if (b.region.keeps_whole) /* (in builds for size they merged, and the request splits
                               * the smaller free block behind the wall) */
         cr_assert(among, "a freed block of the same size is reused");
     alloy_free(b.a, again, 250, 1);
@@ -1291,7 +1293,7 @@ Test(region_space, blocks_up_to_1024_bytes_are_kept_whole_for_their_size)
 {
     bench b;
     open_bench(&b, 1024 * KiB);
-    if (!b.region.quick_max)
+    if (!b.region.keeps_whole)
         cr_skip_test("builds for size keep no block whole");
     char *x = take(&b, 1000), *y, *wall = take(&b, 16);
     region_figures before = rstats(&b);
@@ -1312,12 +1314,47 @@ Test(region_space, blocks_up_to_1024_bytes_are_kept_whole_for_their_size)
     cr_assert(alloy_check(b.a));
 }
 
+/* A quick list holds every block freed: a burst of 300 frees of 100-byte blocks
+ * between live ones keeps each whole (with lists of at most 64, the rest merged, and
+ * a request of 96 bytes then split one of them), and 300 requests of 100 bytes take
+ * them all back. */
+Test(region_space, a_quick_list_holds_every_block_freed)
+{
+    enum { N = 300 };
+    bench b;
+    open_bench(&b, 1024 * KiB);
+    if (!b.region.keeps_whole)
+        cr_skip_test("builds for size keep no block whole");
+    char *x[N], *wall[N];
+    for (int i = 0; i < N; i++) {
+        x[i] = take(&b, 100);
+        wall[i] = take(&b, 16);
+    }
+    region_figures before = rstats(&b);
+    for (int i = 0; i < N; i++)
+        alloy_free(b.a, x[i], 100, 1); /* the block before each is live: kept whole */
+    cr_assert(alloy_check(b.a));
+    cr_assert_eq(rstats(&b).fragments, before.fragments + N);
+    char *y = take(&b, 96);
+    for (int i = 0; i < N; i++)
+        cr_assert_neq(y, x[i], "a request of another size leaves them whole");
+    for (int i = 0; i < N; i++) {
+        char *again = take(&b, 100);
+        bool among = false;
+        for (int j = 0; j < N; j++)
+            among |= again == x[j];
+        cr_assert(among, "request %d of their size takes one of them back", i);
+    }
+    cr_assert_eq(rstats(&b).fragments, before.fragments, "none is left kept");
+    cr_assert(alloy_check(b.a));
+}
+
 Test(region_pool, a_phase_end_merges_the_blocks_of_up_to_1024_bytes_kept_whole)
 {
     /* as a_single_region_stays_when_its_blocks_come_and_go, with blocks of 63 units */
     bench b;
     open_bench(&b, 64 * 1024 * KiB);
-    if (!b.region.quick_max)
+    if (!b.region.keeps_whole)
         cr_skip_test("builds for size keep no block whole");
     void *x = take(&b, 1000), *y = take(&b, 1000), *last = take(&b, 16);
     alloy_free(b.a, x, 1000, 1); /* kept whole: nothing free before it */
