@@ -69,7 +69,8 @@
  *   merge and the split of the next request of its size (callgrind, as malloc:
  *   python trace 199 -> 171 instructions a call, churn 131 -> 123), for 3 more
  *   pages on the bench's mixed heap (1.20x -> 1.27x its live bytes, before the lists
- *   leaned low). Keeping every freed block: mixed went to 1.71x. Up to 32 units
+ *   leaned low). Keeping also the blocks whose block before is free: mixed went to
+ *   1.71x. Up to 32 units
  *   only, blocks of 513 to 1,024 bytes freed and asked for at random (4,096 live)
  *   cost 284 instructions a call as malloc against glibc's 135, split and merged
  *   each time, 154 kept whole; the bench's medium workload (16..1,024 bytes) 225 ->
@@ -77,7 +78,8 @@
  *   price is mixed's heap, 1.20x -> 1.24x its live bytes (the mean of 12 seeds, 1.197
  *   -> 1.227): its blocks of 513 to 1,024 bytes are rare, and wait long for a request
  *   of their size. Two at most of each of those sizes cost 1.205 and left medium at
- *   203; up to 128 units, mixed's heap went to 1.25x. Taking a block back
+ *   203; up to 128 units, mixed's heap went to 1.25x (1.33x, the mean of 12 seeds,
+ *   once the lists held every block). Taking a block back
  *   and keeping one are inline in region_quick.h, which the malloc layer calls too,
  *   so that its malloc and free of such a block make no call into region. Its free
  *   finds the size of a block of up to 60 units in two windows of the maps (up to
@@ -135,11 +137,12 @@
  *   free_unsized finds the block that way once and frees it as free would.
  *
  * Costs
- *   small alloc, free and resize: O(1). A new region: O(runs). The free that ends a
+ *   small alloc, free and resize: O(1), but for what follows. A new region: O(runs).
+ *   The request that takes a new region or grows the heap merges every block kept
+ *   whole first: O(blocks kept), O(1) amortised over the frees that kept them (one
+ *   call after a million such frees merges a million blocks). The free that ends a
  *   phase: O(regions x runs), a give-back of each region the phase set up; with
  *   one region, a merge of each block kept whole (at most 4,032, a region's units).
- *   The request that takes a new region or grows the heap: first a merge of every
- *   block kept whole, O(blocks kept), each once for the free that kept it.
  *   large alloc, free and resize: O(runs); a large alloc after frees emptied regions
  *   also gives them back: O(empty regions x runs). block_size and free_unsized: O(1) for
  *   small blocks (a scan as long as the block: at most 64 words), O(runs) for large.
@@ -698,9 +701,10 @@ static HOT size_t small_block_size(uintptr_t frame, uintptr_t p)
     return (size_t)(live_end(frame, first) + 1 - first) * UNIT;
 }
 
-/* How far down its quick list unquick looks: a resize that fails (the block behind
- * is live) walked the whole list, up to 64 blocks, each time;
- * realloc-grow as malloc 493 -> 485 instructions a call. */
+/* How far down its quick list unquick looks, which keeps a resize O(1) whatever the
+ * list's length: a resize that fails (the block behind is live) walked the whole
+ * list, then up to 64 blocks, each time; realloc-grow as malloc 493 -> 485
+ * instructions a call. */
 #define UNQUICK_DEPTH 8u
 
 /* If the block at unit `unit` of the region of `frame` is one of the last
@@ -1230,8 +1234,12 @@ static void region_stats(const alloy_allocator *a, alloy_stats *out)
                 s[FRAGMENT_WORDS].value += units * (UNIT / 4);
             }
         }
-    for (uint32_t c = 0; FAST_PATHS && c < QUICK_UNITS; c++) /* blocks kept whole are free space too */
-        for (uint32_t b = r->quick[c]; b != NIL; b = *(const uint32_t *)address_of(r, b)) {
+    /* blocks kept whole are free space too; a list that a write after a free made a
+     * cycle ends where the kept units would pass the heap's (stats still returns,
+     * and check fails) */
+    uint64_t most = r->base.stats.heap_bytes / UNIT, kept = 0;
+    for (uint32_t c = 0; FAST_PATHS && c < QUICK_UNITS; c++)
+        for (uint32_t b = r->quick[c]; b != NIL && (kept += c + 1) <= most; b = *(const uint32_t *)address_of(r, b)) {
             s[FRAGMENTS].value++;
             s[FRAGMENT_WORDS].value += (c + 1) * (UNIT / 4);
         }
@@ -1302,7 +1310,8 @@ static bool listed_block_sound(const alloy_region *r, uint32_t b, unsigned c)
 
 /* The blocks kept whole for reuse, of `most` units at most (the regions' units: the
  * walk also ends a list that a write after a free made a cycle), each a live-marked
- * block of its list's size in a region: their units in *units. */
+ * block of its list's size in a region, and none in an instance that keeps none
+ * (built for size: it would never merge them): their units in *units. */
 static bool quick_sound(const alloy_region *r, uint64_t most, uint64_t *units)
 {
     for (uint32_t c = 0; c < QUICK_UNITS; c++)
@@ -1315,7 +1324,7 @@ static bool quick_sound(const alloy_region *r, uint64_t most, uint64_t *units)
             if ((*units += c + 1) > most)
                 return false;
         }
-    return r->keeps_whole == FAST_PATHS;
+    return r->keeps_whole == FAST_PATHS && (r->keeps_whole || *units == 0);
 }
 
 static bool regions_sound(const alloy_region *r)
@@ -1326,8 +1335,9 @@ static bool regions_sound(const alloy_region *r)
     uint64_t region_units = (uint64_t)(r->region_count - (r->initial_first != 0)) * REGION_UNITS;
     if (r->initial_first)
         region_units += END_UNIT - r->initial_first;
-    if (!each_region(r, region_sound, &t) || !quick_sound(r, region_units, &kept))
-        return false;
+    if (!each_region(r, region_sound, &t) || region_units > r->base.stats.heap_bytes / UNIT ||
+        !quick_sound(r, region_units, &kept))
+        return false; /* (the walk's bound, from region_count, must not pass the heap's) */
     uint64_t blocks = 0, units = 0;
     for (unsigned c = 0; c < ALLOY_REGION_CLASSES; c++) {
         bool listed = r->class_heads[c] != NIL;

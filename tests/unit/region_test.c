@@ -1169,8 +1169,8 @@ Test(region_blocks, free_unsized_is_block_size_then_free)
         a[t] = open_static(&twins[t], arrays[t] + 48, sizeof array0 - 48); /* the initial region starts late */
     test_rng g = {97};
     for (size_t op = 0; op < OPS; op++) {
-        /* first 200 blocks of 32 units side by side, then every other one freed: more
-         * than a quick list holds, with both neighbours live */
+        /* first 200 blocks of 32 units side by side, then every other one freed: 100
+         * kept whole on one quick list, with both neighbours live */
         size_t i = op < 200 ? op : op < 300 ? 2 * (op - 200) : rng_range(&g, 0, SLOTS - 1);
         if (held[0][i]) {
             size_t align, size = alloy_region_block_size(a[0], held[0][i], &align);
@@ -1273,8 +1273,8 @@ Test(region_space, small_blocks_freed_are_reused_whole_and_merged_when_needed)
     bool among = false;
     for (int i = 0; i < N; i++)
         among |= again == p[i];
-    if (b.region.keeps_whole) /* (in builds for size they merged, and the request splits
-                              * the smaller free block behind the wall) */
+    if (b.region.keeps_whole) /* (in builds for size they merged, and the request
+                               * splits the smaller free block behind the wall) */
         cr_assert(among, "a freed block of the same size is reused");
     alloy_free(b.a, again, 250, 1);
     void *big = take(&b, 20 * KiB);
@@ -1315,9 +1315,9 @@ Test(region_space, blocks_up_to_1024_bytes_are_kept_whole_for_their_size)
 }
 
 /* A quick list holds every block freed: a burst of 300 frees of 100-byte blocks
- * between live ones keeps each whole (with lists of at most 64, the rest merged, and
- * a request of 96 bytes then split one of them), and 300 requests of 100 bytes take
- * them all back. */
+ * between live ones keeps each whole (with lists of at most 64, the rest went to the
+ * free lists, and a request of 96 bytes then split one of them), and 300 requests of
+ * 100 bytes take them all back. */
 Test(region_space, a_quick_list_holds_every_block_freed)
 {
     enum { N = 300 };
@@ -1335,6 +1335,7 @@ Test(region_space, a_quick_list_holds_every_block_freed)
         alloy_free(b.a, x[i], 100, 1); /* the block before each is live: kept whole */
     cr_assert(alloy_check(b.a));
     cr_assert_eq(rstats(&b).fragments, before.fragments + N);
+    cr_assert_eq(b.region.class_heads[7 - 1], 0, "no 7-unit block on the free lists");
     char *y = take(&b, 96);
     for (int i = 0; i < N; i++)
         cr_assert_neq(y, x[i], "a request of another size leaves them whole");
