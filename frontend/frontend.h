@@ -113,7 +113,9 @@ static inline bool serve_resize(alloy_allocator *a, const alloy_strategy *s, voi
     return true;
 }
 
-/* In place if the strategy can, else allocate (aligned to new_align), copy and free. */
+/* In place if the strategy can, else allocate (aligned to new_align), copy and free;
+ * when that allocation fails, in place once more: failing, it may have made room (region
+ * merges the blocks it keeps whole, which may lie behind this one, before it gives up). */
 static inline void *serve_realloc(alloy_allocator *a, const alloy_strategy *s, void *ptr, size_t size,
                                   size_t align, size_t new_size, size_t new_align, bool announce)
 {
@@ -121,6 +123,8 @@ static inline void *serve_realloc(alloy_allocator *a, const alloy_strategy *s, v
         return ptr;
     void *moved = s->alloc(a, new_size, new_align);
     if (!moved) {
+        if (serve_resize(a, s, ptr, size, align, new_size, announce))
+            return ptr;
         COUNT(counting_failed(&a->stats, new_size));
         return NULL;
     }

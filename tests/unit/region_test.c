@@ -8,6 +8,7 @@
 
 #include "alloy/malloc.h"
 #include "alloy/region.h"
+#include "alloy/static_heap.h"
 #include "blocks.h"
 
 #define PAGE ALLOY_PAGE_SIZE
@@ -1348,6 +1349,28 @@ Test(region_space, a_quick_list_holds_every_block_freed)
     }
     cr_assert_eq(rstats(&b).fragments, before.fragments, "none is left kept");
     cr_assert(alloy_check(b.a));
+}
+
+/* On a full heap, a realloc that fits in place once the blocks kept whole behind its
+ * block are merged succeeds: the resize finds the first of two kept blocks behind
+ * it too short, the allocation fails, having merged them, and the second resize
+ * grows the block into them (an adversarial test found the NULL). */
+Test(region_space, a_realloc_on_a_full_heap_grows_into_blocks_kept_behind)
+{
+    static _Alignas(65536) unsigned char array[PAGE]; /* one region; the heap cannot grow */
+    alloy_static_heap heap;
+    alloy_region region;
+    alloy_allocator *a = alloy_region_init(&region, alloy_static_heap_init(&heap, array, sizeof array));
+    char *x = alloy_alloc(a, 16, 16), *b1 = alloy_alloc(a, 16, 16), *b2 = alloy_alloc(a, 16, 16);
+    cr_assert(x && b1 && b2 && alloy_alloc(a, 2000 * 16, 16) && alloy_alloc(a, (4032 - 3 - 2000) * 16, 16),
+              "the region is full");
+    memset(x, 7, 16);
+    alloy_free(a, b1, 16, 16); /* kept whole, in builds for speed: x before it is live */
+    alloy_free(a, b2, 16, 16); /* kept too: b1 before it still looks live */
+    cr_assert_eq(alloy_realloc(a, x, 16, 16, 48), x, "grown in place into both");
+    for (int i = 0; i < 16; i++)
+        cr_assert_eq(x[i], 7);
+    cr_assert(alloy_check(a));
 }
 
 Test(region_pool, a_phase_end_merges_the_blocks_of_up_to_1024_bytes_kept_whole)
