@@ -119,14 +119,15 @@ static inline bool serve_resize(alloy_allocator *a, const alloy_strategy *s, voi
 static inline void *serve_realloc(alloy_allocator *a, const alloy_strategy *s, void *ptr, size_t size,
                                   size_t align, size_t new_size, size_t new_align, bool announce)
 {
-    if (serve_resize(a, s, ptr, size, align, new_size, announce))
-        return ptr;
-    void *moved = s->alloc(a, new_size, new_align);
-    if (!moved) {
+    void *moved = NULL;
+    for (bool again = false; !moved; again = true) { /* (one call of each: less code) */
         if (serve_resize(a, s, ptr, size, align, new_size, announce))
             return ptr;
-        COUNT(counting_failed(&a->stats, new_size));
-        return NULL;
+        if (again) {
+            COUNT(counting_failed(&a->stats, new_size));
+            return NULL;
+        }
+        moved = s->alloc(a, new_size, new_align);
     }
     ANNOUNCE(alloy_poison_block_allocated(moved, new_size));
     memcpy(moved, ptr, size < new_size ? size : new_size);
