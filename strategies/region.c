@@ -61,9 +61,10 @@
  *   they stay for the requests of their sizes: merged, they were split again (under
  *   Node, as malloc, the mean of six starts of the heap: python trace 175.6 ->
  *   159.8 x86 instructions a call, perl 209.1 -> 204.5; callgrind, medium 157.9 ->
- *   148.2; no heap grew). The last live small block is never kept, so that its
- *   free sees the end. live_units does not count them. Lists
- *   of at most 64 blocks each merged the rest of a burst of frees at once, and
+ *   148.2; no heap grew but realloc-grow's in wasm, by 2 pages of 520, whose
+ *   large blocks then found fewer pages in the pool). The last live small block
+ *   is never kept, so that its free sees the end. live_units does not count them.
+ *   Lists of at most 64 blocks each merged the rest of a burst of frees at once, and
  *   the next requests of that size split them again (callgrind, as malloc: lifo
  *   234 -> 170 instructions a call, the python trace 163 -> 133, medium 186 -> 158,
  *   small 104 -> 96, mixed 130 -> 125; under Node, lifo 312 -> 173 x86
