@@ -147,9 +147,8 @@
  *   A small request that would grow the heap, and a large one that no free run
  *   serves, merge every block kept whole first: O(blocks kept), O(1) amortised over
  *   the frees that kept them (one call after a million such frees merges a million
- *   blocks). The free that ends a
- *   phase: O(regions x runs), a give-back of each region the phase set up; with
- *   one region, a merge of each block kept whole (at most 4,032, a region's units).
+ *   blocks). The free that ends a phase: O(regions x runs), a give-back of each
+ *   region the phase set up; with one region, a merge of each block kept whole (at most 4,032, a region's units).
  *   large alloc, free and resize: O(runs); a large alloc after frees emptied regions
  *   also gives them back: O(empty regions x runs). block_size and free_unsized: O(1) for
  *   small blocks (a scan as long as the block: at most 64 words), O(runs) for large.
