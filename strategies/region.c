@@ -152,8 +152,9 @@
  *   most 4,032, a region's units). large alloc, free and resize: O(runs); a large
  *   alloc after frees emptied regions also gives them back: O(empty regions x runs).
  *   block_size and free_unsized: O(1) for small blocks (a scan as long as the
- *   block: at most 64 words), O(runs) for large. check: O(free blocks + blocks kept + regions x 4,032 + runs); stats: O(free
- *   blocks + blocks kept + regions + runs).
+ *   block: at most 64 words), O(runs) for large. check: O(free blocks + blocks
+ *   kept + regions x 4,032 + runs); stats: O(free blocks + blocks kept + regions +
+ *   runs).
  *   Bookkeeping: 1,024 bytes per 64 KiB region (1.6%), 16 bytes (8 on wasm32) per
  *   run, 16-byte minimum block. Single-threaded.
  */
