@@ -53,18 +53,12 @@
  *   block before is live (else freeing it grows that block in place, cheaply) is
  *   kept whole, still marked live, on its size's quick list, and the next request
  *   of its size takes it back without touching a map or a list. A list holds as
- *   many as are freed. They are freed for real before a request would grow the
- *   heap, before a large block would take pages, before a resize would refuse for
- *   the block behind being one of them (one of the last 8 kept of its size: a
- *   resize looks no further), and when a phase ends (below). A small request that
- *   no free block serves takes a page of the pool for a new region first, so that
- *   they stay for the requests of their sizes: merged, they were split again (under
- *   Node, as malloc, the mean of six starts of the heap: python trace 175.6 ->
- *   159.8 x86 instructions a call, perl 209.1 -> 204.5; callgrind, medium 157.9 ->
- *   148.2; no heap grew but realloc-grow's in wasm, by 2 pages of 520, whose
- *   large blocks then found fewer pages in the pool). The last live small block
- *   is never kept, so that its free sees the end. live_units does not count them.
- *   Lists of at most 64 blocks each merged the rest of a burst of frees at once, and
+ *   many as are freed. They are freed for real before a request would take a new
+ *   region or grow the heap, before a resize would refuse for the block behind
+ *   being one of them (one of the last 8 kept of its size: a resize looks no
+ *   further), and when a phase ends (below); the last live small block is never
+ *   kept, so that its free sees the end. live_units does not count them. Lists
+ *   of at most 64 blocks each merged the rest of a burst of frees at once, and
  *   the next requests of that size split them again (callgrind, as malloc: lifo
  *   234 -> 170 instructions a call, the python trace 163 -> 133, medium 186 -> 158,
  *   small 104 -> 96, mixed 130 -> 125; under Node, lifo 312 -> 173 x86
@@ -144,17 +138,16 @@
  *
  * Costs
  *   small alloc, free and resize: O(1), but for what follows. A new region: O(runs).
- *   A small request that would grow the heap, and a large one that no free run
- *   serves, merge every block kept whole first: O(blocks kept), O(1) amortised over
- *   the frees that kept them (one call after a million such frees merges a million
- *   blocks). The free that ends a phase: O(regions x runs), a give-back of each
- *   region the phase set up; with one region, a merge of each block kept whole (at
- *   most 4,032, a region's units). large alloc, free and resize: O(runs); a large
- *   alloc after frees emptied regions also gives them back: O(empty regions x runs).
- *   block_size and free_unsized: O(1) for small blocks (a scan as long as the
- *   block: at most 64 words), O(runs) for large. check: O(free blocks + blocks
- *   kept + regions x 4,032 + runs); stats: O(free blocks + blocks kept + regions +
- *   runs).
+ *   The request that takes a new region or grows the heap merges every block kept
+ *   whole first: O(blocks kept), O(1) amortised over the frees that kept them (one
+ *   call after a million such frees merges a million blocks). The free that ends a
+ *   phase: O(regions x runs), a give-back of each region the phase set up; with
+ *   one region, a merge of each block kept whole (at most 4,032, a region's units).
+ *   large alloc, free and resize: O(runs); a large alloc after frees emptied regions
+ *   also gives them back: O(empty regions x runs). block_size and free_unsized: O(1) for
+ *   small blocks (a scan as long as the block: at most 64 words), O(runs) for large.
+ *   check: O(free blocks + blocks kept + regions x 4,032 + runs); stats: O(free
+ *   blocks + blocks kept + regions + runs).
  *   Bookkeeping: 1,024 bytes per 64 KiB region (1.6%), 16 bytes (8 on wasm32) per
  *   run, 16-byte minimum block. Single-threaded.
  */
@@ -441,15 +434,14 @@ static void *grow_heap(alloy_region *r, size_t pages)
 }
 
 static void keep_free_run(alloy_region *r, char *pages, size_t count);
-static char *take_pages(alloy_region *r, size_t count, bool grow);
+static char *take_pages(alloy_region *r, size_t count);
 
-/* A new region on a page of the pool or, if `grow`, a new one; false when there is
- * none that a region can use (the pool has none and the heap may not grow or
- * refuses, or hands out a page beyond the offsets' reach: that page is kept as a
- * free run for large blocks). */
-static bool new_region(alloy_region *r, bool grow)
+/* A new region on a page of the pool or a new one; false when there is none that a
+ * region can use (the heap refuses, or hands out a page beyond the offsets' reach:
+ * that page is kept as a free run for large blocks). */
+static bool new_region(alloy_region *r)
 {
-    uintptr_t page = (uintptr_t)take_pages(r, 1, grow);
+    uintptr_t page = (uintptr_t)take_pages(r, 1);
     if (!page)
         return false;
     if (!fits_offsets(r, page, PAGE)) {
@@ -534,7 +526,7 @@ static bool first_region(alloy_region *r)
         for (; frame != end; frame += PAGE) /* (modulo the address space: frame may begin below 0) */
             start_region(r, frame, FIRST_UNIT);
     }
-    return r->region_count || new_region(r, true);
+    return r->region_count || new_region(r);
 }
 
 /* --- small blocks ---------------------------------------------------------------------- */
@@ -637,9 +629,7 @@ static SLOW void *alloc_small(alloy_region *r, uint32_t units, size_t align)
         void *p = from_free_lists(r, units, align);
         if (p)
             return p;
-        if (FAST_PATHS && new_region(r, false))
-            continue; /* a page of the pool: the blocks kept whole stay for their sizes */
-        if (!flush_quick(r) && !new_region(r, true))
+        if (!flush_quick(r) && !new_region(r))
             return NULL;
     }
 }
@@ -883,13 +873,12 @@ static alloy_page_link *free_run_of(alloy_region *r, size_t need, size_t align, 
 }
 
 /* `count` pages for a region: from the pool (dropping the run from the list leaves
- * no touching free neighbours: the region lies between them), else, if `grow`, from
- * the heap. */
-static char *take_pages(alloy_region *r, size_t count, bool grow)
+ * no touching free neighbours: the region lies between them), else from the heap. */
+static char *take_pages(alloy_region *r, size_t count)
 {
     alloy_page_link *run = free_run_of(r, count, 1, 0);
     if (!run)
-        return grow ? grow_heap(r, count) : NULL;
+        return grow_heap(r, count);
     char *pages = run->pages;
     *run = *trailer(run);
     return pages;

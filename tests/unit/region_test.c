@@ -1391,32 +1391,3 @@ Test(region_pool, a_phase_end_merges_the_blocks_of_up_to_1024_bytes_kept_whole)
     cr_assert_eq(s.fragments, 0, "nothing kept whole");
     cr_assert(alloy_check(b.a));
 }
-
-/* A request that no free block serves takes a page of the pool before it merges the
- * blocks kept whole: they stay for the next requests of their sizes, and the heap
- * does not grow either way. */
-Test(region_pool, a_page_of_the_pool_comes_before_merging_the_blocks_kept_whole)
-{
-    bench b;
-    open_bench(&b, 1024 * KiB);
-    if (!b.region.keeps_whole)
-        cr_skip_test("builds for size keep no block whole");
-    void *x = take(&b, 100);
-    take(&b, 16); /* a wall */
-    take(&b, 2048 * 16);
-    take(&b, (4032 - 7 - 1 - 2048) * 16); /* the region is full */
-    alloy_free(b.a, take(&b, 40 * KiB), 40 * KiB, 1); /* its page is the pool's */
-    alloy_free(b.a, x, 100, 1); /* kept whole: nothing free before it */
-    uint32_t kept = b.region.quick[7 - 1];
-    cr_assert_neq(kept, 0, "x is kept whole");
-    alloy_stats s;
-    alloy_stats_get(b.a, &s);
-    uint64_t heap = s.shared.heap_bytes;
-    take(&b, 2000 * 16); /* no free block holds it */
-    alloy_stats_get(b.a, &s);
-    cr_assert_eq(s.shared.heap_bytes, heap, "the heap did not grow");
-    cr_assert_eq(rstats(&b).regions, 2, "a region on the pool's page");
-    cr_assert_eq(b.region.quick[7 - 1], kept, "x is still kept whole");
-    cr_assert_eq(take(&b, 100), x);
-    cr_assert(alloy_check(b.a));
-}
