@@ -1391,3 +1391,25 @@ Test(region_pool, a_phase_end_merges_the_blocks_of_up_to_1024_bytes_kept_whole)
     cr_assert_eq(s.fragments, 0, "nothing kept whole");
     cr_assert(alloy_check(b.a));
 }
+
+/* On a heap that cannot grow, a small request that blocks kept whole can serve, merged,
+ * leaves the pool's page to a large block: taking the page first (a faster order,
+ * tried and dropped) left the large block nothing. */
+Test(region_pool, a_small_request_leaves_the_pools_page_when_kept_blocks_serve_it)
+{
+    bench b;
+    open_bench(&b, 128 * KiB); /* two pages at most */
+    char *blocks[32];
+    take(&b, 16); /* a wall: it stays live */
+    for (int i = 0; i < 32; i++)
+        blocks[i] = take(&b, 1024);
+    take(&b, (4032 - 1 - 2048) * 16); /* the region is full */
+    alloy_free(b.a, take(&b, 40 * KiB), 40 * KiB, 1); /* the heap's second page is the pool's */
+    for (int i = 0; i < 32; i++)
+        alloy_free(b.a, blocks[i], 1024, 1); /* kept whole in builds for speed */
+    char *small = alloy_alloc(b.a, 2000 * 16, 1);
+    cr_assert(small, "the freed blocks hold it");
+    cr_assert_eq(rstats(&b).regions, 1, "in the region, not on the pool's page");
+    cr_assert(alloy_alloc(b.a, 40 * KiB, 1), "the pool's page is still there for a large block");
+    cr_assert(alloy_check(b.a));
+}
