@@ -107,49 +107,71 @@
  *   101.0 -> 103.0, churn 108.4 -> 110.8).
  *
  * Large blocks (over 32 KiB) and the pool of pages
- *   A large block takes a run of whole pages. The last bytes of every run hold an
- *   alloy_page_link describing the next run (page count, words the block leaves
- *   unused, address), so the list of runs is threaded through the pages themselves;
- *   the instance holds the link that describes the first, and the list is kept in
- *   address order. Free runs are the pool: alloc takes the free run that fits best
- *   (splitting off what it does not need), and a new region takes one page the same
- *   way, before the heap grows. free marks the run free. A region whose last block is
- *   freed while other small blocks live stays a region (one free block of all its
- *   units) and the free is O(1); the next large block gives every empty region but
- *   the lowest back to the pool as free pages, in one batch, before it looks for a
- *   run, and the lowest too when the heap will not grow. So a block allocated and
- *   freed over and over does not move a page each time, freeing a heap of any size
- *   walks no list of pages, and runs are cut from the pool merged. A run that goes
- *   free, or is cut, merges with the free runs that touch it, unless the merged run
- *   would pass 65,535 pages. When the heap will not grow by what a large block
- *   needs, it is asked for that less the free run that ends it, which the new pages
- *   join. Requests up to 32 KiB whose alignment leaves no room for them in a region
- *   are served as large blocks too.
+ *   A large block takes a run of whole pages:
+ *
+ *     | header | block ...                       | unused | link: the next run |
+ *     ^a frame  ^unit 1 (or aligned further)                                   ^a frame
+ *
+ *   The last bytes of every run hold an alloy_page_link describing the next run
+ *   (page count, words its block leaves unused, address), so the list of runs is
+ *   threaded through the pages themselves; the instance holds the link that describes
+ *   the first, and the list is kept in address order. The first unit of every run
+ *   holds its header: a tag that is not a region's and where the link that describes
+ *   the run lies, so that a block's run is found from its pointer, and a link also
+ *   says whether the run it ends is free, and its pages, so that a run reaches the
+ *   run before it. Free runs are the pool. They sit on lists too, through their
+ *   second unit: one per page count up to 31 pages and one for more (builds for size
+ *   keep one list). alloc takes the free run that fits best (the head of the first
+ *   list of runs large enough; on the last list, or for an alignment above 16, the
+ *   best of a list's runs, the lowest of equals) and splits off what it does not
+ *   need; a new region takes one page the same way, before the heap grows. free
+ *   marks the run free. A region whose last block is freed while other small blocks
+ *   live stays a region (one free block of all its units) and the free is O(1); the
+ *   next large block gives every empty region but the lowest back to the pool as
+ *   free pages, in one batch, before it looks for a run, and the lowest too when the
+ *   heap will not grow. So a block allocated and freed over and over does not move a
+ *   page each time, freeing a heap of any size walks no list of pages, and runs are
+ *   cut from the pool merged. A run that goes free, or is cut, merges with the free
+ *   runs that touch it, unless the merged run would pass 65,535 pages. When the heap
+ *   will not grow by what a large block needs, it is asked for that less the free run
+ *   that ends it, which the new pages join. Requests up to 32 KiB whose alignment
+ *   leaves no room for them in a region are served as large blocks too. Before the
+ *   headers and the lists, every large alloc and free walked the list of runs from
+ *   its start, a cache line in another page at each step: with 1,024 large blocks
+ *   live (40 to 200 KiB each, replaced at random) a replacement took 15 us natively,
+ *   against glibc's 0.7, and now takes 0.2 (callgrind, the bench's large workload as
+ *   malloc: 434 -> 300 instructions a call); the header costs a block 16 bytes of its
+ *   run, the lists 322 bytes of wasm code for malloc + free.
  *
  * Blocks' sizes (block_size and free_unsized, for the malloc layer's unsized free)
- *   A large block starts at its run's first page, or, aligned further, a unit or more
- *   into it, where unit 0 then holds a zero tag; a region's unit 0 holds REGION_TAG.
- *   So a pointer at a frame's start is a large block, and one inside a frame is a
- *   small block if the frame's unit 0 says region (or it is the initial region's
- *   frame). In builds for speed the instance counts the large blocks that do not
- *   start their frame, and while there are none, the look at unit 0 is skipped. A
- *   small block ends at its LIVE bit; a large block's size is in its run's link.
- *   free_unsized finds the block that way once and frees it as free would.
+ *   A large block starts at unit 1 of its run, or, aligned further, beyond (a page
+ *   into the run at most: then at the start of the next frame); unit 0 holds the
+ *   run's header, whose tag is 0, and a region's unit 0 holds REGION_TAG. So a
+ *   pointer inside a frame is a small block if the frame's unit 0 says region (or it
+ *   is the initial region's frame), and one at a frame's start is a large block. In
+ *   builds for speed the instance counts the large blocks that start beyond unit 1,
+ *   and while there are none, the look at unit 0 is left to blocks at unit 1. A small
+ *   block ends at its LIVE bit; a large block's size is in the link its run's header
+ *   points at. free_unsized finds the block that way once and frees it as free would.
  *
  * Costs
- *   small alloc, free and resize: O(1), but for what follows. A new region: O(runs).
- *   The request that takes a new region or grows the heap merges every block kept
+ *   small alloc, free and resize: O(1), but for what follows. The request that
+ *   takes a new region or grows the heap merges every block kept
  *   whole first: O(blocks kept), O(1) amortised over the frees that kept them (one
  *   call after a million such frees merges a million blocks). The free that ends a
  *   phase: O(regions x runs), a give-back of each region the phase set up; with
  *   one region, a merge of each block kept whole (at most 4,032, a region's units).
- *   large alloc, free and resize: O(runs); a large alloc after frees emptied regions
- *   also gives them back: O(empty regions x runs). block_size and free_unsized: O(1) for
- *   small blocks (a scan as long as the block: at most 64 words), O(runs) for large.
+ *   large free and resize: O(1); large alloc: O(1) up to 31 pages at an alignment of
+ *   16 or less, else O(free runs of the lists it looks at) (builds for size: O(free
+ *   runs)). Pages that join the pool (grown, or a region given back): O(runs), the
+ *   walk that keeps the list in address order; so a large alloc that grows the heap,
+ *   or follows frees that emptied regions, is O(runs), O(empty regions x runs).
+ *   block_size and free_unsized: O(1) (a small block's: a scan as long as the
+ *   block, at most 64 words).
  *   check: O(free blocks + blocks kept + regions x 4,032 + runs); stats: O(free
  *   blocks + blocks kept + regions + runs).
- *   Bookkeeping: 1,024 bytes per 64 KiB region (1.6%), 16 bytes (8 on wasm32) per
- *   run, 16-byte minimum block. Single-threaded.
+ *   Bookkeeping: 1,024 bytes per 64 KiB region (1.6%), 32 bytes (28 on wasm32) per
+ *   run: its header and link, 16-byte minimum block. Single-threaded.
  */
 #include "region_quick.h" /* the quick lists, inline, and the frames and maps they read */
 
@@ -764,6 +786,35 @@ static bool resize_small(alloy_region *r, void *ptr, size_t size, size_t new_siz
 
 /* --- large blocks: runs of pages, in address order ------------------------------- */
 
+/* Unit 0 of every run: a tag that is not a region's, and where the link that
+ * describes the run lies (the trailer of the run before it, or the instance's). */
+typedef struct run_header {
+    uint32_t tag; /* 0 */
+    alloy_page_link *desc;
+} run_header;
+
+/* Unit 1 of a free run: the links of its class's list of free runs. */
+typedef struct free_run {
+    char *next, *prev; /* NULL ends the list */
+} free_run;
+
+_Static_assert(sizeof(run_header) <= UNIT && sizeof(free_run) <= UNIT, "a run's records fit a unit each");
+_Static_assert(ALLOY_REGION_RUN_CLASSES <= 32, "one 32-bit map of the lists of free runs");
+
+static run_header *run_header_at(const char *pages)
+{
+    run_header *h = (run_header *)(void *)(uintptr_t)pages;
+    alloy_poison_expose(h, UNIT);
+    return h;
+}
+
+static free_run *free_run_at(const char *pages)
+{
+    free_run *f = (free_run *)(void *)(uintptr_t)(pages + UNIT);
+    alloy_poison_expose(f, UNIT);
+    return f;
+}
+
 static size_t max_words(const alloy_page_link *run)
 {
     return ((size_t)run->page_count * PAGE - LINK_SIZE) / 4;
@@ -797,21 +848,68 @@ static void set_used(alloy_page_link *run, size_t words)
     run->unused_words = (uint16_t)(max_words(run) - words);
 }
 
-static size_t large_pad(const char *pages, size_t align)
+/* Where a block aligned to `align` starts in a run that starts at `pages`: after the
+ * run's header. Never further than a page (64 KiB alignment on frames that are). */
+static size_t large_pad(uintptr_t pages, size_t align)
 {
-    return (size_t)(-(uintptr_t)pages & (align - 1));
+    return UNIT + (size_t)(-(pages + UNIT) & (align - 1));
 }
 
-/* Keep the first `pages` of the run; the rest becomes a free run right behind it in
- * the list (its trailer is the old one, so it describes the old next run). */
-static void split_run(alloy_page_link *run, size_t pages)
+/* The link that describes the run of the large block at ptr: its header's (a block a
+ * page into its run starts the frame after the header's). */
+static alloy_page_link *run_of(const alloy_region *r, const void *ptr)
 {
-    alloy_page_link *rest = (alloy_page_link *)(void *)(run->pages + pages * PAGE - LINK_SIZE);
-    alloy_poison_expose(rest, LINK_SIZE);
-    rest->page_count = (uint16_t)(run->page_count - pages);
-    rest->unused_words = ALLOY_PAGES_FREE;
-    rest->pages = run->pages + pages * PAGE;
-    run->page_count = (uint16_t)pages;
+    uintptr_t frame = frame_of(r, (uintptr_t)ptr);
+    return run_header_at((const char *)(frame == (uintptr_t)ptr ? frame - PAGE : frame))->desc;
+}
+
+/* Point the header of the run `link` describes, if any, at it. */
+static void describe(alloy_page_link *link)
+{
+    if (link->pages) {
+        run_header *h = run_header_at(link->pages);
+        h->tag = 0;
+        h->desc = link;
+    }
+}
+
+/* Lists of free runs: one per page count up to 31 and one for more, and a map of the
+ * lists that hold runs; builds for size keep them all on one, and no map (fitting_run
+ * then looks at every free run). */
+#define RUN_LISTS (FAST_PATHS ? ALLOY_REGION_RUN_CLASSES : 1u)
+
+/* The list of free runs of `pages` pages. */
+static unsigned run_class(size_t pages)
+{
+    return (unsigned)(pages < RUN_LISTS ? pages : RUN_LISTS) - 1;
+}
+
+/* Put the free run `run` describes on its list, and say in its trailer that it is free. */
+static void runs_push(alloy_region *r, alloy_page_link *run)
+{
+    unsigned c = run_class(run->page_count);
+    free_run *f = free_run_at(run->pages);
+    f->next = r->free_runs[c];
+    f->prev = NULL;
+    if (f->next)
+        free_run_at(f->next)->prev = run->pages;
+    r->free_runs[c] = run->pages;
+    r->run_bitmap |= (uint32_t)(RUN_LISTS > 1) << c;
+    trailer(run)->own_free_pages = run->page_count;
+}
+
+/* Take the free run `run` describes off its list (before its page count changes). */
+static void runs_remove(alloy_region *r, alloy_page_link *run)
+{
+    unsigned c = run_class(run->page_count);
+    free_run *f = free_run_at(run->pages);
+    if (f->prev)
+        free_run_at(f->prev)->next = f->next;
+    else if ((r->free_runs[c] = f->next) == NULL)
+        r->run_bitmap &= ~((uint32_t)(RUN_LISTS > 1) << c);
+    if (f->next)
+        free_run_at(f->next)->prev = f->prev;
+    trailer(run)->own_free_pages = 0;
 }
 
 /* Whether the free run `run` and the one after it in the list should be one: both
@@ -822,52 +920,102 @@ static bool mergeable(const alloy_page_link *run, const alloy_page_link *next)
            (size_t)run->page_count + next->page_count <= UINT16_MAX;
 }
 
-/* Keep the list's promise, no two neighbours are free runs that touch, around the
- * free run `run` describes: it absorbs the free run after it, and the free run
- * before it (described by `before`; NULL: none) absorbs it. A run that absorbs the
- * next one ends where that one ended, with its trailer. */
-static void merge_around(alloy_page_link *before, alloy_page_link *run)
+/* The free run `run` describes, on no list: merged with the free runs that touch it,
+ * unless the merged run would pass 65,535 pages, and put on its list. The run before
+ * is free and touching when the link that describes this run ends it and says so. A
+ * run that absorbs the next one ends where that one ended, with its trailer. */
+static void settle_free_run(alloy_region *r, alloy_page_link *run)
 {
     alloy_page_link *next = trailer(run);
-    if (mergeable(run, next))
+    if (mergeable(run, next)) {
+        runs_remove(r, next);
         run->page_count = (uint16_t)(run->page_count + next->page_count);
-    if (before && mergeable(before, run))
-        before->page_count = (uint16_t)(before->page_count + run->page_count);
+    }
+    if (run->own_free_pages && (char *)run + LINK_SIZE == run->pages) {
+        alloy_page_link *before = run_header_at(run->pages - (size_t)run->own_free_pages * PAGE)->desc;
+        if (mergeable(before, run)) {
+            runs_remove(r, before);
+            before->page_count = (uint16_t)(before->page_count + run->page_count);
+            run = before;
+        }
+    }
+    runs_push(r, run);
+}
+
+/* Keep the first `pages` of the run `run` describes, which is on no list; the rest
+ * becomes a free run right behind it (its trailer is the old one, so it describes
+ * the old next run), merged and listed. */
+static void split_run(alloy_region *r, alloy_page_link *run, size_t pages)
+{
+    alloy_page_link *rest = (alloy_page_link *)(void *)(run->pages + pages * PAGE - LINK_SIZE);
+    alloy_poison_expose(rest, LINK_SIZE);
+    rest->page_count = (uint16_t)(run->page_count - pages);
+    rest->unused_words = ALLOY_PAGES_FREE;
+    rest->own_free_pages = 0; /* the run it ends is on no list */
+    rest->pages = run->pages + pages * PAGE;
+    run->page_count = (uint16_t)pages;
+    describe(rest);
+    settle_free_run(r, rest);
+}
+
+/* The link that ends the list of runs: the last run's trailer, or the instance's. */
+static alloy_page_link *end_link(alloy_region *r)
+{
+    return r->end_link ? r->end_link : &r->large;
 }
 
 /* Put pages in the list, in address order, as a free run merged with the free runs
- * they touch. */
+ * they touch: at its end when they lie beyond the last run (pages the heap grew by,
+ * as a rule), else where a walk from its start finds their place. */
 static void keep_free_run(alloy_region *r, char *pages, size_t count)
 {
-    alloy_page_link *link = &r->large, *before = NULL, run = {(uint16_t)count, ALLOY_PAGES_FREE, pages};
-    for (; link->pages && link->pages < pages; link = trailer(link))
-        before = link;
-    *trailer(&run) = *link;
-    *link = run;
-    merge_around(before, link);
+    alloy_page_link *link = end_link(r);
+    if (link != &r->large && (char *)link + LINK_SIZE > pages)
+        for (link = &r->large; link->pages && link->pages < pages;)
+            link = trailer(link);
+    alloy_page_link *end = (alloy_page_link *)(void *)(pages + count * PAGE - LINK_SIZE);
+    alloy_poison_expose(end, LINK_SIZE);
+    *end = (alloy_page_link){link->page_count, link->unused_words, 0, link->pages};
+    describe(end); /* the run after it */
+    if (!end->pages)
+        r->end_link = end;
+    link->page_count = (uint16_t)count;
+    link->unused_words = ALLOY_PAGES_FREE;
+    link->pages = pages; /* (its own_free_pages is the run before's) */
+    describe(link);
+    settle_free_run(r, link);
 }
 
-/* The free run that fits best (the fewest pages to spare, the lowest of those), cut
- * to what is asked: `words` (and its alignment), or `need` pages when words is 0.
- * NULL when none fits. */
-static alloy_page_link *free_run_of(alloy_region *r, size_t need, size_t align, size_t words)
+/* The free run that fits best (the fewest pages to spare, the lowest of those),
+ * off its list and cut to what is asked: `words` (and its alignment), or `need`
+ * pages when words is 0. NULL when none fits. Without alignment, any run of a list
+ * of one page count fits as well as its head; the last list, of runs of more
+ * pages, and lists a larger alignment looks at, are searched. */
+static alloy_page_link *fitting_run(alloy_region *r, size_t need, size_t align, size_t words)
 {
     alloy_page_link *best = NULL;
-    size_t best_pages = 0;
-    for (alloy_page_link *run = &r->large; run->pages; run = trailer(run)) {
-        if (run_in_use(run))
-            continue;
-        size_t pages = words ? run_pages_for_words(words + large_pad(run->pages, align) / 4) : need;
-        if (run->page_count >= pages && (!best || run->page_count - pages < best->page_count - best_pages)) {
-            best = run;
-            best_pages = pages;
-            if (FAST_PATHS && run->page_count == pages)
-                break; /* none fits better (large: 437 -> 419 instructions a call) */
+    size_t best_pages = 0, least = words ? run_pages_for_words(words + UNIT / 4) : need;
+    unsigned c = run_class(least);
+    for (uint32_t lists = RUN_LISTS > 1 ? r->run_bitmap >> c << c : 1; lists && !best; lists &= lists - 1) {
+        unsigned k = (unsigned)__builtin_ctz(lists);
+        bool exact = k < RUN_LISTS - 1 && align <= UNIT;
+        for (char *p = r->free_runs[k]; p; p = free_run_at(p)->next) {
+            alloy_page_link *run = run_header_at(p)->desc;
+            size_t pages = words ? run_pages_for_words(words + large_pad((uintptr_t)p, align) / 4) : need;
+            if (run->page_count >= pages &&
+                (!best || run->page_count - pages < best->page_count - best_pages ||
+                 (run->page_count - pages == best->page_count - best_pages && p < best->pages))) {
+                best = run;
+                best_pages = pages;
+                if (exact)
+                    break;
+            }
         }
     }
-    if (best && best->page_count > best_pages) {
-        split_run(best, best_pages);
-        merge_around(NULL, trailer(best)); /* the rest may now fit with a free run behind */
+    if (best) {
+        runs_remove(r, best);
+        if (best->page_count > best_pages)
+            split_run(r, best, best_pages);
     }
     return best;
 }
@@ -876,52 +1024,61 @@ static alloy_page_link *free_run_of(alloy_region *r, size_t need, size_t align, 
  * no touching free neighbours: the region lies between them), else from the heap. */
 static char *take_pages(alloy_region *r, size_t count)
 {
-    alloy_page_link *run = free_run_of(r, count, 1, 0);
+    alloy_page_link *run = fitting_run(r, count, 1, 0);
     if (!run)
         return grow_heap(r, count);
     char *pages = run->pages;
-    *run = *trailer(run);
+    const alloy_page_link *next = trailer(run);
+    run->page_count = next->page_count; /* (its own_free_pages is the run before's) */
+    run->unused_words = next->unused_words;
+    run->pages = next->pages;
+    describe(run);
+    if (!run->pages)
+        r->end_link = run;
     return pages;
 }
 
-/* The pages of the last run when it is free and ends the heap, else 0. */
-static size_t free_pages_at_end(const alloy_region *r)
+/* The pages of the last run when it is free and ends the heap, else 0 (its trailer,
+ * which ends the list, says). */
+static size_t free_pages_at_end(alloy_region *r)
 {
-    const alloy_page_link *last = NULL;
-    for (const alloy_page_link *run = &r->large; run->pages; run = trailer(run))
-        last = run;
-    return last && !run_in_use(last) && run_end(last) == r->heap->end ? last->page_count : 0;
+    const alloy_page_link *end = end_link(r);
+    return end != &r->large && (char *)end + LINK_SIZE == r->heap->end ? end->own_free_pages : 0;
 }
 
-/* Use the run for `words` words at `pad` bytes into it. A large block that does not
- * start its frame gets a zero tag in unit 0, and is counted (see Blocks' sizes). */
+/* Use the run, off the lists, for `words` words at `pad` bytes into it. A large block
+ * that does not start at unit 1 is counted (see Blocks' sizes). */
 static void *place_large(alloy_region *r, alloy_page_link *run, size_t words, size_t pad)
 {
     set_used(run, words + pad / 4);
-    if (pad) {
-        alloy_poison_expose(run->pages, sizeof(uint32_t));
-        *(uint32_t *)(void *)run->pages = 0;
-        r->inner_large += FAST_PATHS;
-    }
+    r->inner_large += FAST_PATHS && pad > UNIT;
     return run->pages + pad;
 }
+
+/* The largest block a run may hold: a run has 65,535 pages at most, and two of them
+ * are left for the header, the alignment and the link, so that the page counts of
+ * what is asked cannot wrap (on wasm32 neither). */
+#define LARGE_MAX ((size_t)(UINT16_MAX - 2) * PAGE)
 
 static __attribute__((noinline)) void *alloc_large(alloy_region *r, size_t size, size_t align)
 {
     size_t words = (size + 3) / 4;
+    if (size > LARGE_MAX)
+        return NULL;
     if (r->emptied) /* their pages first, so that runs are cut from the pool merged */
         retire_empty_regions(r, true);
     for (;;) {
-        alloy_page_link *run = free_run_of(r, 0, align, words);
+        alloy_page_link *run = fitting_run(r, 0, align, words);
         if (run)
-            return place_large(r, run, words, large_pad(run->pages, align));
+            return place_large(r, run, words, large_pad((uintptr_t)run->pages, align));
         if (flush_quick(r))
             continue; /* merged, they may have emptied regions */
         if (retire_empty_regions(r, true))
             continue; /* their pages may join free runs */
-        /* grow by what the block needs in the worst case of alignment; when the heap
-         * refuses, by that less the free run that ends it, which new pages join */
-        size_t need = run_pages_for_words(words + ((r->phase & (align - 1)) ? align : 0) / 4);
+        /* grow by what the block needs (new pages start frames: their padding is
+         * known); when the heap refuses, by that less the free run that ends it,
+         * which new pages join */
+        size_t need = run_pages_for_words(words + large_pad(r->phase, align) / 4);
         char *pages = need <= UINT16_MAX ? grow_heap(r, need) : NULL;
         size_t tail = pages || need > UINT16_MAX ? 0 : free_pages_at_end(r);
         if (tail && tail < need && (pages = grow_heap(r, need - tail)) != NULL)
@@ -934,55 +1091,35 @@ static __attribute__((noinline)) void *alloc_large(alloy_region *r, size_t size,
     }
 }
 
-/* The link that describes the run holding the large block at ptr (the run that
- * starts at most a page before it), and in *before the link that describes the run
- * before that one (NULL: none). */
-static alloy_page_link *find_run(alloy_region *r, const void *ptr, alloy_page_link **before)
-{
-    *before = NULL;
-    for (alloy_page_link *run = &r->large; run->pages && run->pages <= (const char *)ptr; run = trailer(run)) {
-        if (run_in_use(run) && (uintptr_t)ptr - (uintptr_t)run->pages < PAGE)
-            return run;
-        *before = run;
-    }
-    return NULL;
-}
-
 /* The size of the large block at p, in the run `run` describes. */
 static size_t large_block_size(const alloy_page_link *run, uintptr_t p)
 {
     return (max_words(run) - run->unused_words) * 4 - (size_t)(p - (uintptr_t)run->pages);
 }
 
-/* Give back the run of the large block at ptr (none: a pointer no run holds);
- * `before` describes the run before it. */
-static void free_run(alloy_region *r, alloy_page_link *before, alloy_page_link *run, const void *ptr)
+/* Give back the run of the large block at ptr, which `run` describes. */
+static void give_back_run(alloy_region *r, alloy_page_link *run, const void *ptr)
 {
-    if (run) {
-        r->inner_large -= FAST_PATHS && (const char *)ptr != run->pages;
-        run->unused_words = ALLOY_PAGES_FREE;
-        merge_around(before, run);
-    }
+    r->inner_large -= FAST_PATHS && (size_t)((const char *)ptr - run->pages) > UNIT;
+    run->unused_words = ALLOY_PAGES_FREE;
+    settle_free_run(r, run);
 }
 
 static __attribute__((noinline)) void free_large(alloy_region *r, void *ptr)
 {
-    alloy_page_link *before, *run = find_run(r, ptr, &before);
-    free_run(r, before, run, ptr);
+    give_back_run(r, run_of(r, ptr), ptr);
 }
 
 static bool resize_large(alloy_region *r, void *ptr, size_t new_size)
 {
-    alloy_page_link *before, *run = find_run(r, ptr, &before);
-    if (!run)
+    alloy_page_link *run = run_of(r, ptr);
+    if (new_size > LARGE_MAX)
         return false;
     size_t words = (new_size + 3) / 4 + (size_t)((char *)ptr - run->pages) / 4;
     size_t need = run_pages_for_words(words), more = need - run->page_count;
     if (need <= run->page_count) { /* shrink: the pages it no longer needs go free */
-        if (need < run->page_count) {
-            split_run(run, need);
-            merge_around(NULL, trailer(run)); /* the run behind is in use */
-        }
+        if (need < run->page_count)
+            split_run(r, run, need);
         set_used(run, words);
         return true;
     }
@@ -998,15 +1135,10 @@ static bool resize_large(alloy_region *r, void *ptr, size_t new_size)
     }
     if (!next->pages || run_in_use(next) || next->pages != run_end(run) || next->page_count < more)
         return false;
-    alloy_page_link follows = *next; /* its trailer becomes ours */
-    bool rest = follows.page_count > more;
-    if (rest)
-        split_run(&follows, more);
-    alloy_page_link after = *trailer(&follows);
-    run->page_count = (uint16_t)need;
-    *trailer(run) = after;
-    if (rest) /* it may now fit with a free run behind it */
-        merge_around(NULL, trailer(run));
+    runs_remove(r, next);
+    if (next->page_count > more)
+        split_run(r, next, more);
+    run->page_count = (uint16_t)need; /* its trailer is the one the pages it took had */
     set_used(run, words);
     return true;
 }
@@ -1124,13 +1256,13 @@ void alloy_region_free(alloy_allocator *a, void *ptr, size_t size, size_t align)
         free_large(r, ptr);
 }
 
-/* alloy_region_free_unsized for a large block: its run found once. */
+/* alloy_region_free_unsized for a large block. */
 static __attribute__((noinline)) size_t free_unsized_large(alloy_region *r, void *ptr)
 {
-    alloy_page_link *before, *run = find_run(r, ptr, &before);
-    size_t size = run ? large_block_size(run, (uintptr_t)ptr) : 0;
+    alloy_page_link *run = run_of(r, ptr);
+    size_t size = large_block_size(run, (uintptr_t)ptr);
     alloy_poison_block_freed(ptr, size);
-    free_run(r, before, run, ptr);
+    give_back_run(r, run, ptr);
     return size;
 }
 
@@ -1156,7 +1288,7 @@ static size_t free_unsized_small(alloy_region *r, void *ptr, uint32_t units)
 size_t alloy_region_free_unsized_rest(alloy_region *r, void *ptr, uint32_t units)
 {
     /* (units is 0 when nothing is known: from a caller built for size too) */
-    if (units == NOT_SMALL || (units == 0 && !in_region(r, frame_of(r, (uintptr_t)ptr), (uintptr_t)ptr)))
+    if (units == 0 && !in_region(r, frame_of(r, (uintptr_t)ptr), (uintptr_t)ptr))
         return free_unsized_large(r, ptr);
     return free_unsized_small(r, ptr, units);
 }
@@ -1179,13 +1311,13 @@ size_t alloy_region_block_size(const alloy_allocator *a, const void *ptr, size_t
 {
     alloy_region *r = region_of((alloy_allocator *)(uintptr_t)a);
     uintptr_t p = (uintptr_t)ptr, frame = frame_of(r, p);
-    if (in_region(r, frame, p)) {
+    if (surely_in_region(r, frame, p) || in_region(r, frame, p)) {
         *align = UNIT; /* what small_block takes for a block in a region */
         return small_block_size(frame, p);
     }
     *align = ALLOY_MAX_ALIGN; /* what small_block never takes for a region: a large block */
-    alloy_page_link *before, *run = find_run(r, ptr, &before);
-    return run ? large_block_size(run, p) : 0;
+    alloy_page_link *run = run_of(r, ptr);
+    return run_in_use(run) ? large_block_size(run, p) : 0; /* (0: a block freed already) */
 }
 
 /* Calls fn for each region's frame and first unit, the initial region first, until
@@ -1247,7 +1379,7 @@ static void region_stats(const alloy_allocator *a, alloy_stats *out)
     for (const alloy_page_link *run = &r->large; run->pages; run = trailer(run)) {
         s[TOTAL_LARGE_PAGES].value += run->page_count;
         if (run_in_use(run))
-            s[ALLOCATED_LARGE_PAGES_WORDS].value += max_words(run) - run->unused_words;
+            s[ALLOCATED_LARGE_PAGES_WORDS].value += max_words(run) - run->unused_words - UNIT / 4; /* not its header */
         else
             s[UNUSED_LARGE_PAGES].value += run->page_count;
     }
@@ -1353,19 +1485,49 @@ static bool regions_sound(const alloy_region *r)
     return t.free_blocks == blocks && t.free_units == units && region_units == units + r->live_units + kept;
 }
 
+/* The list of runs: in address order, within the heap, on frames, each run's header
+ * pointing at the link that describes it and its trailer saying whether it is free,
+ * no two free runs touching unmerged; and the lists of free runs holding exactly the
+ * free runs, each on its page count's list. */
 static bool runs_sound(const alloy_region *r)
 {
-    size_t runs = 0;
+    size_t runs = 0, free_runs = 0, most = (size_t)(r->heap->end - r->heap->start) / PAGE;
+    const alloy_page_link *last = &r->large;
+    if (r->large.own_free_pages)
+        return false;
     for (const alloy_page_link *run = &r->large; run->pages; run = trailer(run)) {
-        if (++runs > (size_t)(r->heap->end - r->heap->start) / PAGE || run->page_count == 0 ||
+        if (++runs > most || run->page_count == 0 ||
             !alloy_heap_holds(r->heap, run->pages, (size_t)run->page_count * PAGE) ||
             (run_in_use(run) && run->unused_words >= PAGE / 4) || ((uintptr_t)run->pages - r->phase) % PAGE)
             return false;
+        const run_header *h = run_header_at(run->pages);
         const alloy_page_link *next = trailer(run);
+        if (h->tag == REGION_TAG || h->desc != run || next->own_free_pages != (run_in_use(run) ? 0 : run->page_count))
+            return false;
         if (mergeable(run, next) || (next->pages && next->pages < run_end(run)))
             return false; /* touching free neighbours unmerged, or not in address order */
+        free_runs += !run_in_use(run);
+        last = next;
     }
-    return true;
+    if (last != (r->end_link ? r->end_link : &r->large))
+        return false; /* the list ends elsewhere than the instance says */
+    size_t listed = 0;
+    for (unsigned c = 0; c < ALLOY_REGION_RUN_CLASSES; c++) {
+        if (RUN_LISTS > 1 && !r->free_runs[c] != !((r->run_bitmap >> c) & 1))
+            return false; /* the map disagrees with the list */
+        const char *prev = NULL;
+        for (const char *p = r->free_runs[c]; p; prev = p, p = free_run_at(p)->next) {
+            /* (a damaged list may point anywhere: read only what lies in the heap) */
+            if (++listed > free_runs || ((uintptr_t)p - r->phase) % PAGE || !alloy_heap_holds(r->heap, p, 2 * UNIT))
+                return false;
+            const alloy_page_link *run = run_header_at(p)->desc;
+            if (run != &r->large && !alloy_heap_holds(r->heap, run, LINK_SIZE))
+                return false;
+            if (run->pages != p || run_in_use(run) || run_class(run->page_count) != c || free_run_at(p)->prev != prev)
+                return false;
+        }
+    }
+    return listed == free_runs;
 }
 
 static bool region_check(const alloy_allocator *a)

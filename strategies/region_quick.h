@@ -88,16 +88,23 @@ static inline bool is_initial(const alloy_region *r, uintptr_t frame)
 
 #define NOT_COUNTED UINT32_MAX /* alloy_region's inner_large in builds for size */
 
-/* Whether the block at p, in `frame`, is a small one (region.c, "Blocks' sizes"): not
- * at the frame's start, and the frame a region's, which only needs asking while some
- * large block does not start its frame (counted in builds for speed). A frame's
- * unit 0 lies a multiple of 64 KiB from every other, so the units 0 of many regions
- * compete for a few sets of each cache: reading it cost the big-heap workload (1 GiB
- * live) an L1 miss and a likely TLB miss on most frees. */
+/* Whether the block at p, in `frame`, is a small one (region.c, "Blocks' sizes"): its
+ * frame is a region's. A large block starts at unit 1 of its run, after the run's
+ * header, unless its alignment takes it further (such blocks are counted in builds
+ * for speed; one a page into its run starts the next frame). */
 static inline bool in_region(const alloy_region *r, uintptr_t frame, uintptr_t p)
 {
-    return p != frame &&
-           ((FAST_PATHS && !r->inner_large) || is_initial(r, frame) || *(const uint32_t *)frame == REGION_TAG);
+    return p != frame && (is_initial(r, frame) || *(const uint32_t *)frame == REGION_TAG);
+}
+
+/* In builds for speed, whether the block at p, in `frame`, is surely a small one
+ * without a look at the frame: beyond unit 1, while every large block starts at unit
+ * 1. A frame's unit 0 lies a multiple of 64 KiB from every other, so the units 0 of
+ * many regions compete for a few sets of each cache: reading it on every free cost
+ * the big-heap workload (1 GiB live) an L1 miss and a likely TLB miss on most frees. */
+static inline bool surely_in_region(const alloy_region *r, uintptr_t frame, uintptr_t p)
+{
+    return FAST_PATHS && p - frame > UNIT && !r->inner_large;
 }
 
 /* Fast builds on little-endian targets: the map bits from the LIVE bit of unit
@@ -181,7 +188,6 @@ static HOT bool quick_take(alloy_region *r, uint32_t units, void **out)
 
 /* What quick_keep says of a block it did not keep, in *units: */
 #define LONG_BLOCK UINT32_MAX         /* a small block of more than KEEP_UNITS units */
-#define NOT_SMALL (UINT32_MAX - 1)    /* not a small block: a large one */
 
 _Static_assert(KEEP_UNITS <= QUICK_UNITS, "quick_keep's blocks have quick lists");
 _Static_assert(sizeof((alloy_region *)0)->quick == QUICK_UNITS * sizeof(uint32_t) && QUICK_UNITS % 2 == 0,
@@ -192,19 +198,15 @@ _Static_assert(sizeof((alloy_region *)0)->quick == QUICK_UNITS * sizeof(uint32_t
  * whose block before is live, when the instance keeps blocks whole (not built for
  * size) and it is not the last live small block (see region.c, "Quick lists"): kept
  * whole, told to a memory checker as freed; its size. Else 0 and nothing is done, and
- * *units is what was learnt: the block's units, LONG_BLOCK, NOT_SMALL, or 0 when
- * unknown (always so in builds for size). */
+ * *units is what was learnt: the block's units, LONG_BLOCK, or 0 when unknown (also
+ * whether it is a small block: always so in builds for size). */
 static HOT size_t quick_keep(alloy_region *r, void *ptr, uint32_t *units)
 {
     uintptr_t p = (uintptr_t)ptr, frame = frame_of(r, p);
     uint64_t near;
     *units = 0;
-    if (!FAST_PATHS)
-        return 0;
-    if (!in_region(r, frame, p)) {
-        *units = NOT_SMALL;
-        return 0;
-    }
+    if (!surely_in_region(r, frame, p))
+        return 0; /* (a block at unit 1, or while some large block starts further) */
     if (!near_window(frame, unit_of(frame, p), &near))
         return 0;
     uint64_t lives = near & UINT64_C(0x0155555555555554); /* bits 2 .. 2 * NEAR_UNITS */

@@ -33,12 +33,18 @@
 /** The number of segregated free lists, one per size class of small blocks. */
 #define ALLOY_REGION_CLASSES 60
 
+/** The number of lists of free runs of pages: one per page count below it, and one
+ * for runs of this many pages or more. */
+#define ALLOY_REGION_RUN_CLASSES 32
+
 /** The record at the end of every run of pages, describing the next run (and, in the
  * instance, the first). A run that is free has unused_words == ALLOY_PAGES_FREE. */
 typedef struct alloy_page_link {
-    uint16_t page_count;   /**< the length of the run, in pages */
-    uint16_t unused_words; /**< words of the last page the block does not use */
-    char *pages;           /**< the next run; NULL ends the list */
+    uint16_t page_count;     /**< the length of the next run, in pages */
+    uint16_t unused_words;   /**< words of its last page its block does not use */
+    uint16_t own_free_pages; /**< the pages of the run that ends with this link when it
+                              *   is free, else 0 (0 in the instance) */
+    char *pages;             /**< the next run; NULL ends the list */
 } alloy_page_link;
 
 /** alloy_page_link::unused_words of a run that is free. */
@@ -63,7 +69,10 @@ typedef struct alloy_region {
     uint32_t quick[64];                    /* freed blocks of 1..64 units kept whole for reuse */
     bool keeps_whole;                      /* whether it keeps freed blocks whole: not in builds for size */
     alloy_page_link large;                 /* describes the first run of pages */
-    uint32_t inner_large;                  /* large blocks not at their frame's start; NOT_COUNTED in size builds */
+    alloy_page_link *end_link;             /* the link that ends the list (NULL: large) */
+    char *free_runs[ALLOY_REGION_RUN_CLASSES]; /* free runs of c + 1 pages, the last of more */
+    uint32_t run_bitmap;                   /* bit c: free_runs[c] holds a run */
+    uint32_t inner_large;                  /* large blocks beyond their run's unit 1; NOT_COUNTED in size builds */
 } alloy_region;
 
 /** Make *r an instance that takes memory from `heap`, and return its handle. It takes
@@ -73,17 +82,15 @@ typedef struct alloy_region {
  * one heap. Pages must lie at whole multiples of 64 KiB from each other, as every
  * provider's do (alloy/heap.h); a page that does not is left unused, and the request
  * that grew it fails. Small blocks live within 64 GiB of the heap's start (pages
- * beyond serve large blocks only). Large blocks are limited to 65,535 pages (4 GiB)
+ * beyond serve large blocks only). Large blocks are limited to 65,533 pages (4 GiB)
  * each. */
 alloy_allocator *alloy_region_init(alloy_region *r, alloy_heap *heap);
-
-
 
 /** The table, setup and operations (see ALLOY_STRATEGY_OPERATIONS). */
 ALLOY_STRATEGY_OPERATIONS(region);
 /** The size of a live block from its pointer, and free from the pointer alone (see
  * ALLOY_STRATEGY_BLOCK_SIZE): region knows every block's size, so the malloc layer
- * needs no header. O(1) for blocks in regions, O(runs of pages) for large ones. */
+ * needs no header. O(1). */
 ALLOY_STRATEGY_BLOCK_SIZE(region);
 
 #endif

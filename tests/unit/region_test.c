@@ -13,9 +13,12 @@
 
 #define PAGE ALLOY_PAGE_SIZE
 #define KiB ((size_t)1024)
-/* The link record ends every run of pages: 16 bytes on x86_64, 8 on wasm32. The seed's
+/* The link record ends every run of pages: 16 bytes on x86_64, 12 on wasm32. The seed's
  * figures that depend on it are derived from sizeof, as the seed derives them. */
 #define LINK sizeof(alloy_page_link)
+/* A large block starts one unit into its run, after the run's header (the seed's
+ * start at the run's first byte: its one figure that depends on it adds this). */
+#define RUN_HEADER ((size_t)16)
 
 typedef struct bench {
     alloy_mmap_heap heap;
@@ -177,7 +180,7 @@ Test(region_seed, large_threshold)
     /* if it failed to allocate an extra page for ptr1, we'll corrupt the ptr2 link here */
     memset(ptr1, 0xff, size1);
 
-    size_t size3 = 192 * KiB - LINK;
+    size_t size3 = 192 * KiB - LINK - RUN_HEADER; /* three pages exactly */
     alloy_free(b.a, ptr2, size2, 1);
     s = rstats(&b);
     cr_assert_eq(s.total_large_pages, 5);
@@ -188,7 +191,7 @@ Test(region_seed, large_threshold)
     cr_assert_eq(ptr2, ptr3);
     s = rstats(&b);
     cr_assert_eq(s.total_large_pages, 5);
-    cr_assert_eq(s.allocated_large_pages_words, 256 * 256 - 1 - LINK / 4);
+    cr_assert_eq(s.allocated_large_pages_words, 256 * 256 - 1 - (LINK + RUN_HEADER) / 4);
 }
 
 Test(region_seed, large_split)
@@ -345,6 +348,40 @@ Test(region_merge, three_runs_freed_b_a_c)
     merge_three("BAC");
 }
 
+/* A large block's run is found from the block's pointer, and a free run from the lists
+ * of free runs: freeing, allocating and resizing large blocks, and telling their
+ * sizes, read the runs they change and their neighbours, never the list of runs from
+ * its start. The runs further away are made unreadable meanwhile: a walk would fault. */
+Test(region_merge, large_calls_read_only_the_runs_they_touch)
+{
+    enum { N = 8 };
+    bench b;
+    open_bench(&b, 4096 * KiB);
+    char *runs[N];
+    for (int i = 0; i < N; i++) {
+        runs[i] = take(&b, ONE_PAGE);
+        cr_assert(i == 0 || runs[i] == runs[i - 1] + PAGE, "the runs touch");
+    }
+    alloy_free(b.a, runs[3], ONE_PAGE, 1);
+    alloy_free(b.a, runs[5], ONE_PAGE, 1);
+    /* runs 0 and 1, and 6 and 7, stay out of reach; run 2's trailer describes run 3 */
+    cr_assert_eq(mprotect(runs[0] - RUN_HEADER, 2 * PAGE, PROT_NONE), 0);
+    cr_assert_eq(mprotect(runs[6] - RUN_HEADER, 2 * PAGE, PROT_NONE), 0);
+    alloy_free(b.a, runs[4], ONE_PAGE, 1); /* merged with both neighbours */
+    char *three = alloy_alloc(b.a, THREE_PAGES, 1);
+    cr_assert_eq(three, runs[3], "the three free pages, from their list");
+    cr_assert(alloy_resize(b.a, three, THREE_PAGES, 1, ONE_PAGE), "the last two pages go free");
+    size_t align;
+    cr_assert_eq(alloy_region_block_size(b.a, three, &align), ONE_PAGE);
+    alloy_malloc_free(b.a, three); /* unsized: what malloc's free does */
+    cr_assert_eq(alloy_alloc(b.a, THREE_PAGES, 1), runs[3], "merged again");
+    cr_assert_eq(mprotect(runs[0] - RUN_HEADER, 2 * PAGE, PROT_READ | PROT_WRITE), 0);
+    cr_assert_eq(mprotect(runs[6] - RUN_HEADER, 2 * PAGE, PROT_READ | PROT_WRITE), 0);
+    region_figures s = rstats(&b);
+    cr_assert_eq(s.total_large_pages, N);
+    cr_assert_eq(s.unused_large_pages, 0);
+}
+
 Test(region_merge, runs_that_do_not_touch_stay_apart)
 {
     /* alloc_cat's check_merge_next merged runs without checking that they touch
@@ -356,7 +393,7 @@ Test(region_merge, runs_that_do_not_touch_stay_apart)
     char *gap = alloy_heap_grow(&b.heap.heap, 1); /* someone else's page in between */
     memset(gap, 0x77, PAGE);
     char *second = take(&b, ONE_PAGE);
-    cr_assert_eq(second, gap + PAGE);
+    cr_assert_eq(second, gap + PAGE + RUN_HEADER);
     alloy_free(b.a, first, ONE_PAGE, 1);
     alloy_free(b.a, second, ONE_PAGE, 1);
     region_figures s = rstats(&b);
@@ -368,9 +405,10 @@ Test(region_merge, runs_that_do_not_touch_stay_apart)
     cr_assert_eq(heap_span(&b), span + 2 * PAGE);
     for (size_t i = 0; i < PAGE; i++)
         cr_assert_eq((unsigned char)gap[i], 0x77, "the page between was never touched");
-    /* a single page left serves a single-page request, and the first run stays reachable */
+    /* a single page left serves a single-page request (the first, or the one behind
+     * the new block), and the first run stays reachable */
     void *x = take(&b, ONE_PAGE);
-    cr_assert(x == first || (both != second && x == second));
+    cr_assert(x == first || (both != second ? x == second : x == second + 2 * PAGE));
     size_t unused = rstats(&b).unused_large_pages;
     alloy_free(b.a, beyond, ONE_PAGE, 1);
     cr_assert_eq(rstats(&b).unused_large_pages, unused + 1);
@@ -644,13 +682,13 @@ Test(region_space, pages_beyond_the_offsets_reach_go_to_large_blocks)
     h = (far_heap){{&far_ops, base, base, NULL, 0}, base, far, 0, 0};
     a = alloy_region_init(&r, &h.heap);
     large = alloy_alloc(a, 100 * KiB, 16); /* a page tried for a region, two for the block */
-    cr_assert(large == far, "a large block needs no region: it joins the page tried for one");
+    cr_assert(large == far + RUN_HEADER, "a large block needs no region: it joins the page tried for one");
     cr_assert_eq(h.grows, 2);
     cr_assert_null(alloy_alloc(a, 100, 8), "no page within reach for a region");
     cr_assert_eq(h.grows, 2, "the page tried came from the pool");
     char *again = alloy_alloc(a, 80 * KiB, 16); /* the free page and a new run behind it */
     cr_assert_eq(h.grows, 3);
-    cr_assert(again == far + 2 * PAGE, "it lies on the page left free and the new ones");
+    cr_assert(again == far + 2 * PAGE + RUN_HEADER, "it lies on the page left free and the new ones");
     alloy_stats st;
     alloy_stats_get(a, &st);
     cr_assert_eq(st.shared.heap_bytes, 5 * PAGE);
@@ -1211,13 +1249,12 @@ Test(region_blocks, free_unsized_is_block_size_then_free)
 
 Test(region_check, finds_each_kind_of_damage)
 {
-    enum { CASES = 8 };
+    enum { CASES = 12 };
     for (int damage = 0; damage < CASES; damage++) {
         bench b;
         open_bench(&b, 4096 * KiB);
         char *x = take(&b, 100), *y = take(&b, 1100), *z = take(&b, 100); /* y: never kept whole */
-        char *large = take(&b, 100 * KiB);
-        take(&b, 50 * KiB);
+        char *large = take(&b, 100 * KiB), *other = take(&b, 50 * KiB);
         alloy_free(b.a, y, 1100, 1);
         alloy_free(b.a, large, 100 * KiB, 1);
         cr_assert(alloy_check(b.a));
@@ -1249,6 +1286,19 @@ Test(region_check, finds_each_kind_of_damage)
             cr_assert(alloy_check(b.a));
             *(uint32_t *)(void *)x = (uint32_t)(((uintptr_t)(damage == 6 ? x : z) - b.region.origin) / 16);
             *(uint32_t *)(void *)z = 0; /* (NIL: z would end the list) */
+            break;
+        case 8: /* where a run's header says its link lies (the free run of large: its
+                 * own trailer, which describes the next run) */
+            *(void **)(void *)(large - RUN_HEADER + sizeof(void *)) = large - RUN_HEADER + 2 * PAGE - LINK;
+            break;
+        case 9: /* whether its trailer says it is free */
+            ((alloy_page_link *)(void *)(large - RUN_HEADER + 2 * PAGE - LINK))->own_free_pages = 0;
+            break;
+        case 10: /* the list of free runs, made a cycle */
+            *(void **)(void *)large = large - RUN_HEADER;
+            break;
+        case 11: /* the tag of a run in use, a region's */
+            *(uint32_t *)(void *)(other - RUN_HEADER) = *(uint32_t *)frame;
             break;
         }
         cr_assert(!alloy_check(b.a), "damage %d went unseen", damage);
