@@ -50,8 +50,8 @@
  *   bump pointer, and anywhere within its class; elsewhere resize refuses and
  *   alloy_realloc moves it, because a shrink in place would leave two blocks of
  *   smaller classes for good (a program that shrinks often drifts its memory into
- *   small classes that way: tests/random_ops.c's mix of sizes and reallocs, without
- *   its large alignments, needed 29 MiB for 0.28 MiB live; refusing, 0.6 MiB).
+ *   small classes that way: tests/suite/random_ops.c's mix of sizes and reallocs,
+ *   without its large alignments, needed 29 MiB for 0.28 MiB live; refusing, 0.6 MiB).
  *   reset: O(1) with one area, O(areas) otherwise. check: O(free blocks + areas);
  *   stats: O(free blocks), which it counts (alloc and free keep no count).
  *   Bookkeeping: the 16-byte grain (the smallest block), the class rounding (none up

@@ -15,6 +15,15 @@
  * any growth): so the memory divides into 64 KiB frames, and a strategy finds the
  * frame of any pointer with a mask. Providers are not
  * thread-safe; no provider keeps global state.
+ *
+ * Every provider NAME has a header of its own, alloy/NAME_heap.h, included at the end
+ * of this one for the providers of the build's target, with its type alloy_NAME_heap
+ * (an alloy_heap first), its own init, and a uniform constructor and destructor that
+ * code written for every provider uses (alloy/default.h, the test fixtures, the
+ * conformance suites): `alloy_NAME_heap_open(h, array, bytes)` serves `bytes` of the
+ * caller's array (a provider that serves arrays) or at most `bytes` of its own memory
+ * (0: its default, ALLOY_NAME_HEAP_DEFAULT_SIZE), NULL when it cannot; and
+ * `alloy_NAME_heap_close(h)` gives back what the provider holds.
  */
 #ifndef ALLOY_HEAP_H
 #define ALLOY_HEAP_H
