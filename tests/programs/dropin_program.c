@@ -4,8 +4,8 @@
  * through realloc. It checks its own results and ends with
  * "alloy-tests: N passed, N failed". On wasm32-wasi tests/no_dlmalloc.py then checks
  * the link map: wasi-libc's dlmalloc must not be in the module. Built with
- * -fno-builtin-malloc: clang 14 assumes that malloc leaves errno alone and would
- * answer the errno check below from what the program stored before the call. */
+ * -fno-builtin: clang 14 assumes that malloc and its family leave errno alone and
+ * would answer the errno checks below from what the program stored before the call. */
 #define _POSIX_C_SOURCE 200809L /* strdup, posix_memalign */
 #include <errno.h>
 #include <stdint.h>
@@ -126,6 +126,10 @@ int main(void)
     volatile size_t huge = SIZE_MAX / 2;
     void *volatile refused = calloc(huge, 4);
     expect(refused == NULL, "calloc refuses an overflowing product");
+    volatile size_t wraps = SIZE_MAX / 16 + 2; /* times 16: 16 past SIZE_MAX, so 16 */
+    errno = 0;
+    refused = calloc(wraps, 16);
+    expect(refused == NULL && errno == ENOMEM, "calloc refuses a product that wraps to a small size");
     /* errno: what libc sets, the program reads (on wasm both go through the TLS model
      * alloy is compiled with), and what alloy sets, the program reads too */
     errno = 0;
@@ -139,11 +143,19 @@ int main(void)
     free(aligned);
     void *pm = NULL;
     expect(posix_memalign(&pm, 256, 1000) == 0 && (uintptr_t)pm % 256 == 0, "posix_memalign(256)");
-    expect(posix_memalign(&pm, 3, 1000) != 0, "posix_memalign refuses alignment 3");
+    expect(posix_memalign(&pm, 3, 1000) == EINVAL, "posix_memalign refuses alignment 3");
+    void *kept = pm;
+    expect(posix_memalign(&pm, 64, huge * 2 + 1) == ENOMEM && pm == kept,
+           "posix_memalign out of memory: ENOMEM, the pointer untouched");
     free(pm);
+    errno = 0;
+    volatile size_t odd = 24; /* (a constant: clang warns it is no power of two) */
+    void *volatile bad = aligned_alloc(odd, 64);
+    expect(bad == NULL && errno == EINVAL, "aligned_alloc refuses alignment 24 with EINVAL");
     void *p = malloc(777);
     expect(p && (uintptr_t)p % 16 == 0 && malloc_usable_size(p) >= 777, "16-byte alignment, usable size");
-    expect(realloc(p, 0) == NULL, "realloc to 0 frees");
+    errno = 0;
+    expect(realloc(p, 0) == NULL && errno == 0, "realloc to 0 frees, and is no failure (errno stays)");
     void *zero = malloc(0);
     expect(zero != NULL, "malloc(0) is a unique block");
     free(zero);

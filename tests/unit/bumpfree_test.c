@@ -748,3 +748,116 @@ Test(bumpfree, stats_return_on_a_cyclic_list, .timeout = 10)
     cr_assert_gt(bf_stats(b.a).free_blocks, 2);
     alloy_mmap_heap_destroy(&b.heap);
 }
+
+/* --- the edges of each choice ------------------------------------------------------ */
+
+/* An aligned request asks for size + align - 16 bytes, any free block that large holds
+ * it: one of exactly that size serves it. No bump room, no growth: only it can. */
+Test(bumpfree_edges, an_aligned_request_takes_a_free_block_of_exactly_its_need)
+{
+    static _Alignas(16) unsigned char array[160 + 16];
+    small_bench b;
+    open_small(&b, array, sizeof array);
+    char *hole = alloy_alloc(b.a, 160, 16); /* 100 at 64: 112 + 64 - 16 = 160 bytes */
+    cr_assert(hole && alloy_alloc(b.a, 16, 16) && bf_stats(b.a).bump_bytes == 0);
+    alloy_free(b.a, hole, 160, 16);
+    char *p = alloy_alloc(b.a, 100, 64);
+    cr_assert(p && (uintptr_t)p % 64 == 0);
+    cr_assert(p >= hole && p + 100 <= hole + 160, "from the free block");
+    cr_assert(alloy_check(b.a));
+}
+
+/* The same in the open-ended class (2 MiB and up), where a list's head may be too
+ * small: a block of exactly the size asked is taken. */
+Test(bumpfree_edges, the_open_class_takes_a_block_of_exactly_the_size_asked)
+{
+    bench b;
+    open_bench(&b, 64 << 20);
+    size_t size = (3 << 20) + 16;
+    char *p = alloy_alloc(b.a, size, 16);
+    cr_assert(p && alloy_alloc(b.a, 16, 16));
+    alloy_free(b.a, p, size, 16);
+    uint64_t heap = heap_bytes(b.a);
+    cr_assert_eq(alloy_alloc(b.a, size, 16), p);
+    cr_assert_eq(heap_bytes(b.a), heap);
+    cr_assert(alloy_check(b.a));
+}
+
+/* A block at the top grows in place into exactly the bump room that is left. */
+Test(bumpfree_edges, a_block_at_the_top_grows_into_exactly_the_room_left)
+{
+    static _Alignas(16) unsigned char array[256];
+    small_bench b;
+    open_small(&b, array, sizeof array);
+    char *p = alloy_alloc(b.a, 100, 16); /* 112 bytes, the room is 144 */
+    cr_assert(p);
+    memset(p, 7, 100);
+    cr_assert(alloy_resize(b.a, p, 100, 16, 256), "256 bytes: a class size, all the array");
+    cr_assert_eq(bf_stats(b.a).bump_bytes, 0);
+    cr_assert_eq(heap_bytes(b.a), sizeof array);
+    for (int i = 0; i < 100; i++)
+        cr_assert_eq(p[i], 7);
+    cr_assert(alloy_check(b.a));
+}
+
+/* Sizes from 1 MiB to 2 MiB round to their class too (four per doubling): a block
+ * keeps its class's size, so a resize within it is in place, below the top too. */
+Test(bumpfree_edges, blocks_of_one_to_two_mib_keep_their_class)
+{
+    bench b;
+    open_bench(&b, 64 << 20);
+    size_t size = 1100 * 1024, within = 1200 * 1024; /* both in the class of 1.25 MiB */
+    char *p = alloy_alloc(b.a, size, 16);
+    cr_assert(p && alloy_alloc(b.a, 16, 16));
+    cr_assert_eq(bf_stats(b.a).live_bytes, class_bytes(size) + 16);
+    cr_assert(alloy_resize(b.a, p, size, 16, within), "the same class: in place");
+    cr_assert(alloy_check(b.a));
+}
+
+/* A free of the block that ends at the bump pointer gives its bytes back to the room. */
+Test(bumpfree_edges, freeing_the_top_block_lowers_the_bump_pointer)
+{
+    bench b;
+    open_bench(&b, 4 * PAGE);
+    void *kept = alloy_alloc(b.a, 100, 16);
+    uint64_t room = bf_stats(b.a).bump_bytes;
+    void *top = alloy_alloc(b.a, 200, 16);
+    cr_assert(kept && top);
+    alloy_free(b.a, top, 200, 16);
+    bumpfree_figures s = bf_stats(b.a);
+    cr_assert_eq(s.bump_bytes, room);
+    cr_assert_eq(s.free_blocks, 0);
+    cr_assert(alloy_check(b.a));
+}
+
+/* An aligned request bumps while the room holds all it asks for, exactly so too,
+ * rather than split a larger free block. */
+Test(bumpfree_edges, an_aligned_request_bumps_into_room_of_exactly_its_need)
+{
+    static _Alignas(16) unsigned char array[4096 + 16 + 160];
+    small_bench b;
+    open_small(&b, array, sizeof array);
+    char *big = alloy_alloc(b.a, 4096, 16), *wall = alloy_alloc(b.a, 16, 16);
+    cr_assert(big && wall && bf_stats(b.a).bump_bytes == 160);
+    alloy_free(b.a, big, 4096, 16);
+    char *p = alloy_alloc(b.a, 100, 64); /* asks for 160 */
+    cr_assert(p > wall, "from the room");
+    cr_assert_eq(alloy_alloc(b.a, 4096, 16), big, "the free block stayed whole");
+    cr_assert(alloy_check(b.a));
+}
+
+/* check holds the bump pointer within its area, even where the byte count balances. */
+Test(bumpfree_edges, check_finds_a_bump_pointer_past_the_end)
+{
+    static _Alignas(16) unsigned char array[256];
+    small_bench b;
+    open_small(&b, array, sizeof array);
+    cr_assert(alloy_alloc(b.a, 256, 16) && bf_stats(b.a).bump_bytes == 0);
+    cr_assert(alloy_check(b.a));
+    b.bf.top += 16;
+    b.bf.live += 16; /* live + free + room + records still equals the heap, modulo 2^N */
+    cr_assert_not(alloy_check(b.a));
+    b.bf.top -= 16;
+    b.bf.live -= 16;
+    cr_assert(alloy_check(b.a));
+}

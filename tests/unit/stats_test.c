@@ -7,6 +7,7 @@
 
 #include "alloy/checked.h"
 #include "alloy/region.h"
+#include "alloy/static_heap.h"
 #include "alloy/stats.h"
 
 Test(stats, trip_meter_resets_to_what_is_in_use)
@@ -30,6 +31,31 @@ Test(stats, trip_meter_resets_to_what_is_in_use)
     cr_assert(alloy_stats_consistent(&m));
     m.trip_high_water = 10;
     cr_assert(!alloy_stats_consistent(&m), "a trip peak below what is in use is caught");
+}
+
+/* alloy_check holds the shared figures to their rules too: each broken alone fails it,
+ * and it passes again once the figure is put back. */
+Test(stats, check_fails_on_shared_figures_that_break_their_rules)
+{
+    static unsigned char space[256 * 1024];
+    alloy_static_heap heap;
+    alloy_region r;
+    alloy_allocator *a = alloy_region_init(&r, alloy_static_heap_open(&heap, space, sizeof space));
+    void *p = alloy_alloc(a, 1000, 16);
+    alloy_free(a, alloy_alloc(a, 3000, 16), 3000, 16);
+    cr_assert(p && alloy_check(a));
+    alloy_shared_stats kept = a->stats;
+    a->stats.frees = a->stats.allocs + 1;
+    cr_assert(!alloy_check(a), "more frees than allocations");
+    a->stats = kept;
+    a->stats.bytes_in_use = a->stats.trip_high_water + 16;
+    cr_assert(!alloy_check(a), "more in use than the trip's peak");
+    a->stats = kept;
+    a->stats.high_water = a->stats.trip_high_water - 16;
+    cr_assert(!alloy_check(a), "a trip peak above the peak");
+    a->stats = kept;
+    cr_assert(alloy_check(a));
+    alloy_free(a, p, 1000, 16);
 }
 
 Test(stats, counters_are_64_bit)
