@@ -138,10 +138,11 @@
  *   leaves no room for them in a region are served as large blocks too. Before the
  *   headers and the lists, every large alloc and free walked the list of runs from
  *   its start, a cache line in another page at each step: with 1,024 large blocks
- *   live (40 to 200 KiB each, replaced at random) a replacement took 15 us natively,
- *   against glibc's 0.7, and now takes 0.2 (callgrind, the bench's large workload as
- *   malloc: 434 -> 300 instructions a call); the header costs a block 16 bytes of its
- *   run, the lists 322 bytes of wasm code for malloc + free.
+ *   live (40 to 200 KiB each, replaced at random) a replacement (free and alloc) cost
+ *   13,156 instructions against glibc's 696, and now costs 350; with 4,096, 50,348
+ *   and 395 (glibc 831); the bench's large workload as malloc, 434 -> 304 a call. The
+ *   header costs a block 16 bytes of its run, and all of it 273 bytes of wasm code
+ *   for malloc + free.
  *
  * Blocks' sizes (block_size and free_unsized, for the malloc layer's unsized free)
  *   A large block starts at unit 1 of its run, or, aligned further, beyond (a page
@@ -161,11 +162,15 @@
  *   call after a million such frees merges a million blocks). The free that ends a
  *   phase: O(regions x runs), a give-back of each region the phase set up; with
  *   one region, a merge of each block kept whole (at most 4,032, a region's units).
- *   large free and resize: O(1); large alloc: O(1) up to 31 pages at an alignment of
- *   16 or less, else O(free runs of the lists it looks at) (builds for size: O(free
- *   runs)). Pages that join the pool (grown, or a region given back): O(runs), the
- *   walk that keeps the list in address order; so a large alloc that grows the heap,
- *   or follows frees that emptied regions, is O(runs), O(empty regions x runs).
+ *   large free and resize: O(1); large alloc: O(1) when one of the lists from its page
+ *   count up to 31 pages holds a run and its alignment is 16 or less, else O(free
+ *   runs on the lists it looks at: the last one, or for a larger alignment each
+ *   list up to the first that serves it) (builds for size: O(free runs)). Pages
+ *   that join the pool: O(1) when the heap grew by them (they follow the last run),
+ *   O(runs) when a region gives its page back (the walk that keeps the list in
+ *   address order); so a large alloc that follows frees that emptied regions is
+ *   O(empty regions x runs). A new region: O(1), but for pages beyond the offsets'
+ *   reach (heaps over 64 GiB), set aside and put back.
  *   block_size and free_unsized: O(1) (a small block's: a scan as long as the
  *   block, at most 64 words).
  *   check: O(free blocks + blocks kept + regions x 4,032 + runs); stats: O(free
@@ -456,22 +461,34 @@ static void *grow_heap(alloy_region *r, size_t pages)
 }
 
 static void keep_free_run(alloy_region *r, char *pages, size_t count);
-static char *take_pages(alloy_region *r, size_t count);
+static char *pool_page(alloy_region *r);
 
 /* A new region on a page of the pool or a new one; false when there is none that a
  * region can use (the heap refuses, or hands out a page beyond the offsets' reach:
- * that page is kept as a free run for large blocks). */
+ * that page is kept as a free run for large blocks). The pool's pages beyond reach
+ * are set aside, chained through their first bytes, until one within reach is found,
+ * and then put back; when the pool holds only such pages, the heap, which grows
+ * upwards, is not asked for more. */
 static bool new_region(alloy_region *r)
 {
-    uintptr_t page = (uintptr_t)take_pages(r, 1);
-    if (!page)
-        return false;
-    if (!fits_offsets(r, page, PAGE)) {
-        keep_free_run(r, (char *)page, 1);
-        return false;
+    char *aside = NULL, *page;
+    while ((page = pool_page(r)) != NULL && !fits_offsets(r, (uintptr_t)page, PAGE)) {
+        alloy_poison_expose(page, UNIT);
+        *(char **)(void *)page = aside;
+        aside = page;
     }
-    start_region(r, page, FIRST_UNIT);
-    return true;
+    if (!page && !aside && (page = grow_heap(r, 1)) != NULL && !fits_offsets(r, (uintptr_t)page, PAGE)) {
+        keep_free_run(r, page, 1);
+        page = NULL;
+    }
+    while (aside) {
+        char *next = *(char **)(void *)aside;
+        keep_free_run(r, aside, 1);
+        aside = next;
+    }
+    if (page)
+        start_region(r, (uintptr_t)page, FIRST_UNIT);
+    return page != NULL;
 }
 
 /* Give an empty region's page back to the pool. */
@@ -1020,13 +1037,14 @@ static alloy_page_link *fitting_run(alloy_region *r, size_t need, size_t align, 
     return best;
 }
 
-/* `count` pages for a region: from the pool (dropping the run from the list leaves
- * no touching free neighbours: the region lies between them), else from the heap. */
-static char *take_pages(alloy_region *r, size_t count)
+/* A page of the pool for a region, out of the list of runs (dropping it leaves no
+ * touching free neighbours: the region lies between them); NULL when the pool is
+ * empty. */
+static char *pool_page(alloy_region *r)
 {
-    alloy_page_link *run = fitting_run(r, count, 1, 0);
+    alloy_page_link *run = fitting_run(r, 1, 1, 0);
     if (!run)
-        return grow_heap(r, count);
+        return NULL;
     char *pages = run->pages;
     const alloy_page_link *next = trailer(run);
     run->page_count = next->page_count; /* (its own_free_pages is the run before's) */
