@@ -992,7 +992,7 @@ static void keep_free_run(alloy_region *r, char *pages, size_t count)
             link = trailer(link);
     alloy_page_link *end = (alloy_page_link *)(void *)(pages + count * PAGE - LINK_SIZE);
     alloy_poison_expose(end, LINK_SIZE);
-    *end = (alloy_page_link){link->page_count, link->unused_words, 0, link->pages};
+    *end = (alloy_page_link){.page_count = link->page_count, .unused_words = link->unused_words, .pages = link->pages};
     describe(end); /* the run after it */
     if (!end->pages)
         r->end_link = end;
@@ -1130,9 +1130,9 @@ static __attribute__((noinline)) void free_large(alloy_region *r, void *ptr)
 
 static bool resize_large(alloy_region *r, void *ptr, size_t new_size)
 {
-    alloy_page_link *run = run_of(r, ptr);
     if (new_size > LARGE_MAX)
         return false;
+    alloy_page_link *run = run_of(r, ptr);
     size_t words = (new_size + 3) / 4 + (size_t)((char *)ptr - run->pages) / 4;
     size_t need = run_pages_for_words(words), more = need - run->page_count;
     if (need <= run->page_count) { /* shrink: the pages it no longer needs go free */
