@@ -109,7 +109,8 @@ docs: deps $(NATIVE)/build.ninja
 # What tests miss: 10^7 random operations against the shadow model per strategy x
 # provider (native and wasm), the native suite with ASan + UBSan (alloy poisoning
 # free space for ASan), under valgrind's memcheck (alloy telling memcheck about its
-# blocks), built by clang (make test's native build is gcc's), the locking wrapper's
+# blocks), built by clang and for size (make test's native build is gcc's, for speed:
+# builds for size take the strategies' other paths, natively only here), the locking wrapper's
 # stress under ThreadSanitizer for 30 s, and each libFuzzer target for 5 minutes,
 # two at a time. The randomized test does fewer operations where a checker slows it
 # down. Ends with the count of everything make test and this ran.
@@ -125,7 +126,7 @@ hardening: deps $(BUILD)/wasm-paths.ini
 	-ALLOY_RANDOM_OPS=5000 meson test -C $(VALGRIND) --print-errorlogs --no-suite unwrapped \
 	  --timeout-multiplier 5 --wrap='valgrind --error-exitcode=99 --trace-children=yes -q'
 	-meson test -C $(VALGRIND) --print-errorlogs --suite unwrapped --logbase testlog-unwrapped
-	@test -f $(CLANG)/build.ninja || CC=clang meson setup $(CLANG) -Dbench=disabled $(MESON_ARGS)
+	@test -f $(CLANG)/build.ninja || CC=clang meson setup $(CLANG) -Doptimize_for=size -Dbench=disabled $(MESON_ARGS)
 	-ALLOY_RANDOM_OPS=200000 meson test -C $(CLANG) --print-errorlogs
 	@test -f $(TSAN)/build.ninja || meson setup $(TSAN) -Db_sanitize=thread -Dbench=disabled $(MESON_ARGS)
 	-ALLOY_LOCKED_SECONDS=30 meson test -C $(TSAN) --print-errorlogs locked_tsan

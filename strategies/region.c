@@ -1015,7 +1015,7 @@ static alloy_page_link *fitting_run(alloy_region *r, size_t need, size_t align, 
     unsigned c = run_class(least);
     for (uint32_t lists = RUN_LISTS > 1 ? r->run_bitmap >> c << c : 1; lists && !best; lists &= lists - 1) {
         unsigned k = (unsigned)__builtin_ctz(lists);
-        bool exact = k < RUN_LISTS - 1 && align <= UNIT;
+        bool exact = k + 1 < RUN_LISTS && align <= UNIT;
         for (char *p = r->free_runs[k]; p; p = free_run_at(p)->next) {
             alloy_page_link *run = run_header_at(p)->desc;
             size_t pages = words ? run_pages_for_words(words + large_pad((uintptr_t)p, align) / 4) : need;
