@@ -100,7 +100,11 @@
  *   that large blocks needed. A single region stays (a fresh heap would set one up
  *   too, and a program that allocates a few blocks and frees them all, over and
  *   over, moves no page), and the blocks kept whole in it are merged: it is one
- *   free block again. Cost: a phase that used several regions sets them up again
+ *   free block again. A large block asked for while no region is left sets up
+ *   none: a fresh heap's first allocation sets one up, as alloc_cat's does, but
+ *   after a phase that region would cut a page out of the pool's runs (a 4 MiB
+ *   static heap fits 15 blocks of 200 KiB fresh, and 16 after a phase of small
+ *   blocks). Cost: a phase that used several regions sets them up again
  *   (callgrind, as malloc: lifo, whose every round is a phase, 220.9 -> 231.0
  *   instructions a call, fifo 210.2 -> 226.2), and keeping blocks whole counts them
  *   out of live_units and checks for the last one (mixed 128.2 -> 130.3, small
@@ -1254,8 +1258,9 @@ void *alloy_region_alloc(alloy_allocator *a, size_t size, size_t align)
     }
     if (small_block(size, align))
         return alloc_small(r, units_for(size), align);
-    if (!r->region_count)
-        first_region(r); /* as alloc_cat: the first allocation sets up a region; large blocks need none */
+    if (!r->region_count && !r->large.pages)
+        first_region(r); /* as alloc_cat: the first allocation sets up a region; large blocks need none
+                          * (nor, after a phase, one that would cut the pool: see Phases) */
     return alloc_large(r, size, align);
 }
 

@@ -804,9 +804,11 @@ Test(region_pool, each_phase_fits_what_a_fresh_heap_fits)
 
     alloy_allocator *a = open_static(&b, array, sizeof array);
     fill_and_free(a, 4000);
-    cr_assert_eq(fill_and_free(a, 200 * KiB), fresh_large, "small blocks freed, large ones fit as on a fresh heap");
+    /* a fresh heap's first allocation sets up a region, as alloc_cat's does; after a
+     * phase the large blocks have every page (16 blocks here against 15) */
+    cr_assert_eq(fill_and_free(a, 200 * KiB), fresh_large + 1, "small blocks freed, large ones fit as on a fresh heap");
     cr_assert_eq(fill_and_free(a, 4000), fresh_small, "and the other way round");
-    cr_assert_eq(fill_and_free(a, 200 * KiB), fresh_large);
+    cr_assert_eq(fill_and_free(a, 200 * KiB), fresh_large + 1);
 }
 
 /* A request of the random phases below: sizes of every kind, many on either side of
