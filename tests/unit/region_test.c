@@ -1013,6 +1013,77 @@ Test(region_pool, regions_go_back_when_the_last_small_block_is_freed)
     cr_assert(alloy_check(b.a));
 }
 
+/* Shuffle n indices. */
+static void shuffle(test_rng *g, size_t *order, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    for (size_t i = n - 1; i > 0; i--) {
+        size_t j = rng_range(g, 0, i), t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+    }
+}
+
+Test(region_pool, regions_between_large_blocks_go_back_in_one_batch)
+{
+    /* regions and live large blocks alternate; the regions go back to the pool in a
+     * batch, in an order of their own (emptied at random; then made from pool pages
+     * highest first), and each page must land between the right runs, merged with
+     * what it touches */
+    enum { K = 24, PER_REGION = 15 }; /* 15 blocks of 4 KiB fill a region */
+    bench b;
+    open_bench(&b, 64 * 1024 * KiB);
+    static void *held[K][PER_REGION];
+    void *large[K];
+    for (size_t i = 0; i < K; i++) { /* R0 L0 R1 L1 ... */
+        for (size_t j = 0; j < PER_REGION; j++)
+            held[i][j] = take(&b, 4 * KiB);
+        large[i] = take(&b, 40 * KiB);
+        cr_assert((char *)large[i] - RUN_HEADER == (char *)held[i][0] - 16 + PAGE, "the layout alternates");
+    }
+    test_rng g = {7};
+    static size_t order[K * PER_REGION];
+    shuffle(&g, order, K);
+    for (size_t k = 0; k < K; k++) /* every region but R0 emptied, in a random order */
+        for (size_t j = 0; order[k] != 0 && j < PER_REGION; j++)
+            alloy_free(b.a, held[order[k]][j], 4 * KiB, 1);
+    size_t span = heap_span(&b);
+    void *two = take(&b, 2 * PAGE - 1024); /* no free run holds it: it takes new pages */
+    region_figures s = rstats(&b);
+    cr_assert_eq(s.regions, 2, "R0, which lives, and R1, the lowest empty one, stay");
+    cr_assert_eq(s.total_large_pages, K + (K - 2) + 2);
+    cr_assert_eq(s.unused_large_pages, K - 2, "each page between two live blocks");
+    cr_assert_eq(heap_span(&b), span + 2 * PAGE);
+
+    /* new regions take those pages back (R1 first, then the pool's, highest first) */
+    for (size_t i = 1; i < K; i++)
+        for (size_t j = 0; j < PER_REGION; j++)
+            held[i][j] = take(&b, 4 * KiB);
+    s = rstats(&b);
+    cr_assert_eq(s.regions, K);
+    cr_assert_eq(s.unused_large_pages, 0);
+    cr_assert_eq(heap_span(&b), span + 2 * PAGE);
+    shuffle(&g, order, K * PER_REGION);
+    for (size_t k = 0; k < K * PER_REGION; k++) /* the last one ends the phase */
+        alloy_free(b.a, held[order[k] / PER_REGION][order[k] % PER_REGION], 4 * KiB, 1);
+    s = rstats(&b);
+    cr_assert_eq(s.regions, 0);
+    cr_assert_eq(s.unused_large_pages, K, "every region's page, between two live blocks");
+
+    /* with the large blocks freed, every page is one free run */
+    shuffle(&g, order, K);
+    for (size_t k = 0; k < K; k++)
+        alloy_free(b.a, large[order[k]], 40 * KiB, 1);
+    alloy_free(b.a, two, 2 * PAGE - 1024, 1);
+    s = rstats(&b);
+    cr_assert_eq(s.total_large_pages, 2 * K + 2);
+    cr_assert_eq(s.unused_large_pages, 2 * K + 2);
+    char *whole = take(&b, (2 * K + 1) * PAGE);
+    cr_assert_eq(whole, (char *)held[0][0] - 16 + RUN_HEADER, "one run, from the first page");
+    cr_assert_eq(heap_span(&b), span + 2 * PAGE);
+}
+
 Test(region_pool, the_last_free_through_malloc_ends_a_phase_too)
 {
     /* the malloc layer's free keeps blocks whole inline (region_quick.h): it must
