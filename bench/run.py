@@ -52,7 +52,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-SYNTHETIC = ["mixed", "small", "churn", "lifo", "fifo", "realloc-grow", "large", "frame", "medium", "big-heap"]
+SYNTHETIC = ["mixed", "small", "churn", "lifo", "fifo", "realloc-grow", "large", "frame", "medium", "big-heap",
+             "many-large"]
 PLOTTED = ["mixed", "frame"]  # workloads whose heap/live samples are charted
 NODE = ["node", "--no-warnings", "--single-threaded", "--experimental-wasi-unstable-preview1",
         os.path.join(ROOT, "cross", "run-wasi.mjs")]

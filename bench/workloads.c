@@ -23,6 +23,11 @@
  *           2M replacements, all freed. big-heap / medium is how a call's cost
  *           grows with the heap (medium's 128 ends of a phase included: region
  *           sets up its regions again at each)
+ *   many-large  1,024 slots of 40..200 KiB filled, then 20,000 replacements of a
+ *           random one; after every 100th, a burst of 2,048 blocks of 16..1,024 B
+ *           allocated and freed in shuffled order (a phase of small blocks beside
+ *           the large ones: region gives its regions back at each burst's end).
+ *           Where many large blocks live, a walk over them shows (large has 16)
  * Every request is 16-byte aligned (what malloc gives), sizes come from a generator
  * seeded the same way for every allocator, and every block is touched. The arrays
  * of realloc-grow hold values that are checked when they are freed.
@@ -260,6 +265,38 @@ static bool medium(bench_run *r)
     return fill_replace_drain(r, 1 << 14, quick_div(r, 128));
 }
 
+static bool many_large(bench_run *r)
+{
+    enum { n_slots = 1024, burst_every = 100, burst = 2048 };
+    static slot small[burst];
+    bench_rng g = {50};
+    size_t replacements = quick_div(r, 20000);
+    memset(slots, 0, sizeof slots);
+    for (size_t i = 0; i < n_slots + replacements && !bench_stopped(r); i++) {
+        slot *s = &slots[i < n_slots ? i : bench_random(&g) % n_slots];
+        if (s->p)
+            bench_free(r, s->p, s->size, ALIGN);
+        s->size = 40 * 1024 + (size_t)(bench_random(&g) % (160 * 1024 + 1));
+        s->p = bench_alloc(r, s->size, ALIGN);
+        if (i < n_slots || (i - n_slots) % burst_every != burst_every - 1)
+            continue;
+        for (size_t k = 0; k < burst; k++) {
+            small[k].size = 16 + (size_t)(bench_random(&g) % 1009);
+            small[k].p = bench_alloc(r, small[k].size, ALIGN);
+        }
+        for (size_t k = burst - 1; k > 0; k--) { /* freed in shuffled order */
+            size_t j = (size_t)(bench_random(&g) % (k + 1));
+            slot t = small[k];
+            small[k] = small[j];
+            small[j] = t;
+        }
+        for (size_t k = 0; k < burst; k++)
+            bench_free(r, small[k].p, small[k].size, ALIGN);
+    }
+    free_slots(r, n_slots);
+    return true;
+}
+
 const bench_workload bench_workloads[] = {
     {"mixed", mixed, 2048},
     {"small", small, 2048},
@@ -271,5 +308,6 @@ const bench_workload bench_workloads[] = {
     {"frame", frame, 1024},
     {"medium", medium, 2048},
     {"big-heap", big_heap, 65536},
+    {"many-large", many_large, 2048},
     {NULL, NULL, 0},
 };
