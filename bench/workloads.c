@@ -187,6 +187,19 @@ static bool large(bench_run *r)
     return true;
 }
 
+/* Free n blocks (n >= 1) in an order shuffled with g. */
+static void free_shuffled(bench_run *r, bench_rng *g, slot *blocks, size_t n)
+{
+    for (size_t i = n - 1; i > 0; i--) {
+        size_t j = (size_t)(bench_random(g) % (i + 1));
+        slot t = blocks[i];
+        blocks[i] = blocks[j];
+        blocks[j] = t;
+    }
+    for (size_t i = 0; i < n; i++)
+        bench_free(r, blocks[i].p, blocks[i].size, ALIGN);
+}
+
 static bool frame(bench_run *r)
 {
     enum { persistent = 256, max_burst = 1500 };
@@ -212,14 +225,7 @@ static bool frame(bench_run *r)
                 s->p = bench_alloc(r, s->size, ALIGN);
             }
         }
-        for (size_t i = n - 1; i > 0; i--) { /* free in shuffled order */
-            size_t j = (size_t)(bench_random(&g) % (i + 1));
-            slot t = burst[i];
-            burst[i] = burst[j];
-            burst[j] = t;
-        }
-        for (size_t i = 0; i < n; i++)
-            bench_free(r, burst[i].p, burst[i].size, ALIGN);
+        free_shuffled(r, &g, burst, n);
         bench_frame_end(r);
     }
     free_slots(r, persistent);
@@ -284,14 +290,7 @@ static bool many_large(bench_run *r)
             small[k].size = 16 + (size_t)(bench_random(&g) % 1009);
             small[k].p = bench_alloc(r, small[k].size, ALIGN);
         }
-        for (size_t k = burst - 1; k > 0; k--) { /* freed in shuffled order */
-            size_t j = (size_t)(bench_random(&g) % (k + 1));
-            slot t = small[k];
-            small[k] = small[j];
-            small[j] = t;
-        }
-        for (size_t k = 0; k < burst; k++)
-            bench_free(r, small[k].p, small[k].size, ALIGN);
+        free_shuffled(r, &g, small, burst);
     }
     free_slots(r, n_slots);
     return true;
