@@ -104,12 +104,13 @@
  *   none: a fresh heap's first allocation sets one up, as alloc_cat's does, but
  *   after a phase that region would cut a page out of the pool's runs (a 4 MiB
  *   static heap fits 15 blocks of 200 KiB fresh, and 16 after a phase of small
- *   blocks). The regions' pages go back as one batch, sorted by address, so that
- *   one walk of the list of runs puts them all in place. Cost: a phase that used
- *   several regions sets them up again (callgrind, as malloc: lifo, whose every
- *   round is a phase, 220.9 -> 231.0 instructions a call, fifo 210.2 -> 226.2),
- *   and keeping blocks whole counts them out of live_units and checks for the last
- *   one (mixed 128.2 -> 130.3, small 101.0 -> 103.0, churn 108.4 -> 110.8).
+ *   blocks). The regions' pages go back as one batch, sorted by address (builds
+ *   for speed), so that one walk of the list of runs puts them all in place. Cost:
+ *   a phase that used several regions sets them up again (callgrind, as malloc:
+ *   lifo, whose every round is a phase, 220.9 -> 231.0 instructions a call, fifo
+ *   210.2 -> 226.2), and keeping blocks whole counts them out of live_units and
+ *   checks for the last one (mixed 128.2 -> 130.3, small 101.0 -> 103.0, churn
+ *   108.4 -> 110.8).
  *
  * Large blocks (over 32 KiB) and the pool of pages
  *   A large block takes a run of whole pages:
