@@ -486,22 +486,18 @@ static char *chained_after(const char *page)
     return *(char *const *)(const void *)page;
 }
 
-/* Two chains in address order, merged into one. */
+/* Two chains in address order, merged into one: when one ends, the rest of the
+ * other is joined as it is. */
 static char *merge_chains(char *a, char *b)
 {
-    char *head = NULL, *last = NULL;
-    while (a || b) {
-        char *next = !b || (a && (uintptr_t)a < (uintptr_t)b) ? a : b;
-        if (next == a)
-            a = chained_after(a);
-        else
-            b = chained_after(b);
-        if (last)
-            *(char **)(void *)last = next;
-        else
-            head = next;
-        last = next;
+    char *head, **tail = &head;
+    while (a && b) {
+        char **least = (uintptr_t)a < (uintptr_t)b ? &a : &b;
+        *tail = *least;
+        tail = (char **)(void *)*least;
+        *least = *tail; /* the next of the chain it came from */
     }
+    *tail = a ? a : b;
     return head;
 }
 
