@@ -6,12 +6,16 @@
  *   Sizes are rounded up to their size class and alignments count as at least 16.
  *   Classes are in 16-byte grains: one per grain count up to 8 (128 bytes), then
  *   four per doubling (8, 10, 12, 14, 16, 20, 24, 28, 32, 40, ... grains), so a size
- *   is rounded up by less than a quarter; from 2 MiB up one open-ended class holds
- *   every size, rounded to 16 only. Free blocks sit on LIFO lists, one per class, and a 64-bit map says
- *   which lists hold a block. A block on list c is at least class c's size, so every
- *   block on a list at or above a request's class holds the request.
+ *   is rounded up by less than a quarter; the last class is open-ended: it holds
+ *   every block of 1.75 MiB and more, and sizes from 2 MiB up are rounded to 16
+ *   only. Free blocks sit on LIFO lists, one per class, and a 64-bit map says which
+ *   lists hold a block. A block on list c is at least class c's size, so every
+ *   block on a list at or above a request's class holds the request - but on the
+ *   open-ended class's list, where a smaller block freed last may lie in front of
+ *   one that fits.
  *   alloc looks for `need` = size + (align - 16) bytes, which any free block that
- *   large can serve at any alignment: from need's own list if it holds a block;
+ *   large can serve at any alignment: from need's own list if it holds a block that
+ *   large (the head; in the open-ended class, the first such block on the list);
  *   else from the bump room while it lasts; else from the first list above (one
  *   count-trailing-zeros of the map); else it bumps after growing the heap by whole
  *   pages. Using the bump room before splitting a larger block keeps the large
@@ -45,13 +49,20 @@
  * Costs
  *   alloc: O(1) - a class computation (in fast builds a table up to 512 bytes, else
  *   a count of leading zeros or two), one look at the map, one list head, at most
- *   two pushes; bumping is O(1) too unless the heap grows. free: O(1), O(areas)
- *   when it leaves nothing live. resize: O(1); a block changes size in place at the
- *   bump pointer, and anywhere within its class; elsewhere resize refuses and
- *   alloy_realloc moves it, because a shrink in place would leave two blocks of
- *   smaller classes for good (a program that shrinks often drifts its memory into
- *   small classes that way: tests/suite/random_ops.c's mix of sizes and reallocs,
- *   without its large alignments, needed 29 MiB for 0.28 MiB live; refusing, 0.6 MiB).
+ *   two pushes; bumping is O(1) too unless the heap grows. But a request of more
+ *   than 1.5 MiB whose list's head is too small walks that list: O(free blocks of
+ *   1.75 MiB and more), so at most one step per 1.75 MiB of heap (2,340 in wasm32's
+ *   4 GiB), for a block the program will touch MiBs of. Looking at the head alone,
+ *   alloc bumped past a block that fitted: a program that freed a block of 4 MiB
+ *   and then one of 3 MiB, over and over, grew its heap by 4 MiB at each next
+ *   request of 4 MiB, and on a heap that could not grow, got NULL with the block
+ *   free. free: O(1), O(areas) when it leaves nothing live. resize: O(1); a block
+ *   changes size in place at the bump pointer, and anywhere within its class;
+ *   elsewhere resize refuses and alloy_realloc moves it, because a shrink in place
+ *   would leave two blocks of smaller classes for good (a program that shrinks
+ *   often drifts its memory into small classes that way: tests/suite/random_ops.c's
+ *   mix of sizes and reallocs, without its large alignments, needed 29 MiB for 0.28
+ *   MiB live; refusing, 0.6 MiB).
  *   reset: O(1) with one area, O(areas) otherwise. check: O(free blocks + areas);
  *   stats: O(free blocks), which it counts (alloc and free keep no count).
  *   Bookkeeping: the 16-byte grain (the smallest block), the class rounding (none up
@@ -155,9 +166,15 @@ NOINLINE static void *alloc_general(alloy_bumpfree *bf, size_t grains, size_t al
     /* need's own list; else the bump room while it lasts; else the first list above */
     if ((lists & 1) || (lists && bf->end - bf->top < need)) {
         c += (unsigned)__builtin_ctzll(lists);
-        block *b = bf->free.lists[c];
-        if (b->size >= need) { /* always, but in the open-ended class */
-            pop(bf, c);
+        /* the head holds need, but in the open-ended class, whose list is walked to
+         * the first block that does (a smaller block freed last must not hide it) */
+        block **at = &bf->free.lists[c], *b;
+        while ((b = *at) != NULL && b->size < need)
+            at = &b->next;
+        if (b) {
+            *at = b->next;
+            if (!bf->free.lists[c])
+                bf->free.nonempty &= ~((uint64_t)1 << c);
             start = (uintptr_t)b;
             have = b->size;
             goto carve;

@@ -598,12 +598,12 @@ Test(bumpfree_classes, bump_room_before_splitting)
     (void)wall;
 }
 
-Test(bumpfree_classes, open_class_looks_at_its_head_only)
+Test(bumpfree_classes, open_class_walks_its_list_to_a_block_that_fits)
 {
-    /* Blocks from 2 MiB up share one list, which alloc does not walk: with a smaller
-     * block at its head, a request that only the block behind it could serve bumps.
+    /* Blocks of 1.75 MiB and up share one list, whose head may be smaller than a
+     * request: alloc walks on to the first block that fits rather than bump past it.
      * (Every other list holds only blocks large enough for any request that looks at
-     * it, so no list is ever walked.) */
+     * it.) */
     bench b;
     open_bench(&b, 64 << 20);
     size_t large = 6 << 20, small = 3 << 20, between = 5 << 20;
@@ -612,13 +612,54 @@ Test(bumpfree_classes, open_class_looks_at_its_head_only)
     char *s = alloy_alloc(b.a, small, 16);
     cr_assert(s && alloy_alloc(b.a, 16, 16));
     alloy_free(b.a, l, large, 16);
-    alloy_free(b.a, s, small, 16); /* the head */
-    char *p = alloy_alloc(b.a, between, 16);
-    cr_assert(p && p != l && p != s, "neither free block: the head is too small");
-    cr_assert_eq(bf_stats(b.a).free_blocks, 2);
+    alloy_free(b.a, s, small, 16); /* the head, too small for `between` */
+    uint64_t heap = heap_bytes(b.a);
+    cr_assert_eq(alloy_alloc(b.a, between, 16), l, "the block behind the head");
+    cr_assert_eq(heap_bytes(b.a), heap, "and no growth");
+    cr_assert_eq(bf_stats(b.a).free_bytes, small + (large - between), "the head and the rest of the block");
     cr_assert_eq(alloy_alloc(b.a, small, 16), s, "the head serves what it can");
-    cr_assert_eq(alloy_alloc(b.a, between, 16), l, "and then the next one is the head");
     cr_assert(alloy_check(b.a));
+}
+
+/* The same on a heap that cannot grow: a request that only the block behind the head
+ * fits is served, not refused as out of memory. */
+Test(bumpfree_classes, open_class_serves_from_behind_its_head_on_a_full_heap)
+{
+    static _Alignas(16) unsigned char array[12 << 20];
+    alloy_static_heap heap;
+    alloy_bumpfree bf;
+    alloy_allocator *a = alloy_bumpfree_init(&bf, alloy_static_heap_init(&heap, array, sizeof array));
+    size_t five = 5 << 20, three = 3 << 20, four = 4 << 20;
+    char *p5 = alloy_alloc(a, five, 16);
+    cr_assert(p5 && alloy_alloc(a, 64, 16));
+    char *p3 = alloy_alloc(a, three, 16);
+    cr_assert(p3 && alloy_alloc(a, 64, 16));
+    cr_assert_null(alloy_alloc(a, four, 16), "no room to bump 4 MiB: the heap is the array");
+    alloy_free(a, p5, five, 16);
+    alloy_free(a, p3, three, 16);
+    cr_assert_eq(alloy_alloc(a, four, 16), p5, "the 5 MiB block, behind the 3 MiB one");
+    cr_assert(alloy_check(a));
+}
+
+/* Large blocks replaced over and over, each freed behind a smaller one, do not make
+ * the heap grow round after round. */
+Test(bumpfree_classes, open_class_reuse_keeps_the_heap_from_growing)
+{
+    bench b;
+    open_bench(&b, 1 << 30);
+    uint64_t first_round = 0;
+    for (int round = 0; round < 8; round++) {
+        void *big = alloy_alloc(b.a, 4 << 20, 16);
+        cr_assert(big && alloy_alloc(b.a, 16, 16)); /* kept live: the blocks never start over */
+        void *mid = alloy_alloc(b.a, 3 << 20, 16);
+        cr_assert(mid && alloy_alloc(b.a, 16, 16));
+        alloy_free(b.a, big, 4 << 20, 16);
+        alloy_free(b.a, mid, 3 << 20, 16);
+        if (round == 0)
+            first_round = heap_bytes(b.a);
+        cr_assert_eq(heap_bytes(b.a), first_round, "round %d grew the heap", round);
+        cr_assert(alloy_check(b.a));
+    }
 }
 
 Test(bumpfree_classes, resize_within_the_class_is_in_place)
@@ -767,7 +808,7 @@ Test(bumpfree_edges, an_aligned_request_takes_a_free_block_of_exactly_its_need)
     cr_assert(alloy_check(b.a));
 }
 
-/* The same in the open-ended class (2 MiB and up), where a list's head may be too
+/* The same in the open-ended class (1.75 MiB and up), where a list's head may be too
  * small: a block of exactly the size asked is taken. */
 Test(bumpfree_edges, the_open_class_takes_a_block_of_exactly_the_size_asked)
 {
