@@ -34,11 +34,13 @@
  *   alloc pops the head of the request's exact list when it can (no split, no
  *   search), else splits the smallest larger block; otherwise it takes the head of
  *   its own list if that fits, else the head of the first non-empty list whose every
- *   block fits, else tries the other heads from there down; what the block has to
- *   spare in front (alignment) and behind goes back as free blocks. free coalesces at
- *   once, with both neighbours, found through the maps (a free block before keeps its
- *   place on its list when its class stays). A new region is one free block of 4,032
- *   units. A free block of more than 32 units, other than a whole region's, goes
+ *   block fits, else tries the other heads from there down; and when the heap gives
+ *   no page for a new region, it walks those lists for a block that fits behind
+ *   their heads (a list of four sizes can hold one behind a smaller head: a full
+ *   heap returned NULL with such a block free). What the block has to spare in front
+ *   (alignment) and behind goes back as free blocks. free coalesces at once, with
+ *   both neighbours, found through the maps (a free block before keeps its place on
+ *   its list when its class stays). A new region is one free block of 4,032 units. A free block of more than 32 units, other than a whole region's, goes
  *   behind the blocks below it at its list's front, four at most, so the lists lean
  *   to low addresses: low regions fill up and high ones empty out, whole for
  *   requests of any size (the bench's mixed heap, as malloc: 54 -> 51 pages
@@ -162,9 +164,11 @@
  *   points at. free_unsized finds the block that way once and frees it as free would.
  *
  * Costs
- *   small alloc, free and resize: O(1), but for what follows. The request that
- *   takes a new region or grows the heap merges every block kept
- *   whole first: O(blocks kept), O(1) amortised over the frees that kept them (one
+ *   small alloc, free and resize: O(1), but for what follows. An alloc that finds
+ *   no block at the lists' heads and no page for a new region walks the lists that
+ *   may hold one, the last resort before out of memory: O(free blocks on them). The
+ *   request that takes a new region or grows the heap merges every block kept whole
+ *   first: O(blocks kept), O(1) amortised over the frees that kept them (one
  *   call after a million such frees merges a million blocks). The free that ends a
  *   phase: O(k log k + runs) for its k regions, given back in a batch (builds for
  *   size: O(k x runs) at worst, a walk for each page below the one before); with
@@ -661,14 +665,26 @@ static void *carve(alloy_region *r, uintptr_t frame, uint32_t first, uint32_t ha
 }
 
 /* The head of list c, if `units` aligned to `align` fit in it. */
-static WASM_HOT void *take_free(alloy_region *r, unsigned c, size_t align, uint32_t units)
+/* The free block b, off its list, for `units` at `align`: what it has to spare in
+ * front and behind stays free. NULL when it cannot hold them. */
+static void *take_block(alloy_region *r, free_block *b, size_t align, uint32_t units)
 {
-    free_block *b = block_at(r, r->class_heads[c]);
     uintptr_t p = (uintptr_t)b, frame = frame_of(r, p);
     uint32_t have = b->units, pad = (uint32_t)((-p & (align - 1)) / UNIT);
     if (pad > have || have - pad < units)
         return NULL;
-    if (FAST_PATHS && pad == 0 && class_of(have - units) == c) {
+    list_remove(r, b);
+    return carve(r, frame, unit_of(frame, p), have, pad, units);
+}
+
+/* The same for the head of list c, which keeps its place on the list when what it
+ * has to spare stays in its class. */
+static WASM_HOT void *take_free(alloy_region *r, unsigned c, size_t align, uint32_t units)
+{
+    free_block *b = block_at(r, r->class_heads[c]);
+    uintptr_t p = (uintptr_t)b, frame = frame_of(r, p);
+    uint32_t have = b->units;
+    if (FAST_PATHS && (p & (align - 1)) == 0 && have >= units && class_of(have - units) == c) {
         /* the rest stays first on the same list: move its record */
         free_block *rest = (free_block *)(p + (size_t)units * UNIT);
         uint32_t next = b->next, offset = offset_of(r, (uintptr_t)rest), first = unit_of(frame, p);
@@ -686,8 +702,7 @@ static WASM_HOT void *take_free(alloy_region *r, unsigned c, size_t align, uint3
         r->live_units += units;
         return b;
     }
-    list_remove(r, b);
-    return carve(r, frame, unit_of(frame, p), have, pad, units);
+    return take_block(r, b, align, units);
 }
 
 static void *from_free_lists(alloy_region *r, uint32_t units, size_t align)
@@ -730,7 +745,25 @@ static bool flush_quick(alloy_region *r)
     return any;
 }
 
-/* A small block from the free lists, or a new region. */
+/* The last resort before out of memory: the first free block that fits on the lists
+ * from the request's own up to the worst case's (every list above is empty by then).
+ * from_free_lists looks at heads only, and a list of several sizes (above
+ * EXACT_CLASSES units), or one whose blocks an alignment may not suit, can hold one
+ * behind a head that does not. O(free blocks on those lists). */
+static void *behind_the_heads(alloy_region *r, uint32_t units, size_t align)
+{
+    unsigned worst = class_of(units + (uint32_t)((align > UNIT ? align : UNIT) / UNIT) - 1);
+    for (unsigned c = class_of(units); c <= worst; c++)
+        for (uint32_t o = r->class_heads[c]; o != NIL; o = block_at(r, o)->next) {
+            void *p = take_block(r, block_at(r, o), align, units);
+            if (p)
+                return p;
+        }
+    return NULL;
+}
+
+/* A small block from the free lists, or a new region; when the heap gives no page,
+ * from behind the lists' heads. */
 static SLOW void *alloc_small(alloy_region *r, uint32_t units, size_t align)
 {
     if (!r->region_count && !first_region(r))
@@ -740,7 +773,7 @@ static SLOW void *alloc_small(alloy_region *r, uint32_t units, size_t align)
         if (p)
             return p;
         if (!flush_quick(r) && !new_region(r))
-            return NULL;
+            return behind_the_heads(r, units, align);
     }
 }
 

@@ -1538,6 +1538,45 @@ Test(region_space, a_realloc_on_a_full_heap_grows_into_blocks_kept_behind)
     cr_assert(alloy_check(a));
 }
 
+/* A list of several sizes (above 32 units) may hold a block that fits behind a head
+ * that does not: on a heap that cannot grow, alloc finds it rather than fail. */
+Test(region_space, a_full_heap_serves_from_behind_a_lists_head)
+{
+    static _Alignas(65536) unsigned char array[PAGE]; /* one region; the heap cannot grow */
+    alloy_static_heap heap;
+    alloy_region region;
+    alloy_allocator *a = alloy_region_init(&region, alloy_static_heap_init(&heap, array, sizeof array));
+    char *low = alloy_alloc(a, 41 * 16, 16), *gap1 = alloy_alloc(a, 16, 16);
+    char *high = alloy_alloc(a, 47 * 16, 16), *gap2 = alloy_alloc(a, 16, 16);
+    cr_assert(low && gap1 && high && gap2 && alloy_alloc(a, 2000 * 16, 16) &&
+                  alloy_alloc(a, (4032 - 41 - 1 - 47 - 1 - 2000) * 16, 16),
+              "the region is full");
+    alloy_free(a, low, 41 * 16, 16);
+    alloy_free(a, high, 47 * 16, 16); /* on the list of 40 to 47 units, behind the lower one */
+    cr_assert_eq(alloy_alloc(a, 45 * 16, 16), high, "45 units fit the block of 47");
+    cr_assert(alloy_check(a));
+}
+
+/* The same for an alignment: the head of the list is the lower block, which 256
+ * bytes' alignment leaves too short; the block behind it starts aligned. */
+Test(region_space, a_full_heap_serves_an_aligned_request_from_behind_a_lists_head)
+{
+    static _Alignas(65536) unsigned char array[PAGE];
+    alloy_static_heap heap;
+    alloy_region region;
+    alloy_allocator *a = alloy_region_init(&region, alloy_static_heap_init(&heap, array, sizeof array));
+    char *low = alloy_alloc(a, 47 * 16, 16); /* units 1 to 47: 16 bytes past a multiple of 256 */
+    cr_assert(low && alloy_alloc(a, 16, 16) && alloy_alloc(a, 15 * 16, 16));
+    char *high = alloy_alloc(a, 47 * 16, 16); /* units 64 to 110 */
+    cr_assert(high && (uintptr_t)high % 256 == 0 && (uintptr_t)low % 256 == 16);
+    cr_assert(alloy_alloc(a, 16, 16) && alloy_alloc(a, 2000 * 16, 16) && alloy_alloc(a, (4032 - 111 - 2000) * 16, 16),
+              "the region is full");
+    alloy_free(a, low, 47 * 16, 16);
+    alloy_free(a, high, 47 * 16, 16);
+    cr_assert_eq(alloy_alloc(a, 47 * 16, 256), high);
+    cr_assert(alloy_check(a));
+}
+
 Test(region_pool, a_phase_end_merges_the_blocks_of_up_to_1024_bytes_kept_whole)
 {
     /* as a_single_region_stays_when_its_blocks_come_and_go, with blocks of 63 units */
