@@ -24,7 +24,8 @@
  * - table_slots: its slots (a power of two, or 0)
  * - reports: reports made by free and resize (check changes nothing, and counts none)
  * - inner_bytes_in_use: the inner instance's bytes in use: blocks, guards, table (and
- *   any blocks taken from it directly)
+ *   any blocks taken from it directly); its shared figure, so 0 in builds without
+ *   statistics (-Dstats=false), as every shared figure but heap_bytes
  *
  * and the inner instance's own figures follow them.
  */
