@@ -40,8 +40,9 @@
  *   heap returned NULL with such a block free). What the block has to spare in front
  *   (alignment) and behind goes back as free blocks. free coalesces at once, with
  *   both neighbours, found through the maps (a free block before keeps its place on
- *   its list when its class stays). A new region is one free block of 4,032 units. A free block of more than 32 units, other than a whole region's, goes
- *   behind the blocks below it at its list's front, four at most, so the lists lean
+ *   its list when its class stays). A new region is one free block of 4,032 units.
+ *   A free block of more than 32 units, other than a whole region's, goes behind
+ *   the blocks below it at its list's front, four at most, so the lists lean
  *   to low addresses: low regions fill up and high ones empty out, whole for
  *   requests of any size (the bench's mixed heap, as malloc: 54 -> 51 pages
  *   natively, 1.27x -> 1.20x its live bytes, and 1.19x in wasm, where three steps
@@ -664,7 +665,6 @@ static void *carve(alloy_region *r, uintptr_t frame, uint32_t first, uint32_t ha
     return unit_block(frame, start);
 }
 
-/* The head of list c, if `units` aligned to `align` fit in it. */
 /* The free block b, off its list, for `units` at `align`: what it has to spare in
  * front and behind stays free. NULL when it cannot hold them. */
 static void *take_block(alloy_region *r, free_block *b, size_t align, uint32_t units)
