@@ -111,9 +111,9 @@ docs: deps $(NATIVE)/build.ninja
 # free space for ASan), under valgrind's memcheck (alloy telling memcheck about its
 # blocks), built by clang and for size (make test's native build is gcc's, for
 # speed: builds for size take the strategies' other paths, natively only here), the
-# locking wrapper's stress under ThreadSanitizer for 30 s, and each libFuzzer target for 5 minutes,
-# two at a time. The randomized test does fewer operations where a checker slows it
-# down. Ends with the count of everything make test and this ran.
+# locking wrapper's stress under ThreadSanitizer for 30 s, and each libFuzzer target
+# for 5 minutes, two at a time. The randomized test does fewer operations where a
+# checker slows it down. Ends with the count of everything make test and this ran.
 hardening: deps $(BUILD)/wasm-paths.ini
 	-ALLOY_RANDOM_OPS=10000000 meson test -C $(NATIVE) --print-errorlogs conformance \
 	  --test-args='--filter=conformance/random_ops*' --logbase testlog-soak --timeout-multiplier 10

@@ -172,9 +172,7 @@ NOINLINE static void *alloc_general(alloy_bumpfree *bf, size_t grains, size_t al
         while ((b = *at) != NULL && b->size < need)
             at = &b->next;
         if (b) {
-            *at = b->next;
-            if (!bf->free.lists[c])
-                bf->free.nonempty &= ~((uint64_t)1 << c);
+            unlink_at(bf, c, at);
             start = (uintptr_t)b;
             have = b->size;
             goto carve;

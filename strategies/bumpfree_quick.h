@@ -129,13 +129,20 @@ static inline void push_free(alloy_bumpfree *bf, uintptr_t p, size_t size)
     push_class(bf, p, size, class_of(size / GRAIN));
 }
 
+/* Take the block *at off list c: at is the list's head or a block's next on it. */
+static inline block *unlink_at(alloy_bumpfree *bf, unsigned c, block **at)
+{
+    block *b = *at;
+    *at = b->next;
+    if (!bf->free.lists[c])
+        bf->free.nonempty &= ~((uint64_t)1 << c);
+    return b;
+}
+
 /* Take the head of list c (which holds a block). */
 static inline block *pop(alloy_bumpfree *bf, unsigned c)
 {
-    block *b = bf->free.lists[c];
-    if (!(bf->free.lists[c] = b->next))
-        bf->free.nonempty &= ~((uint64_t)1 << c);
-    return b;
+    return unlink_at(bf, c, &bf->free.lists[c]);
 }
 
 /* A block of `grains` (a request's, of class c) in *out, at the head of its list when
