@@ -4,7 +4,8 @@
  * Whatever else grows memory (libc's malloc, another provider) takes pages too, so
  * the pages of two grows are adjacent only if nobody grew in between; strategies
  * compare addresses, never assume. As the program's sole allocator the provider owns
- * __heap_base .. the end of memory at init as its initial space. A provider with a
+ * __heap_base .. the end of memory at init as its initial space; beside libc's
+ * malloc it has that malloc set itself up before it grows memory. A provider with a
  * budget (alloy_wasm_heap_open) has a table of its own, whose grow counts pages:
  * a program that gives none (alloy as its malloc) does not link that code. */
 #include <stdint.h>
@@ -43,10 +44,22 @@ static void *budget_grow(alloy_heap *heap, size_t pages)
 
 static const alloy_heap_ops budget_ops = {"wasm", budget_grow};
 
+/* libc's malloc, when the program has one (weak: a program without it gets none) */
+__attribute__((weak)) void *malloc(size_t size);
+__attribute__((weak)) void free(void *p);
+
 alloy_heap *alloy_wasm_heap_init(alloy_wasm_heap *h, bool sole_allocator)
 {
     if (!h)
         return NULL;
+    /* Beside libc's malloc: have it set itself up now, before this provider grows
+     * memory. Debian's wasi-libc (2022) takes __heap_base .. the end of memory at its
+     * first call, pages that others grew included, and both served the same bytes. */
+    if (!sole_allocator && malloc) {
+        void *first = malloc(1);
+        __asm__ volatile("" : : "r"(first)); /* used: compilers drop a malloc freed unused */
+        free(first);
+    }
     char *memory_end = (char *)(uintptr_t)(__builtin_wasm_memory_size(0) * ALLOY_PAGE_SIZE);
     char *base = (char *)(((uintptr_t)&__heap_base + 15) & ~(uintptr_t)15);
     if (!sole_allocator || base > memory_end)

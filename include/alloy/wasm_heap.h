@@ -22,10 +22,13 @@ typedef struct alloy_wasm_heap {
 
 /** Grow wasm memory 0. With `sole_allocator` true, alloy is the program's only
  * allocator and the provider's initial space is __heap_base .. end of memory; with
- * false it has none, and it leaves that space to libc's malloc. Growth stops short
- * of 4 GiB (65,535 pages) so that no address wraps. Returns &h->heap, or NULL
- * when h is NULL. Any number of wasm providers may coexist; only one may be sole.
- * Wasm only. */
+ * false it has none, and it leaves that space to libc's malloc: when the program has
+ * a malloc, this calls it once (malloc(1), freed at once), so that it sets itself up
+ * before the provider grows memory (a wasi-libc malloc that takes all of memory up
+ * to its end at its first call would take pages the provider grew before). Growth
+ * stops short of 4 GiB (65,535 pages) so that no address wraps. Returns &h->heap,
+ * or NULL when h is NULL. Any number of wasm providers may coexist; only one may be
+ * sole. Wasm only. */
 alloy_heap *alloy_wasm_heap_init(alloy_wasm_heap *h, bool sole_allocator);
 
 /** The uniform constructor (alloy/heap.h): alloy_wasm_heap_init(h, false), and with
