@@ -12,6 +12,9 @@
  * that instance. Not thread-safe. Linked only by programs that ask for it (the
  * alloy_malloc library). */
 #include <errno.h>
+#if !defined(__wasi__)
+#include <unistd.h> /* sysconf: valloc's page */
+#endif
 
 #include "alloy/default.h"
 #include "alloy/malloc.h"
@@ -235,6 +238,48 @@ int posix_memalign(void **out, size_t align, size_t size)
         return ENOMEM;
     *out = p;
     return 0;
+}
+
+/* glibc's older aligned allocators, whose blocks its free takes: without them, a
+ * program's memalign got glibc's block and alloy's free was handed a pointer it never
+ * gave out. As glibc: an alignment below 16 gives 16, one that is no power of two is
+ * rounded up to one; above ALLOY_MAX_ALIGN it fails with EINVAL. */
+void *memalign(size_t align, size_t size);
+void *valloc(size_t size);
+void *pvalloc(size_t size);
+
+void *memalign(size_t align, size_t size)
+{
+    size_t power = HEADER;
+    while (power < align && power <= ALLOY_MAX_ALIGN)
+        power *= 2;
+    if (power > ALLOY_MAX_ALIGN) {
+        errno = EINVAL;
+        return NULL;
+    }
+    return allocate(power, size);
+}
+
+/* the page valloc and pvalloc align to: the system's natively, memory's in wasm */
+static size_t system_page(void)
+{
+#if defined(__wasi__)
+    return ALLOY_PAGE_SIZE;
+#else
+    return (size_t)sysconf(_SC_PAGESIZE);
+#endif
+}
+
+void *valloc(size_t size)
+{
+    return memalign(system_page(), size);
+}
+
+/* whole pages, one for size 0 (a size whose pages wrap is out of memory) */
+void *pvalloc(size_t size)
+{
+    size_t page = system_page(), pages = size / page + (size % page != 0 || size == 0);
+    return memalign(page, pages <= SIZE_MAX / page ? pages * page : SIZE_MAX);
 }
 
 size_t malloc_usable_size(void *p)

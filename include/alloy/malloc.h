@@ -54,11 +54,15 @@ void *alloy_malloc_realloc(alloy_allocator *a, void *p, size_t size);
 size_t alloy_malloc_usable_size(alloy_allocator *a, const void *p);
 
 /** With the alloy_malloc library linked (alloy as the program's malloc): the instance
- * behind malloc, free, calloc, realloc, aligned_alloc, posix_memalign and
- * malloc_usable_size, made on first use, for reading its statistics or resetting its
- * trip meter. NULL only if the default heap cannot start. Those functions follow C11
- * and POSIX: failures set errno to ENOMEM (EINVAL for a bad alignment),
- * realloc(p, 0) frees p and returns NULL, malloc(0) returns a unique block. */
+ * behind malloc, free, calloc, realloc, aligned_alloc, posix_memalign,
+ * malloc_usable_size and glibc's memalign, valloc and pvalloc, made on first use, for
+ * reading its statistics or resetting its trip meter. NULL only if the default heap
+ * cannot start. Those functions follow C11 and POSIX: failures set errno to ENOMEM
+ * (EINVAL for a bad alignment), realloc(p, 0) frees p and returns NULL, malloc(0)
+ * returns a unique block. The last three act as glibc's: memalign takes an alignment
+ * below 16 as 16 and rounds one that is no power of two up to one (above 65536:
+ * EINVAL); valloc aligns to the system's page (64 KiB in wasm), pvalloc too and
+ * rounds the size up to whole pages (0 to one). */
 alloy_allocator *alloy_malloc_instance(void);
 
 /** The report at exit, for the malloc layer (the alloy_malloc library), which calls it

@@ -15,11 +15,24 @@
 
 #include "alloy/malloc.h"
 
+/* the page valloc and pvalloc align to: the system's natively, memory's in wasm */
+#if defined(__wasi__)
+#define ALIGNED_PAGE 65536
+#else
+#include <unistd.h>
+#define ALIGNED_PAGE sysconf(_SC_PAGESIZE)
+#endif
+
 #ifndef STRATEGY
 #define STRATEGY ALLOY_DEFAULT_STRATEGY_NAME
 #endif
 
 size_t malloc_usable_size(void *p);
+/* glibc's older aligned allocators, which alloy defines too (<malloc.h> declares them
+ * on glibc, nothing on wasi-libc) */
+void *memalign(size_t align, size_t size);
+void *valloc(size_t size);
+void *pvalloc(size_t size);
 
 static unsigned passed, failed;
 
@@ -152,6 +165,42 @@ int main(void)
     volatile size_t odd = 24; /* (a constant: clang warns it is no power of two) */
     void *volatile bad = aligned_alloc(odd, 64);
     expect(bad == NULL && errno == EINVAL, "aligned_alloc refuses alignment 24 with EINVAL");
+    /* memalign, valloc, pvalloc: alloy's blocks (counted in its instance, usable,
+     * freed by its free), aligned as glibc's are: a page, whole pages for pvalloc */
+    {
+        alloy_allocator *instance = alloy_malloc_instance();
+        alloy_stats before, during, after;
+        alloy_stats_get(instance, &before);
+        void *m = memalign(512, 1000), *m24 = memalign(24, 100), *m0 = memalign(0, 10);
+        void *v = valloc(100), *pv = pvalloc(100), *pv0 = pvalloc(0);
+        alloy_stats_get(instance, &during);
+        size_t page = (size_t)ALIGNED_PAGE;
+        expect(m && (uintptr_t)m % 512 == 0 && malloc_usable_size(m) >= 1000, "memalign(512)");
+        expect(m24 && (uintptr_t)m24 % 32 == 0 && m0 && (uintptr_t)m0 % 16 == 0,
+               "memalign rounds an alignment up to a power of two, 16 at least");
+        expect(v && (uintptr_t)v % page == 0 && malloc_usable_size(v) >= 100, "valloc: a page's alignment");
+        expect(pv && (uintptr_t)pv % page == 0 && malloc_usable_size(pv) >= page && pv0 &&
+                   (uintptr_t)pv0 % page == 0 && malloc_usable_size(pv0) >= page,
+               "pvalloc: whole pages, one for size 0");
+        void *blocks[] = {m, m24, m0, v, pv, pv0};
+        for (size_t k = 0; k < sizeof blocks / sizeof blocks[0]; k++)
+            if (blocks[k])
+                memset(blocks[k], 0x5A, malloc_usable_size(blocks[k]));
+        expect(during.shared.allocs == before.shared.allocs + 6 &&
+                   during.shared.bytes_in_use >= before.shared.bytes_in_use + 1000 + 100 + 10 + 100 + 2 * page,
+               "memalign, valloc and pvalloc allocate from alloy's instance");
+        for (size_t k = 0; k < sizeof blocks / sizeof blocks[0]; k++)
+            free(blocks[k]);
+        alloy_stats_get(instance, &after);
+        expect(after.shared.bytes_in_use == before.shared.bytes_in_use && alloy_check(instance),
+               "free takes their blocks back");
+        errno = 0;
+        void *volatile too_aligned = memalign((size_t)1 << 20, 10);
+        expect(too_aligned == NULL && errno == EINVAL, "memalign refuses an alignment above 64 KiB with EINVAL");
+        errno = 0;
+        void *volatile wraps_pages = pvalloc(SIZE_MAX - 10);
+        expect(wraps_pages == NULL && errno == ENOMEM, "pvalloc refuses a size whose pages wrap");
+    }
     void *p = malloc(777);
     expect(p && (uintptr_t)p % 16 == 0 && malloc_usable_size(p) >= 777, "16-byte alignment, usable size");
     errno = 0;
