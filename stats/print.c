@@ -18,25 +18,32 @@ typedef struct line {
     void *context;
 } line;
 
-/* Append text, cutting what the line has no room for (the '\n' always fits). */
-static void put(line *l, const char *text)
+/* Append a name, cut short so that `after` more bytes still fit: what follows a
+ * name (a value, " figures:") is what makes the line what it is. */
+static void put_name(line *l, const char *name, size_t after)
 {
-    size_t room = sizeof l->text - 1 - l->length, n = strlen(text);
-    if (n > room)
-        n = room;
-    memcpy(l->text + l->length, text, n);
+    size_t room = sizeof l->text - 1 - l->length, n = strlen(name);
+    if (n + after > room)
+        n = room > after ? room - after : 0;
+    memcpy(l->text + l->length, name, n);
     l->length += n;
 }
 
-static void put_number(line *l, uint64_t value)
+/* Append text, cutting what the line has no room for (the '\n' always fits). */
+static void put(line *l, const char *text)
 {
-    char digits[21];
-    size_t n = sizeof digits;
-    digits[--n] = 0;
+    put_name(l, text, 0);
+}
+
+/* value's decimal digits, at the end of digits[21], and where they start */
+static const char *decimal(char digits[21], uint64_t value)
+{
+    size_t n = 20;
+    digits[n] = 0;
     do
         digits[--n] = (char)('0' + value % 10);
     while (value /= 10);
-    put(l, digits + n);
+    return digits + n;
 }
 
 static void pad_to(line *l, size_t column)
@@ -55,18 +62,20 @@ static void end_line(line *l)
 /* "  NAME      VALUE" */
 static void figure(line *l, const char *name, uint64_t value)
 {
+    char digits[21];
+    const char *text = decimal(digits, value);
     put(l, "  ");
-    put(l, name);
+    put_name(l, name, 1 + strlen(text));
     pad_to(l, VALUE_COLUMN);
     put(l, " ");
-    put_number(l, value);
+    put(l, text);
     end_line(l);
 }
 
 /* "NAME figures:" */
 static void heading(line *l, const char *name)
 {
-    put(l, name);
+    put_name(l, name, sizeof " figures:" - 1);
     put(l, " figures:");
     end_line(l);
 }
@@ -82,19 +91,20 @@ static void audit(line *l, const alloy_shared_stats *s)
             continue;
         uint64_t low = k == 0 ? 1 : ((uint64_t)1 << (k - 1)) + 1;
         uint64_t high = k >= 64 ? UINT64_MAX : (uint64_t)1 << k;
+        char digits[21];
         put(l, "  ");
-        put_number(l, low);
+        put(l, decimal(digits, low));
         if (high != low) {
             put(l, "..");
-            put_number(l, high);
+            put(l, decimal(digits, high));
         }
         pad_to(l, VALUE_COLUMN);
         put(l, " ");
-        put_number(l, row->live);
+        put(l, decimal(digits, row->live));
         put(l, " ");
-        put_number(l, row->high_water);
+        put(l, decimal(digits, row->high_water));
         put(l, " ");
-        put_number(l, row->trip_high_water);
+        put(l, decimal(digits, row->trip_high_water));
         end_line(l);
     }
 }
@@ -108,11 +118,12 @@ bool alloy_stats_print(const alloy_allocator *a, alloy_stats_writer writer, void
     alloy_stats_get(a, &s);
     line l = {.length = 0, .writer = writer, .context = context};
 
+    /* (a wrapper's name is cut to leave " over " and half the line to its inner one's) */
     put(&l, "alloy statistics: ");
-    put(&l, s.strategy);
+    put_name(&l, s.strategy, s.inner_strategy ? (sizeof l.text - l.length) / 2 : 0);
     if (s.inner_strategy) {
         put(&l, " over ");
-        put(&l, s.inner_strategy);
+        put_name(&l, s.inner_strategy, 0);
     }
     end_line(&l);
 

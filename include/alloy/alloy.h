@@ -187,7 +187,9 @@ void alloy_stats_get(const alloy_allocator *a, alloy_stats *out);
  * Built with -Dstats=false, the shared section holds heap_bytes only and its heading
  * says so. The audit section is there with -Daudit_sizes=true: one line per size
  * class in which a block ever lived ("1", "2", "3..4", "5..8", ...). A name too
- * long for ALLOY_STATS_LINE_MAX is cut short. */
+ * long for ALLOY_STATS_LINE_MAX is cut short, and what follows it (a value,
+ * " figures:", " over INNER") stays: a wrapper's name leaves half the title line to
+ * its inner instance's. */
 bool alloy_stats_print(const alloy_allocator *a, alloy_stats_writer writer, void *context);
 
 /** Start a new trip: trip high waters become the current bytes in use (and, with the

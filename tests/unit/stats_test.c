@@ -268,6 +268,64 @@ Test(stats, report_of_a_wrapper_names_both_instances)
     cr_assert_eq(find_line(lines, n, "checked", "live_blocks")->values[0], 20);
 }
 
+/* A strategy of names too long for a line: what the report cuts is the names. */
+#define LONG_NAME(c) c c c c c c c c c c c c c c c c c c c c c c c c c /* 150 characters */
+static const char *const long_figures[] = {LONG_NAME("figure"), NULL};
+
+static void *refuse_alloc(alloy_allocator *self, size_t size, size_t align)
+{
+    (void)self, (void)size, (void)align;
+    return NULL;
+}
+
+static bool refuse_resize(alloy_allocator *self, void *ptr, size_t size, size_t align, size_t new_size)
+{
+    (void)self, (void)ptr, (void)size, (void)align, (void)new_size;
+    return false;
+}
+
+static void ignore_free(alloy_allocator *self, void *ptr, size_t size, size_t align)
+{
+    (void)self, (void)ptr, (void)size, (void)align;
+}
+
+static void largest_value(const alloy_allocator *self, alloy_stats *out)
+{
+    (void)self;
+    out->figures[0].value = UINT64_MAX;
+}
+
+static bool always_sound(const alloy_allocator *self)
+{
+    (void)self;
+    return true;
+}
+
+static const alloy_strategy long_names = {
+    .name = LONG_NAME("strategy"),
+    .alloc = refuse_alloc,
+    .resize = refuse_resize,
+    .free = ignore_free,
+    .figures = long_figures,
+    .stats = largest_value,
+    .check = always_sound,
+};
+
+Test(stats, report_cuts_long_names_and_keeps_what_follows_them)
+{
+    alloy_allocator a;
+    alloy_allocator_init(&a, &long_names);
+    printed out = {0};
+    cr_assert(alloy_stats_print(&a, collect, &out));
+    const char *title = out.text, *heading = strstr(out.text, "\nstrategystrategy");
+    cr_assert(!strncmp(title, "alloy statistics: strategystrategy", 34), "the title keeps its words");
+    cr_assert(heading && !strncmp(strchr(heading + 1, '\n') - 9, " figures:", 9),
+              "the heading keeps \" figures:\" after the name cut short");
+    const char *figure = strstr(out.text, "\n  figurefigure");
+    cr_assert(figure && !strncmp(strchr(figure + 1, '\n') - 21, " 18446744073709551615", 21),
+              "the figure line keeps its whole value after the name cut short");
+}
+
 Test(stats, report_needs_an_instance_and_a_writer)
 {
     printed out = {0};
