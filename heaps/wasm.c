@@ -44,18 +44,24 @@ static void *budget_grow(alloy_heap *heap, size_t pages)
 
 static const alloy_heap_ops budget_ops = {"wasm", budget_grow};
 
-/* libc's malloc, when the program has one (weak: a program without it gets none) */
+/* wasi-libc's malloc, when the program has it: its malloc and __libc_malloc (the
+ * name libc's own code calls) are one function. A malloc of the program's own, or
+ * alloy's malloc layer, is another one, or comes without __libc_malloc. (Weak: a
+ * program without them links none.) */
 __attribute__((weak)) void *malloc(size_t size);
 __attribute__((weak)) void free(void *p);
+__attribute__((weak)) void *__libc_malloc(size_t size);
 
 alloy_heap *alloy_wasm_heap_init(alloy_wasm_heap *h, bool sole_allocator)
 {
     if (!h)
         return NULL;
-    /* Beside libc's malloc: have it set itself up now, before this provider grows
-     * memory. Debian's wasi-libc (2022) takes __heap_base .. the end of memory at its
-     * first call, pages that others grew included, and both served the same bytes. */
-    if (!sole_allocator && malloc) {
+    /* Beside wasi-libc's malloc: have it set itself up now, before this provider
+     * grows memory. Debian's wasi-libc (2022) takes __heap_base .. the end of memory
+     * at its first call, pages that others grew included, and both served the same
+     * bytes. Any other malloc is left alone: one built on this provider would call
+     * itself. */
+    if (!sole_allocator && __libc_malloc && __libc_malloc == malloc) {
         void *first = malloc(1);
         __asm__ volatile("" : : "r"(first)); /* used: compilers drop a malloc freed unused */
         free(first);

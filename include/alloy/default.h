@@ -47,7 +47,8 @@ typedef ALLOY_PASTE(alloy_, ALLOY_DEFAULT_HEAP, _heap) alloy_default_heap;
 #endif
 
 /** Initialise the default heap provider in *storage (alloy_NAME_heap_open): the wasm
- * provider (not the sole allocator), an mmap reservation, or a static array inside
+ * provider (not the sole allocator: beside libc's malloc, see alloy/wasm_heap.h), an
+ * mmap reservation, or a static array inside
  * *storage, of ALLOY_DEFAULT_HEAP_SIZE bytes. With the meson option heap_size 0 a
  * provider without an array is opened with 0 bytes, its own default: the mmap
  * provider then reserves up to ALLOY_MMAP_HEAP_DEFAULT_SIZE (64 GiB), as much as the

@@ -22,13 +22,20 @@ typedef struct alloy_wasm_heap {
 
 /** Grow wasm memory 0. With `sole_allocator` true, alloy is the program's only
  * allocator and the provider's initial space is __heap_base .. end of memory; with
- * false it has none, and it leaves that space to libc's malloc: when the program has
- * a malloc, this calls it once (malloc(1), freed at once), so that it sets itself up
- * before the provider grows memory (a wasi-libc malloc that takes all of memory up
- * to its end at its first call would take pages the provider grew before). Growth
- * stops short of 4 GiB (65,535 pages) so that no address wraps. Returns &h->heap,
- * or NULL when h is NULL. Any number of wasm providers may coexist; only one may be
- * sole. Wasm only. */
+ * false it has none, and it leaves that space to libc's malloc. Growth stops short
+ * of 4 GiB (65,535 pages) so that no address wraps. Returns &h->heap, or NULL when h
+ * is NULL. Any number of wasm providers may coexist; only one may be sole. Wasm only.
+ *
+ * With false, when the program has wasi-libc's malloc (its malloc and __libc_malloc
+ * are one function), each call makes that malloc set itself up, with a block of 1
+ * byte freed at once: a wasi-libc (Debian's, 2022) that takes all of memory up to its
+ * end at its first call would otherwise take pages the provider grew before, and
+ * both would serve the same bytes. Any other malloc (the program's own, possibly
+ * built on this provider; alloy's malloc layer) is not called. So a sole provider and
+ * wasi-libc's malloc exclude each other: the first call of that malloc, from libc or
+ * from a provider made with false, takes the sole provider's space. To make alloy the
+ * program's allocator beside other instances, link alloy's malloc layer
+ * (alloy/malloc.h), whose provider is the sole one. */
 alloy_heap *alloy_wasm_heap_init(alloy_wasm_heap *h, bool sole_allocator);
 
 /** The uniform constructor (alloy/heap.h): alloy_wasm_heap_init(h, false), and with
