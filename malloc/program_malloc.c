@@ -242,8 +242,9 @@ int posix_memalign(void **out, size_t align, size_t size)
 
 /* glibc's older aligned allocators, whose blocks its free takes: without them, a
  * program's memalign got glibc's block and alloy's free was handed a pointer it never
- * gave out. As glibc: an alignment below 16 gives 16, one that is no power of two is
- * rounded up to one; above ALLOY_MAX_ALIGN it fails with EINVAL. */
+ * gave out. As glibc's: an alignment below 16 gives 16, one that is no power of two
+ * is rounded up to one; but above ALLOY_MAX_ALIGN it fails with EINVAL, as
+ * aligned_alloc does. */
 void *memalign(size_t align, size_t size);
 void *valloc(size_t size);
 void *pvalloc(size_t size);

@@ -188,8 +188,8 @@ void alloy_stats_get(const alloy_allocator *a, alloy_stats *out);
  * says so. The audit section is there with -Daudit_sizes=true: one line per size
  * class in which a block ever lived ("1", "2", "3..4", "5..8", ...). A name too
  * long for ALLOY_STATS_LINE_MAX is cut short, and what follows it (a value,
- * " figures:", " over INNER") stays: a wrapper's name leaves half the title line to
- * its inner instance's. */
+ * " figures:") stays whole; a wrapper's name leaves half the title line to " over "
+ * and its inner instance's name. */
 bool alloy_stats_print(const alloy_allocator *a, alloy_stats_writer writer, void *context);
 
 /** Start a new trip: trip high waters become the current bytes in use (and, with the

@@ -59,10 +59,12 @@ size_t alloy_malloc_usable_size(alloy_allocator *a, const void *p);
  * reading its statistics or resetting its trip meter. NULL only if the default heap
  * cannot start. Those functions follow C11 and POSIX: failures set errno to ENOMEM
  * (EINVAL for a bad alignment), realloc(p, 0) frees p and returns NULL, malloc(0)
- * returns a unique block. The last three act as glibc's: memalign takes an alignment
- * below 16 as 16 and rounds one that is no power of two up to one (above 65536:
- * EINVAL); valloc aligns to the system's page (64 KiB in wasm), pvalloc too and
- * rounds the size up to whole pages (0 to one). */
+ * returns a unique block. The last three act as glibc's, within alloy's alignments:
+ * memalign takes an alignment below 16 as 16 and rounds one that is no power of two
+ * up to one, and fails with EINVAL above 65536, as aligned_alloc does (glibc goes to
+ * SIZE_MAX / 2 + 1); valloc aligns to the system's page (64 KiB in wasm), pvalloc
+ * too and rounds the size up to whole pages, 0 to one page (glibc gives a minimum
+ * block there). */
 alloy_allocator *alloy_malloc_instance(void);
 
 /** The report at exit, for the malloc layer (the alloy_malloc library), which calls it

@@ -326,6 +326,36 @@ Test(stats, report_cuts_long_names_and_keeps_what_follows_them)
               "the figure line keeps its whole value after the name cut short");
 }
 
+/* The same as a wrapper's report would say it, over an inner instance of a long name */
+static void largest_value_over_inner(const alloy_allocator *self, alloy_stats *out)
+{
+    largest_value(self, out);
+    out->inner_strategy = LONG_NAME("inner");
+    out->inner_first = out->count;
+}
+
+static const alloy_strategy long_names_over_inner = {
+    .name = LONG_NAME("strategy"),
+    .alloc = refuse_alloc,
+    .resize = refuse_resize,
+    .free = ignore_free,
+    .figures = long_figures,
+    .stats = largest_value_over_inner,
+    .check = always_sound,
+};
+
+Test(stats, report_title_keeps_room_for_the_inner_instance)
+{
+    alloy_allocator a;
+    alloy_allocator_init(&a, &long_names_over_inner);
+    printed out = {0};
+    cr_assert(alloy_stats_print(&a, collect, &out));
+    const char *end = strchr(out.text, '\n'), *over = strstr(out.text, " over innerinner");
+    cr_assert(!strncmp(out.text, "alloy statistics: strategystrategy", 34), "the title keeps its words");
+    cr_assert(over && over < end, "the title keeps \" over \" and the start of the inner name: %.*s",
+              (int)(end - out.text), out.text);
+}
+
 Test(stats, report_needs_an_instance_and_a_writer)
 {
     printed out = {0};
