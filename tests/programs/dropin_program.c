@@ -253,18 +253,25 @@ int main(void)
     expect(after.shared.bytes_in_use == s.shared.bytes_in_use, "bytes in use come back to the same figure");
     expect(after.shared.heap_bytes == heap_after_warmup, "freed blocks serve later rounds: the heap stops growing");
     alloy_stats_get(a, &s);
-    expect(strcmp(s.strategy, STRATEGY) == 0 && s.shared.allocs > 256 && s.shared.reallocs >= 99999,
+    /* (with the meson option checked, the instance is the checked wrapper over it) */
+    const char *served_by = ALLOY_DEFAULT_CHECKED ? s.inner_strategy : s.strategy;
+    expect(served_by && strcmp(served_by, STRATEGY) == 0 && s.shared.allocs > 256 && s.shared.reallocs >= 99999,
            "alloy served every allocation");
     expect(alloy_check(a), "the instance checks out");
 #if !defined(__wasm__)
     (void)first_block;
     /* the default reservation reaches as far as region's offsets (64 GiB), not 1 GiB:
-     * 3 GiB is address space only, touched at both ends */
+     * 3 GiB is address space only, touched at both ends (the meson option heap_size
+     * sets a reservation of its own: then 3 GiB is refused below it) */
     size_t three_gib = (size_t)3 << 30;
     char *volatile beyond = malloc(three_gib);
     if (beyond)
         beyond[0] = beyond[three_gib - 1] = 1;
-    expect(beyond != NULL, "malloc of 3 GiB (the default heap reserves 64 GiB)");
+    size_t reserved = ALLOY_DEFAULT_HEAP_REQUEST;
+    if (reserved == 0 || reserved > three_gib + ((size_t)1 << 30))
+        expect(beyond != NULL, "malloc of 3 GiB (the default heap reserves 64 GiB)");
+    else
+        expect(beyond == NULL, "malloc of 3 GiB refused: more than the meson option heap_size reserves");
     free(beyond);
 #else
     /* alloy is the sole allocator, so its heap starts at __heap_base */
