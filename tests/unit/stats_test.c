@@ -301,24 +301,28 @@ static bool always_sound(const alloy_allocator *self)
     return true;
 }
 
-static const alloy_strategy long_names = {
-    .name = LONG_NAME("strategy"),
-    .alloc = refuse_alloc,
-    .resize = refuse_resize,
-    .free = ignore_free,
-    .figures = long_figures,
-    .stats = largest_value,
-    .check = always_sound,
-};
+/* its table, with one of the two stats below */
+#define LONG_NAMES(stats_of)                                                                    \
+    {                                                                                           \
+        .name = LONG_NAME("strategy"), .alloc = refuse_alloc, .resize = refuse_resize,          \
+        .free = ignore_free, .figures = long_figures, .stats = stats_of, .check = always_sound, \
+    }
+static const alloy_strategy long_names = LONG_NAMES(largest_value);
+
+/* The report of an instance of such a table, whose title must keep its words */
+static void print_long_names(const alloy_strategy *table, printed *out)
+{
+    alloy_allocator a;
+    alloy_allocator_init(&a, table);
+    cr_assert(alloy_stats_print(&a, collect, out));
+    cr_assert(!strncmp(out->text, "alloy statistics: strategystrategy", 34), "the title keeps its words");
+}
 
 Test(stats, report_cuts_long_names_and_keeps_what_follows_them)
 {
-    alloy_allocator a;
-    alloy_allocator_init(&a, &long_names);
     printed out = {0};
-    cr_assert(alloy_stats_print(&a, collect, &out));
-    const char *title = out.text, *heading = strstr(out.text, "\nstrategystrategy");
-    cr_assert(!strncmp(title, "alloy statistics: strategystrategy", 34), "the title keeps its words");
+    print_long_names(&long_names, &out);
+    const char *heading = strstr(out.text, "\nstrategystrategy");
     cr_assert(heading && !strncmp(strchr(heading + 1, '\n') - 9, " figures:", 9),
               "the heading keeps \" figures:\" after the name cut short");
     const char *figure = strstr(out.text, "\n  figurefigure");
@@ -334,24 +338,13 @@ static void largest_value_over_inner(const alloy_allocator *self, alloy_stats *o
     out->inner_first = out->count;
 }
 
-static const alloy_strategy long_names_over_inner = {
-    .name = LONG_NAME("strategy"),
-    .alloc = refuse_alloc,
-    .resize = refuse_resize,
-    .free = ignore_free,
-    .figures = long_figures,
-    .stats = largest_value_over_inner,
-    .check = always_sound,
-};
+static const alloy_strategy long_names_over_inner = LONG_NAMES(largest_value_over_inner);
 
 Test(stats, report_title_keeps_room_for_the_inner_instance)
 {
-    alloy_allocator a;
-    alloy_allocator_init(&a, &long_names_over_inner);
     printed out = {0};
-    cr_assert(alloy_stats_print(&a, collect, &out));
+    print_long_names(&long_names_over_inner, &out);
     const char *end = strchr(out.text, '\n'), *over = strstr(out.text, " over innerinner");
-    cr_assert(!strncmp(out.text, "alloy statistics: strategystrategy", 34), "the title keeps its words");
     cr_assert(over && over < end, "the title keeps \" over \" and the start of the inner name: %.*s",
               (int)(end - out.text), out.text);
 }
