@@ -64,7 +64,7 @@ size_t alloy_malloc_usable_size(alloy_allocator *a, const void *p);
  * up to one, and fails with EINVAL above 65536, as aligned_alloc does (glibc goes to
  * SIZE_MAX / 2 + 1); valloc aligns to the system's page (64 KiB in wasm), pvalloc
  * too and rounds the size up to whole pages, 0 to one page (glibc gives a minimum
- * block there). */
+ * block there). memalign and valloc of size 0 give a unique block, as malloc(0). */
 alloy_allocator *alloy_malloc_instance(void);
 
 /** The report at exit, for the malloc layer (the alloy_malloc library), which calls it

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* The wasm provider as the program's sole allocator owns __heap_base .. the end of
  * memory (lite-alloc never used it: defect 5). This program never calls malloc, so
- * nothing else lives there (but after its last sole instance, see main). For every strategy in turn, on a sole provider of its
- * own over the same memory: the first block lies in that space, no page is grown
- * for it, and growth past it continues where memory ended, so that the instance's
- * heap is all of memory from __heap_base. It prints "alloy-tests: N passed, N
- * failed". (A sole provider and wasi-libc's malloc exclude each other: this program
- * links that malloc, through the suite's support code, and never calls it.) */
+ * nothing else lives there (but after its last sole instance, see main). For every
+ * strategy in turn, on a sole provider of its own over the same memory: the first
+ * block lies in that space, no page is grown for it, and growth past it continues
+ * where memory ended, so that the instance's heap is all of memory from __heap_base.
+ * It prints "alloy-tests: N passed, N failed". (A sole provider and wasi-libc's
+ * malloc exclude each other: this program links that malloc, through the suite's
+ * support code, and never calls it.) */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
