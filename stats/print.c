@@ -118,12 +118,19 @@ bool alloy_stats_print(const alloy_allocator *a, alloy_stats_writer writer, void
     alloy_stats_get(a, &s);
     line l = {.length = 0, .writer = writer, .context = context};
 
-    /* (a wrapper's name is cut to leave " over " and half the line to its inner one's) */
+    /* the names: the strategy's, then each inner instance's; each is cut to leave the
+     * rest of the line to the names after it, in equal shares */
+    const char *names[1 + ALLOY_STATS_INNER] = {s.strategy};
+    size_t firsts[1 + ALLOY_STATS_INNER] = {0}, layers = 1;
+    for (size_t i = 0; i < s.inner_count && i < ALLOY_STATS_INNER; i++, layers++) {
+        names[layers] = s.inner[i].strategy;
+        firsts[layers] = s.inner[i].first;
+    }
     put(&l, "alloy statistics: ");
-    put_name(&l, s.strategy, s.inner_strategy ? (sizeof l.text - l.length) / 2 : 0);
-    if (s.inner_strategy) {
-        put(&l, " over ");
-        put_name(&l, s.inner_strategy, 0);
+    for (size_t i = 0; i < layers; i++) {
+        if (i > 0)
+            put(&l, " over ");
+        put_name(&l, names[i], (sizeof l.text - l.length) * (layers - 1 - i) / (layers - i));
     }
     end_line(&l);
 
@@ -146,14 +153,15 @@ bool alloy_stats_print(const alloy_allocator *a, alloy_stats_writer writer, void
 #endif
     figure(&l, "heap_bytes", m->heap_bytes);
 
-    /* the strategy's own figures, then (a wrapper's) the inner instance's */
+    /* the strategy's own figures, then (a wrapper's) each inner instance's, under the
+     * heading of the last of them that starts at or before figure i */
     size_t count = s.count < ALLOY_STATS_FIGURES ? s.count : ALLOY_STATS_FIGURES;
-    size_t own = s.inner_strategy && s.inner_first < count ? s.inner_first : count;
-    for (size_t i = 0; i < count; i++) {
-        if (i == 0 && own > 0)
-            heading(&l, s.strategy);
-        if (i == own)
-            heading(&l, s.inner_strategy);
+    for (size_t i = 0, layer = 0; i < count; i++) {
+        bool starts = i == 0;
+        while (layer + 1 < layers && firsts[layer + 1] <= i)
+            layer++, starts = true;
+        if (starts)
+            heading(&l, names[layer]);
         figure(&l, s.figures[i].name, s.figures[i].value);
     }
 #if ALLOY_STATS && ALLOY_AUDIT_SIZES

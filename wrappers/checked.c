@@ -387,15 +387,25 @@ static void checked_stats(const alloy_allocator *a, alloy_stats *out)
     alloy_stats_get(c->inner, &inner);
     out->shared = a->stats;
     out->shared.heap_bytes = inner.shared.heap_bytes;
-    out->inner_strategy = inner.strategy;
     alloy_stats_add(out, "live_blocks", c->live_blocks);
     alloy_stats_add(out, "guard_bytes", c->guard_bytes);
     alloy_stats_add(out, "table_bytes", (uint64_t)c->table_slots * sizeof(entry));
     alloy_stats_add(out, "table_slots", c->table_slots);
     alloy_stats_add(out, "reports", c->reports);
     alloy_stats_add(out, "inner_bytes_in_use", inner.shared.bytes_in_use);
-    out->inner_first = out->count;
-    for (size_t i = 0; i < inner.count; i++)
+    /* the inner instance, and the ones its report names below it while there is room;
+     * the figures of any deeper one are left out */
+    size_t base = out->count, end = inner.count < ALLOY_STATS_FIGURES ? inner.count : ALLOY_STATS_FIGURES;
+    out->inner[0] = (alloy_stats_inner){inner.strategy, base};
+    out->inner_count = 1;
+    for (size_t i = 0; i < inner.inner_count; i++) {
+        if (out->inner_count == ALLOY_STATS_INNER) {
+            end = inner.inner[i].first < end ? inner.inner[i].first : end;
+            break;
+        }
+        out->inner[out->inner_count++] = (alloy_stats_inner){inner.inner[i].strategy, base + inner.inner[i].first};
+    }
+    for (size_t i = 0; i < end; i++)
         alloy_stats_add(out, inner.figures[i].name, inner.figures[i].value);
 }
 

@@ -170,15 +170,18 @@ void alloy_stats_get(const alloy_allocator *a, alloy_stats *out);
  * allocator. The lines, in this order:
  *
  *     alloy statistics: STRATEGY              (or "STRATEGY over INNER" for a wrapper
- *                                              whose report holds its inner instance's)
+ *                                              whose report holds its inner instance's,
+ *                                              and "... over INNER over INNER2" when
+ *                                              that one is such a wrapper too)
  *     shared figures:
  *       bytes_in_use                  VALUE   (then high_water, trip_high_water,
  *       ...                                    allocs, frees, reallocs, failed_allocs,
  *       heap_bytes                    VALUE    invalid_requests, largest_request)
  *     STRATEGY figures:                       (the strategy's own figures, by name,
  *       NAME                          VALUE    when it has any)
- *     INNER figures:                          (a wrapper's inner instance's)
- *       NAME                          VALUE
+ *     INNER figures:                          (a wrapper's inner instance's, and
+ *       NAME                          VALUE    so on for each instance the title
+ *                                              names, when it has any)
  *     audit, blocks per size class (bytes: live high_water trip_high_water):
  *       LOW..HIGH                     LIVE HIGH_WATER TRIP_HIGH_WATER
  *
@@ -188,8 +191,8 @@ void alloy_stats_get(const alloy_allocator *a, alloy_stats *out);
  * says so. The audit section is there with -Daudit_sizes=true: one line per size
  * class in which a block ever lived ("1", "2", "3..4", "5..8", ...). A name too
  * long for ALLOY_STATS_LINE_MAX is cut short, and what follows it (a value,
- * " figures:") stays whole; a wrapper's name leaves half the title line to " over "
- * and its inner instance's name. */
+ * " figures:") stays whole; in the title each name leaves the rest of the line to the
+ * names after it in equal shares. */
 bool alloy_stats_print(const alloy_allocator *a, alloy_stats_writer writer, void *context);
 
 /** Start a new trip: trip high waters become the current bytes in use (and, with the

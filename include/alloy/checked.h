@@ -16,8 +16,9 @@
  * How it works, and what it costs, is told in wrappers/checked.c.
  *
  * Its statistics (alloy_stats_get): the shared figures are those of the calls made on
- * the wrapper, but for heap_bytes, the inner instance's; inner_strategy names the
- * inner instance's strategy. Its own figures come first:
+ * the wrapper, but for heap_bytes, the inner instance's; inner[0] names the inner
+ * instance's strategy (and when that instance is a checked wrapper too, inner[1] the
+ * one below it). Its own figures come first:
  * - live_blocks: blocks in the live-block table
  * - guard_bytes: bytes around live blocks: guards and alignment
  * - table_bytes: bytes of the live-block table
@@ -27,7 +28,10 @@
  *   any blocks taken from it directly); its shared figure, so 0 in builds without
  *   statistics (-Dstats=false), as every shared figure but heap_bytes
  *
- * and the inner instance's own figures follow them.
+ * and the inner instance's own figures follow them (its report's, whole: for a checked
+ * wrapper below, its own figures and then those of the instance below it; the report
+ * names ALLOY_STATS_INNER instances below the top at most, and leaves out the figures
+ * of any deeper one).
  */
 #ifndef ALLOY_CHECKED_H
 #define ALLOY_CHECKED_H

@@ -72,23 +72,33 @@ typedef struct alloy_stat {
  * rest is room for strategies from outside, and for a wrapper over a wrapper. */
 #define ALLOY_STATS_FIGURES 24
 
+/** The most instances below a wrapper that one report names: two, as for a checked
+ * wrapper over another over a strategy. A deeper one's figures are left out. */
+#define ALLOY_STATS_INNER 2
+
+/** An instance below a wrapper, in a report (alloy_stats.inner). */
+typedef struct alloy_stats_inner {
+    const char *strategy; /**< its strategy's name */
+    size_t first;         /**< its figures are figures[first ..], up to the next inner
+                               instance's first, or to count */
+} alloy_stats_inner;
+
 /** What alloy_stats_get() reports: the strategy's name, the shared figures, and the
  * named figures of the instance's strategy, in the order the strategy adds them. */
 typedef struct alloy_stats {
     const char *strategy;       /**< the strategy's name (alloy_name's; the locked wrapper
                                  * reports its inner instance's, unless it refuses the
                                  * call: alloy/locked.h) */
-    /** A wrapper that reports an instance it wraps (alloy/checked.h): that instance's
-     * strategy name, whose figures follow the wrapper's own. NULL otherwise. */
-    const char *inner_strategy;
     /* (figures come before count and shared, and a figure's value before its name:
      * a strategy's stats sets the values, and small offsets from the report make
      * smaller wasm code) */
     alloy_stat figures[ALLOY_STATS_FIGURES]; /**< the strategy's own figures */
     size_t count;               /**< figures[0 .. count) are filled in */
-    /** With inner_strategy set: figures[inner_first ..] are that instance's, and the
-     * ones before it the wrapper's own. 0 otherwise. */
-    size_t inner_first;
+    /** A wrapper that reports the instance it wraps (alloy/checked.h): inner[0] names
+     * that instance, whose figures follow the wrapper's own, and when that one is such
+     * a wrapper too, inner[1] the instance below it. */
+    alloy_stats_inner inner[ALLOY_STATS_INNER];
+    size_t inner_count; /**< inner[0 .. inner_count) are filled in: 0 for a strategy */
     alloy_shared_stats shared;  /**< the shared figures */
 } alloy_stats;
 

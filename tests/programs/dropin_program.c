@@ -254,7 +254,7 @@ int main(void)
     expect(after.shared.heap_bytes == heap_after_warmup, "freed blocks serve later rounds: the heap stops growing");
     alloy_stats_get(a, &s);
     /* (with the meson option checked, the instance is the checked wrapper over it) */
-    const char *served_by = ALLOY_DEFAULT_CHECKED ? s.inner_strategy : s.strategy;
+    const char *served_by = ALLOY_DEFAULT_CHECKED ? s.inner[0].strategy : s.strategy;
     expect(served_by && strcmp(served_by, STRATEGY) == 0 && s.shared.allocs > 256 && s.shared.reallocs >= 99999,
            "alloy served every allocation");
     expect(alloy_check(a), "the instance checks out");

@@ -666,7 +666,8 @@ Test(checked_table, statistics)
     alloy_free(b.a, x.p, 99, 16); /* one report */
     alloy_stats s = stats_of(b.a), inner = stats_of(b.inner);
     cr_assert_str_eq(s.strategy, "checked");
-    cr_assert_str_eq(s.inner_strategy, "stack");
+    cr_assert_eq(s.inner_count, 1);
+    cr_assert_str_eq(s.inner[0].strategy, "stack");
     cr_assert_eq(stat_value(&s, "live_blocks"), 2);
     cr_assert_eq(stat_value(&s, "guard_bytes"), (16 + GUARD) + (64 + GUARD));
     cr_assert_eq(stat_value(&s, "table_slots"), 16);

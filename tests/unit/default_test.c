@@ -20,10 +20,11 @@ Test(default, is_what_meson_configured)
     alloy_stats_get(a, &s);
 #if ALLOY_DEFAULT_CHECKED
     cr_assert_str_eq(alloy_name(a), "checked");
-    cr_assert_str_eq(s.inner_strategy, ALLOY_DEFAULT_STRATEGY_NAME);
+    cr_assert_eq(s.inner_count, 1);
+    cr_assert_str_eq(s.inner[0].strategy, ALLOY_DEFAULT_STRATEGY_NAME);
 #else
     cr_assert_str_eq(alloy_name(a), ALLOY_DEFAULT_STRATEGY_NAME);
-    cr_assert_null(s.inner_strategy);
+    cr_assert_eq(s.inner_count, 0);
 #endif
     char *p = alloy_alloc(a, 1000, 64);
     cr_assert(p && (uintptr_t)p % 64 == 0);

@@ -258,14 +258,95 @@ Test(stats, report_of_a_wrapper_names_both_instances)
     size_t n = parse(out.text, title, sizeof title, lines, 200);
     cr_assert_str_eq(title, "checked over region");
     expect_shared(lines, n, &s.shared);
-    cr_assert(s.inner_first > 0 && s.inner_first < s.count);
+    cr_assert(s.inner_count == 1 && s.inner[0].first > 0 && s.inner[0].first < s.count);
     for (size_t i = 0; i < s.count; i++) {
-        const char *section = i < s.inner_first ? "checked" : "region";
+        const char *section = i < s.inner[0].first ? "checked" : "region";
         const parsed_line *p = find_line(lines, n, section, s.figures[i].name);
         cr_assert(p, "%s's %s is under its heading", section, s.figures[i].name);
         cr_assert_eq(p->values[0], s.figures[i].value);
     }
     cr_assert_eq(find_line(lines, n, "checked", "live_blocks")->values[0], 20);
+}
+
+/* The figure lines of a report, those of the shared and audit sections left out: in
+ * the order of alloy_stats's figures. */
+static size_t own_lines(const parsed_line *lines, size_t n, const parsed_line **out)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(lines[i].section, "shared") && strcmp(lines[i].section, "audit"))
+            out[k++] = &lines[i];
+    return k;
+}
+
+/* A checked wrapper over another over region: each instance's figures under its own
+ * heading, in order, with the values of that instance's own report. */
+Test(stats, report_of_a_wrapper_over_a_wrapper_names_all_three)
+{
+    alloy_static_heap h;
+    alloy_region b;
+    alloy_checked inner, outer;
+    alloy_allocator *r = alloy_region_init(&b, alloy_static_heap_init(&h, print_arena, sizeof print_arena));
+    alloy_allocator *mid = alloy_checked_init(&inner, r), *a = alloy_checked_init(&outer, mid);
+    cr_assert(a);
+    exercise(a);
+    printed out = {0};
+    cr_assert(alloy_stats_print(a, collect, &out));
+    alloy_stats s, s_mid, s_region;
+    alloy_stats_get(a, &s);
+    alloy_stats_get(mid, &s_mid);
+    alloy_stats_get(r, &s_region);
+    cr_assert_eq(s.inner_count, 2);
+    cr_assert_str_eq(s.inner[0].strategy, "checked");
+    cr_assert_str_eq(s.inner[1].strategy, "region");
+    cr_assert_eq(s.count, 6 + s_mid.count);
+    cr_assert(s.inner[0].first == 6 && s.inner[1].first == 12 && s_region.count > 0);
+    char title[100];
+    parsed_line lines[200];
+    const parsed_line *own[200];
+    size_t n = parse(out.text, title, sizeof title, lines, 200);
+    cr_assert_str_eq(title, "checked over checked over region");
+    cr_assert_eq(own_lines(lines, n, own), s.count, "a line for each figure");
+    for (size_t i = 0; i < s.count; i++) {
+        const alloy_stat *expected = i < 6 ? &s.figures[i] : i < 12 ? &s_mid.figures[i - 6] : &s_region.figures[i - 12];
+        cr_assert_str_eq(own[i]->section, i < 12 ? "checked" : "region", "figure %zu's heading", i);
+        cr_assert_str_eq(own[i]->name, expected->name);
+        cr_assert_eq(own[i]->values[0], expected->value, "%s", expected->name);
+    }
+    /* two headings of "checked": the middle instance's figures have one of their own */
+    cr_assert(strstr(strstr(out.text, "checked figures:") + 1, "checked figures:"));
+    cr_assert_eq(own[0]->values[0], 20, "the top's live_blocks");
+    cr_assert_eq(own[6]->values[0], 21, "the middle one's live_blocks: the top's blocks and its table");
+    cr_assert_neq(own[1]->values[0], own[7]->values[0], "each guard_bytes is its own instance's");
+}
+
+/* Three checked wrappers over region: the report names two instances below the top and
+ * leaves out the figures of the deepest one. */
+Test(stats, report_of_deeper_wrappers_leaves_out_the_deepest_figures)
+{
+    alloy_static_heap h;
+    alloy_region b;
+    alloy_checked c1, c2, c3;
+    alloy_allocator *a = alloy_checked_init(
+        &c3, alloy_checked_init(
+                 &c2, alloy_checked_init(
+                          &c1, alloy_region_init(&b, alloy_static_heap_init(&h, print_arena, sizeof print_arena)))));
+    cr_assert(a);
+    exercise(a);
+    alloy_stats s;
+    alloy_stats_get(a, &s);
+    cr_assert_eq(s.inner_count, 2);
+    cr_assert(s.inner[0].first == 6 && s.inner[1].first == 12 && s.count == 18);
+    cr_assert_null(alloy_stats_find(&s, "regions"), "region's figures are left out");
+    printed out = {0};
+    cr_assert(alloy_stats_print(a, collect, &out));
+    char title[100];
+    parsed_line lines[200];
+    const parsed_line *own[200];
+    size_t n = parse(out.text, title, sizeof title, lines, 200);
+    cr_assert_str_eq(title, "checked over checked over checked");
+    cr_assert_eq(own_lines(lines, n, own), 18);
+    cr_assert(alloy_check(a));
 }
 
 /* A strategy of names too long for a line: what the report cuts is the names. */
@@ -334,8 +415,8 @@ Test(stats, report_cuts_long_names_and_keeps_what_follows_them)
 static void largest_value_over_inner(const alloy_allocator *self, alloy_stats *out)
 {
     largest_value(self, out);
-    out->inner_strategy = LONG_NAME("inner");
-    out->inner_first = out->count;
+    out->inner[0] = (alloy_stats_inner){LONG_NAME("inner"), out->count};
+    out->inner_count = 1;
 }
 
 static const alloy_strategy long_names_over_inner = LONG_NAMES(largest_value_over_inner);
