@@ -4,7 +4,7 @@
  *   ALLOY_TRACE=out.trace [ALLOY_TRACE_MAX=ops] LD_PRELOAD=.../libtrace_recorder.so program ...
  *
  * A shared module that defines malloc, calloc, realloc, free, aligned_alloc,
- * posix_memalign and memalign: each calls glibc's own implementation
+ * posix_memalign, memalign, valloc and pvalloc: each calls glibc's own implementation
  * (__libc_malloc, ...: exported by glibc, so no dlsym, which may itself allocate)
  * and writes the operation to the file named by ALLOY_TRACE, in the format that
  * bench/trace_replay.c documents. Blocks get small ids, reused after their free, so
@@ -39,6 +39,8 @@ extern void *__libc_malloc(size_t size);
 extern void *__libc_calloc(size_t count, size_t size);
 extern void *__libc_realloc(void *p, size_t size);
 extern void *__libc_memalign(size_t align, size_t size);
+extern void *__libc_valloc(size_t size);
+extern void *__libc_pvalloc(size_t size);
 extern void __libc_free(void *p);
 
 #define TABLE_SLOTS ((size_t)1 << 22) /* live blocks recorded at most: 3/4 of this */
@@ -337,12 +339,24 @@ void free(void *p)
     leave();
 }
 
+/* The alignment a block of glibc's memalign(align, ...) has, as a trace says it: at
+ * least 16, and rounded up to a power of two, as glibc rounds it (replay takes powers
+ * of two only). One above 2^31 stays 0, which replay refuses, as it does any above
+ * 64 KiB. */
+static uint32_t alignment_of(size_t align)
+{
+    uint32_t a = 16;
+    while (a && a < align)
+        a <<= 1;
+    return a;
+}
+
 static void *aligned(size_t align, size_t size)
 {
     bool on = enter();
     void *p = __libc_memalign(align, size);
     if (on && p)
-        insert(p, size, align < 16 ? 16 : (uint32_t)align);
+        insert(p, size, alignment_of(align));
     leave();
     return p;
 }
@@ -366,6 +380,29 @@ int posix_memalign(void **result, size_t align, size_t size)
         return ENOMEM;
     *result = p;
     return 0;
+}
+
+/* glibc's page-aligned blocks: valloc's of `size`, pvalloc's of size rounded up to
+ * whole pages (what the program may use: 0 stays 0, as glibc computes it) */
+void *valloc(size_t size)
+{
+    bool on = enter();
+    void *p = __libc_valloc(size);
+    if (on && p)
+        insert(p, size, alignment_of((size_t)sysconf(_SC_PAGESIZE)));
+    leave();
+    return p;
+}
+
+void *pvalloc(size_t size)
+{
+    bool on = enter();
+    void *p = __libc_pvalloc(size);
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    if (on && p)
+        insert(p, (size + page - 1) / page * page, alignment_of(page));
+    leave();
+    return p;
 }
 
 /* Claim the file as the program starts, before it can start others. */

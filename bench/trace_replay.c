@@ -6,7 +6,9 @@
  *   # comment lines start with '#'; blank lines are skipped
  *   a ID SIZE ALIGN    allocate SIZE bytes aligned to ALIGN as block ID
  *                      (malloc and calloc: ALIGN 16; aligned_alloc, posix_memalign,
- *                      memalign: theirs, at least 16)
+ *                      memalign: theirs, at least 16 and rounded up to a power of
+ *                      two; valloc and pvalloc: the page's, with pvalloc's SIZE
+ *                      rounded up to whole pages)
  *   r ID SIZE ALIGN    resize block ID to SIZE bytes, moving it if need be (realloc);
  *                      ALIGN repeats the block's alignment
  *   f ID SIZE ALIGN    free block ID; SIZE and ALIGN repeat the block's, so that a
