@@ -279,10 +279,12 @@ static size_t named_block(alloy_checked *c, const char *operation, void *ptr, si
             return slot;
         problem = named.size != size ? ALLOY_CHECKED_WRONG_SIZE : ALLOY_CHECKED_WRONG_ALIGN;
     } else {
+        /* newest first: of the blocks freed at p in turn, the report names the last */
         problem = ALLOY_CHECKED_UNKNOWN_POINTER;
-        for (size_t i = 0; i < ALLOY_CHECKED_RECENT_FREES; i++) {
-            if (c->recent_frees[i].ptr == p) {
-                named = c->recent_frees[i];
+        for (size_t k = 1, n = ALLOY_CHECKED_RECENT_FREES; k <= n; k++) {
+            const entry *e = &c->recent_frees[(c->recent_next + n - k) % n];
+            if (e->ptr == p) {
+                named = *e;
                 problem = ALLOY_CHECKED_DOUBLE_FREE;
                 break;
             }

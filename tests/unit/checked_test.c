@@ -318,6 +318,29 @@ Test(checked_misuse, double_free)
     close_bench(&b);
 }
 
+/* Blocks allocated and freed at one address in turn, more than the ring of recent
+ * frees holds: a second free names the last of them. */
+Test(checked_misuse, double_free_names_the_last_block_freed_there)
+{
+    bench b;
+    open_bench(&b, false);
+    void *at = NULL;
+    size_t last = 0;
+    for (size_t k = 0; k < ALLOY_CHECKED_RECENT_FREES + 8; k++) {
+        last = 8 + 8 * k;
+        void *p = alloy_alloc(b.a, last, 16);
+        cr_assert(p && (!at || p == at), "the stack gives the same address each time");
+        at = p;
+        alloy_free(b.a, p, last, 16);
+    }
+    alloy_free(b.a, at, last, 16);
+    const alloy_checked_report *r = only_report(&b, ALLOY_CHECKED_DOUBLE_FREE, "free", at);
+    cr_assert_eq(r->recorded_size, last);
+    cr_assert_eq(r->passed_size, last);
+    assert_consistent(&b, NULL, 0);
+    close_bench(&b);
+}
+
 Test(checked_misuse, resize_of_a_freed_block)
 {
     bench b;
