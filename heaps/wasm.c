@@ -4,8 +4,9 @@
  * Whatever else grows memory (libc's malloc, another provider) takes pages too, so
  * the pages of two grows are adjacent only if nobody grew in between; strategies
  * compare addresses, never assume. As the program's sole allocator the provider owns
- * __heap_base .. the end of memory at init as its initial space; beside libc's
- * malloc it has that malloc set itself up before it grows memory. A provider with a
+ * __heap_base .. the end of memory at init as its initial space; beside the program's
+ * malloc (libc's, or alloy's malloc layer) it has that malloc set itself up before it
+ * grows memory. A provider with a
  * budget (alloy_wasm_heap_open) has a table of its own, whose grow counts pages:
  * a program that gives none (alloy as its malloc) does not link that code. */
 #include <stdint.h>
@@ -46,22 +47,27 @@ static const alloy_heap_ops budget_ops = {"wasm", budget_grow};
 
 /* wasi-libc's malloc, when the program has it: its malloc and __libc_malloc (the
  * name libc's own code calls) are one function. A malloc of the program's own, or
- * alloy's malloc layer, is another one, or comes without __libc_malloc. (Weak: a
- * program without them links none.) */
+ * alloy's malloc layer, is another one, or comes without __libc_malloc. And alloy's
+ * malloc layer, when the program links it (alloy/malloc.h). (Weak: a program without
+ * them links none.) */
 __attribute__((weak)) void *malloc(size_t size);
 __attribute__((weak)) void free(void *p);
 __attribute__((weak)) void *__libc_malloc(size_t size);
+__attribute__((weak)) void alloy_malloc_set_up(void);
 
 alloy_heap *alloy_wasm_heap_init(alloy_wasm_heap *h, bool sole_allocator)
 {
     if (!h)
         return NULL;
-    /* Beside wasi-libc's malloc: have it set itself up now, before this provider
-     * grows memory. Debian's wasi-libc (2022) takes __heap_base .. the end of memory
-     * at its first call, pages that others grew included, and both served the same
-     * bytes. Any other malloc is left alone: one built on this provider would call
-     * itself. */
-    if (!sole_allocator && __libc_malloc && __libc_malloc == malloc) {
+    /* Beside the program's malloc: have it set itself up now, before this provider
+     * grows memory, when that malloc takes __heap_base .. the end of memory at its
+     * first call, pages that others grew included (and both served the same bytes):
+     * Debian's wasi-libc (2022) does, and so does alloy's malloc layer, whose
+     * provider is the sole one. Any other malloc is left alone: one built on this
+     * provider would call itself. */
+    if (!sole_allocator && alloy_malloc_set_up) {
+        alloy_malloc_set_up();
+    } else if (!sole_allocator && __libc_malloc && __libc_malloc == malloc) {
         void *first = malloc(1);
         __asm__ volatile("" : : "r"(first)); /* used: compilers drop a malloc freed unused */
         free(first);

@@ -128,6 +128,17 @@ static alloy_allocator *instance(void)
 #define BLOCK_OWNER() HANDLE
 #endif
 
+/* For the wasm provider (heaps/wasm.c), as it makes a provider beside this one: the
+ * instance made now, before that provider grows memory, since this one's provider
+ * takes __heap_base .. the end of memory as it is made. Not part of the interface
+ * (alloy_malloc_instance would link the strategy's whole table). */
+void alloy_malloc_set_up(void);
+
+void alloy_malloc_set_up(void)
+{
+    (void)instance();
+}
+
 alloy_allocator *alloy_malloc_instance(void)
 {
     alloy_allocator *a = instance();

@@ -26,16 +26,17 @@ typedef struct alloy_wasm_heap {
  * of 4 GiB (65,535 pages) so that no address wraps. Returns &h->heap, or NULL when h
  * is NULL. Any number of wasm providers may coexist; only one may be sole. Wasm only.
  *
- * With false, when the program has wasi-libc's malloc (its malloc and __libc_malloc
- * are one function), each call makes that malloc set itself up, with a block of 1
- * byte freed at once: a wasi-libc (Debian's, 2022) that takes all of memory up to its
- * end at its first call would otherwise take pages the provider grew before, and
- * both would serve the same bytes. Any other malloc (the program's own, possibly
- * built on this provider; alloy's malloc layer) is not called. So a sole provider and
- * wasi-libc's malloc exclude each other: the first call of that malloc, from libc or
- * from a provider made with false, takes the sole provider's space. To make alloy the
- * program's allocator beside other instances, link alloy's malloc layer
- * (alloy/malloc.h), whose provider is the sole one. */
+ * With false, each call has the program's malloc set itself up first when that malloc
+ * takes all of memory up to its end at its first call (else it would take pages the
+ * provider grew before, and both would serve the same bytes): alloy's malloc layer
+ * (alloy/malloc.h), whose provider is a sole one, makes its instance, without
+ * allocating; wasi-libc's malloc (Debian's, 2022: its malloc and __libc_malloc are
+ * one function) serves a block of 1 byte, freed at once. Any other malloc (the
+ * program's own, possibly built on this provider) is not called. A sole provider
+ * made by the program and wasi-libc's malloc exclude each other: the first call of
+ * that malloc, from libc or from a provider made with false, takes the sole
+ * provider's space. To make alloy the program's allocator beside other instances,
+ * link alloy's malloc layer. */
 alloy_heap *alloy_wasm_heap_init(alloy_wasm_heap *h, bool sole_allocator);
 
 /** The uniform constructor (alloy/heap.h): alloy_wasm_heap_init(h, false), and with

@@ -1,20 +1,28 @@
 /* SPDX-License-Identifier: MIT */
-/* Wasm providers that leave __heap_base .. the end of memory to libc's malloc
+/* Wasm providers that leave __heap_base .. the end of memory to the program's malloc
  * (alloy_wasm_heap_init(h, false), the default instance's, docs/wasm.md's "beside
  * libc's malloc") must never hand out memory that malloc hands out too. Debian's
  * wasi-libc (2022) sets its malloc up at its first call with all of memory from
- * __heap_base to the end of memory at that moment: if an alloy instance grew memory
- * before, its pages were in there, and both allocators served the same bytes. So
- * this program grows memory with every strategy before its first call of malloc
- * (nothing before main calls it), then mallocs, and checks that no byte is shared.
- * It prints "alloy-tests: N passed, N failed", after the mallocs: printf may
- * allocate. */
+ * __heap_base to the end of memory at that moment, and so does alloy's malloc layer
+ * (its provider is the sole one): if an alloy instance grew memory before, its pages
+ * were in there, and both allocators served the same bytes. So this program grows
+ * memory with every strategy before its first call of malloc (nothing before main
+ * calls it: main takes no arguments, whose array libc would allocate), then mallocs,
+ * and checks that no byte is shared. Built twice: beside wasi-libc's malloc, and with
+ * -DBESIDE_ALLOY_MALLOC beside alloy's malloc layer. It prints "alloy-tests: N
+ * passed, N failed", after the mallocs: printf may allocate. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "alloy/strategies.h"
+#if BESIDE_ALLOY_MALLOC
+#include "alloy/malloc.h"
+#define MALLOC "alloy_malloc"
+#else
+#define MALLOC "libc"
+#endif
 
 /* a block that takes pages of its own, and one from the first pages */
 #define LARGE ((size_t)200000)
@@ -77,17 +85,20 @@ int main(void)
     }
 
     unsigned passed = 0, failed = 0;
-#define EXPECT(ok, name, what)                                                  \
-    do {                                                                        \
-        bool ok_ = (ok);                                                        \
-        printf("[%s] beside_libc::%s: %s\n", ok_ ? " ok " : "FAIL", name, what); \
-        ok_ ? passed++ : failed++;                                              \
+#define EXPECT(ok, name, what)                                                           \
+    do {                                                                                 \
+        bool ok_ = (ok);                                                                 \
+        printf("[%s] beside_%s::%s: %s\n", ok_ ? " ok " : "FAIL", MALLOC, name, what); \
+        ok_ ? passed++ : failed++;                                                       \
     } while (0)
     EXPECT(grew, "wasm", "the instances grew memory before the first malloc");
     bool served = true;
     for (size_t m = 0; m < MALLOCS; m++)
         served = served && mallocs[m] && all(mallocs[m], MALLOC_BYTES, 0x55);
-    EXPECT(served, "libc", "malloc served its blocks, and they hold what was written");
+    EXPECT(served, MALLOC, "malloc served its blocks, and they hold what was written");
+#if BESIDE_ALLOY_MALLOC
+    EXPECT(alloy_check(alloy_malloc_instance()), MALLOC, "check holds for malloc's instance");
+#endif
     for (size_t i = 0; i < count; i++) {
         alloy_side *s = &sides[i];
         bool apart = s->large && s->small;
