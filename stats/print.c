@@ -119,7 +119,7 @@ bool alloy_stats_print(const alloy_allocator *a, alloy_stats_writer writer, void
     line l = {.length = 0, .writer = writer, .context = context};
 
     /* the names: the strategy's, then each inner instance's; each is cut to leave the
-     * rest of the line to the names after it, in equal shares */
+     * rest of the line, less the " over "s, to the names after it in equal shares */
     const char *names[1 + ALLOY_STATS_INNER] = {s.strategy};
     size_t firsts[1 + ALLOY_STATS_INNER] = {0}, layers = 1;
     for (size_t i = 0; i < s.inner_count && i < ALLOY_STATS_INNER; i++, layers++) {
@@ -130,7 +130,9 @@ bool alloy_stats_print(const alloy_allocator *a, alloy_stats_writer writer, void
     for (size_t i = 0; i < layers; i++) {
         if (i > 0)
             put(&l, " over ");
-        put_name(&l, names[i], (sizeof l.text - l.length) * (layers - 1 - i) / (layers - i));
+        size_t later = layers - 1 - i, room = sizeof l.text - 1 - l.length;
+        size_t for_names = room > later * (sizeof " over " - 1) ? room - later * (sizeof " over " - 1) : 0;
+        put_name(&l, names[i], room - for_names / (later + 1));
     }
     end_line(&l);
 

@@ -191,8 +191,8 @@ void alloy_stats_get(const alloy_allocator *a, alloy_stats *out);
  * says so. The audit section is there with -Daudit_sizes=true: one line per size
  * class in which a block ever lived ("1", "2", "3..4", "5..8", ...). A name too
  * long for ALLOY_STATS_LINE_MAX is cut short, and what follows it (a value,
- * " figures:") stays whole; in the title each name leaves the rest of the line to the
- * names after it in equal shares. */
+ * " figures:") stays whole; in the title each name leaves the rest of the line, less
+ * the " over "s, to the names after it in equal shares. */
 bool alloy_stats_print(const alloy_allocator *a, alloy_stats_writer writer, void *context);
 
 /** Start a new trip: trip high waters become the current bytes in use (and, with the

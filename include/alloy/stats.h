@@ -80,7 +80,8 @@ typedef struct alloy_stat {
 typedef struct alloy_stats_inner {
     const char *strategy; /**< its strategy's name */
     size_t first;         /**< its figures are figures[first ..], up to the next inner
-                               instance's first, or to count */
+                               instance's first, or to count (so the firsts do not
+                               decrease) */
 } alloy_stats_inner;
 
 /** What alloy_stats_get() reports: the strategy's name, the shared figures, and the

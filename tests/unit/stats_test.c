@@ -430,6 +430,30 @@ Test(stats, report_title_keeps_room_for_the_inner_instance)
               (int)(end - out.text), out.text);
 }
 
+/* Over two inner instances of long names: the title's three names get equal shares */
+static void largest_value_over_two(const alloy_allocator *self, alloy_stats *out)
+{
+    largest_value_over_inner(self, out);
+    out->inner[1] = (alloy_stats_inner){LONG_NAME("inner"), out->count};
+    out->inner_count = 2;
+}
+
+static const alloy_strategy long_names_over_two = LONG_NAMES(largest_value_over_two);
+
+Test(stats, report_title_shares_the_line_among_three_names)
+{
+    printed out = {0};
+    print_long_names(&long_names_over_two, &out);
+    const char *title = out.text + sizeof "alloy statistics: " - 1, *end = strchr(out.text, '\n');
+    const char *first = strstr(title, " over "), *second = first ? strstr(first + 6, " over ") : NULL;
+    cr_assert(second && second < end, "the title keeps both \" over \"s: %.*s", (int)(end - out.text), out.text);
+    size_t a = (size_t)(first - title), b = (size_t)(second - first - 6), c = (size_t)(end - second - 6);
+    cr_assert(a + b + c + 12 == (size_t)(end - title), "the title is the names and the \" over \"s");
+    size_t most = a > b ? (a > c ? a : c) : (b > c ? b : c), least = a < b ? (a < c ? a : c) : (b < c ? b : c);
+    cr_assert(most - least <= 1 && least > 30, "equal shares: %zu, %zu, %zu", a, b, c);
+    cr_assert_eq(end - out.text + 1, ALLOY_STATS_LINE_MAX, "the title fills its line");
+}
+
 Test(stats, report_needs_an_instance_and_a_writer)
 {
     printed out = {0};
