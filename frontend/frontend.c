@@ -7,22 +7,27 @@
 
 #include "frontend.h"
 
+void *alloy_frontend_alloc(alloy_allocator *a, size_t size, size_t align)
+{
+    return frontend_alloc(a, a->strategy, size, align, true);
+}
+
+void alloy_frontend_free(alloy_allocator *a, void *ptr, size_t size, size_t align)
+{
+    frontend_free(a, a->strategy, ptr, size, align, true);
+}
+
 void alloy_allocator_init(alloy_allocator *a, const alloy_strategy *strategy)
 {
     memset(a, 0, sizeof *a);
     a->strategy = strategy;
+    a->alloc = alloy_frontend_alloc;
+    a->free = alloy_frontend_free;
 }
 
-void *alloy_alloc(alloy_allocator *a, size_t size, size_t align)
-{
-    return a ? frontend_alloc(a, a->strategy, size, align, true) : NULL;
-}
-
-void alloy_free(alloy_allocator *a, void *ptr, size_t size, size_t align)
-{
-    if (ptr && a)
-        frontend_free(a, a->strategy, ptr, size, align, true);
-}
+/* alloy.h's inline functions, as functions of the library */
+extern inline void *alloy_alloc(alloy_allocator *a, size_t size, size_t align);
+extern inline void alloy_free(alloy_allocator *a, void *ptr, size_t size, size_t align);
 
 bool alloy_resize(alloy_allocator *a, void *ptr, size_t size, size_t align, size_t new_size)
 {

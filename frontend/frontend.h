@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* The front end's checks and bookkeeping around a strategy's operations, written
  * once for every way of reaching a strategy: through an instance's table
- * (frontend.c, every alloy_* call), through a table the compiler can see
- * (malloc/program_malloc.c, where a constant table turns every call into a direct
- * one and lets the linker drop the operations a program never uses), and from a
- * wrapper (wrappers/checked.c). Internal: not installed. Contracts are in
+ * (frontend.c, every alloy_* call), through a strategy's own calls in its handle
+ * (region's and bumpfree's alloy_alloc and alloy_free), through a table the
+ * compiler can see (malloc/program_malloc.c, where a constant table turns every call
+ * into a direct one and lets the linker drop the operations a program never uses),
+ * and from a wrapper (wrappers/checked.c). Internal: not installed. Contracts are in
  * alloy/alloy.h.
  *
  * Two layers. frontend_alloc, _free, _resize and _realloc take any request: they
@@ -171,6 +172,12 @@ static inline bool frontend_serve_resize(alloy_allocator *a, void *ptr, size_t s
 }
 
 /* --- any request ------------------------------------------------------------------- */
+
+/* The handle's alloc and free that alloy_allocator_init sets (frontend.c): alloy_alloc
+ * and alloy_free through the instance's table. Not part of the interface: they have
+ * alloy_'s prefix because the shared library exports them. */
+void *alloy_frontend_alloc(alloy_allocator *a, size_t size, size_t align);
+void alloy_frontend_free(alloy_allocator *a, void *ptr, size_t size, size_t align);
 
 static inline void *frontend_alloc(alloy_allocator *a, const alloy_strategy *s, size_t size, size_t align,
                                    bool announce)

@@ -142,8 +142,11 @@ void alloy_malloc_set_up(void)
 alloy_allocator *alloy_malloc_instance(void)
 {
     alloy_allocator *a = instance();
-    if (a)
+    if (a) { /* the strategy's setup left the handle's table and calls to this */
         INNER->strategy = &CHOSEN(strategy);
+        INNER->alloc = alloy_frontend_alloc;
+        INNER->free = alloy_frontend_free;
+    }
     return a;
 }
 

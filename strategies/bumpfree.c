@@ -81,6 +81,7 @@
 #include <string.h>
 
 #include "bumpfree_quick.h" /* malloc's and free's common cases, inline, and the classes */
+#include "frontend.h"       /* the front end, for the calls through the handle */
 
 #if FAST_PATHS && defined(__GNUC__)
 #define NOINLINE __attribute__((noinline))
@@ -343,11 +344,46 @@ void alloy_bumpfree_setup(alloy_bumpfree *bf, alloy_heap *heap)
     bf->base.stats.heap_bytes = initial_bytes;
 }
 
+/* alloy_alloc and alloy_free on an instance made by alloy_bumpfree_init: the front
+ * end's checks and figures around bumpfree's own operations, in one call (alloy.h,
+ * alloy_allocator). Builds for size keep the front end's: a call more, no code twice. */
+#if FAST_PATHS
+static void *bumpfree_alloc_call(alloy_allocator *a, size_t size, size_t align)
+{
+    void *p;
+    /* the commonest case inline: an alignment of 1 .. 16, served by the quick alloc,
+     * which takes sizes 1 .. ALLOY_MAX_SIZE only */
+    if (align - 1 < GRAIN && (align & (align - 1)) == 0 && bumpfree_quick_alloc(bumpfree_of(a), size, &p)) {
+        frontend_served(a, p, size, true);
+        return p;
+    }
+    return frontend_alloc(a, &alloy_bumpfree_strategy, size, align, true);
+}
+
+static void bumpfree_free_call(alloy_allocator *a, void *ptr, size_t size, size_t align)
+{
+    if (!frontend_block_ok(size, align)) {
+        frontend_free(a, &alloy_bumpfree_strategy, ptr, size, align, true); /* counts it */
+        return;
+    }
+    alloy_poison_block_freed(ptr, size);
+    COUNT(counting_freed(&a->stats, size));
+    bumpfree_quick_free(bumpfree_of(a), ptr, size, align); /* all of alloy_bumpfree_free */
+}
+#endif
+
 alloy_allocator *alloy_bumpfree_init(alloy_bumpfree *bf, alloy_heap *heap)
 {
     if (!bf || !heap)
         return NULL;
     alloy_bumpfree_setup(bf, heap);
     bf->base.strategy = &alloy_bumpfree_strategy;
+#if FAST_PATHS
+    bf->base.alloc = bumpfree_alloc_call;
+    bf->base.free = bumpfree_free_call;
+#else
+    bf->base.alloc = alloy_frontend_alloc; /* (setup left the handle's calls NULL) */
+    bf->base.free = alloy_frontend_free;
+#endif
     return &bf->base;
 }

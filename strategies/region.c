@@ -192,6 +192,7 @@
  *   Bookkeeping: 1,024 bytes per 64 KiB region (1.6%), 32 bytes (28 on wasm32) per
  *   run: its header and link, 16-byte minimum block. Single-threaded.
  */
+#include "frontend.h"     /* the front end, for the calls through the handle */
 #include "region_quick.h" /* the quick lists, inline, and the frames and maps they read */
 
 #define REGION_UNITS (END_UNIT - FIRST_UNIT)
@@ -1339,13 +1340,14 @@ static SLOW WASM_HOT void free_small_sized(alloy_region *r, void *ptr, uint32_t 
 
 /* --- the strategy table ------------------------------------------------------------ */
 
-void *alloy_region_alloc(alloy_allocator *a, size_t size, size_t align)
+/* alloy_region_alloc, but for taking a block kept whole when `quick` is false */
+static inline __attribute__((always_inline)) void *alloc_sized(alloy_region *r, size_t size, size_t align,
+                                                            bool quick)
 {
-    alloy_region *r = region_of(a);
     if (FAST_PATHS && size <= QUICK_UNITS * UNIT && align <= UNIT) {
         uint32_t units = units_for(size), offset;
         void *q;
-        if (quick_take(r, units, &q)) /* kept whole: still marked live */
+        if (quick && quick_take(r, units, &q)) /* kept whole: still marked live */
             return q;
         if (units > EXACT_CLASSES)
             return alloc_small(r, units, align);
@@ -1376,19 +1378,36 @@ void *alloy_region_alloc(alloy_allocator *a, size_t size, size_t align)
     return alloc_large(r, size, align);
 }
 
-void alloy_region_free(alloy_allocator *a, void *ptr, size_t size, size_t align)
+void *alloy_region_alloc(alloy_allocator *a, size_t size, size_t align)
 {
-    alloy_region *r = region_of(a);
+    return alloc_sized(region_of(a), size, align, true);
+}
+
+/* alloy_region_free for a block not kept whole */
+static SLOW void free_not_kept(alloy_region *r, void *ptr, size_t size, size_t align)
+{
+    if (small_block(size, align))
+        free_small_sized(r, ptr, units_for(size));
+    else
+        free_large(r, ptr);
+}
+
+/* alloy_region_free, inline for region_free_call too */
+static inline __attribute__((always_inline)) void free_sized(alloy_region *r, void *ptr, size_t size,
+                                                            size_t align)
+{
     uintptr_t p = (uintptr_t)ptr;
     if (FAST_PATHS && size <= QUICK_UNITS * UNIT && align <= UNIT &&
         kept_whole(r, frame_of(r, p), p, units_for(size))) {
         keep_whole(r, ptr, units_for(size));
         return;
     }
-    if (small_block(size, align))
-        free_small_sized(r, ptr, units_for(size));
-    else
-        free_large(r, ptr);
+    free_not_kept(r, ptr, size, align);
+}
+
+void alloy_region_free(alloy_allocator *a, void *ptr, size_t size, size_t align)
+{
+    free_sized(region_of(a), ptr, size, align);
 }
 
 /* alloy_region_free_unsized for a large block. */
@@ -1698,11 +1717,50 @@ void alloy_region_setup(alloy_region *r, alloy_heap *heap)
     r->inner_large = FAST_PATHS ? 0 : NOT_COUNTED;
 }
 
+#if FAST_PATHS
+/* alloy_alloc and alloy_free on an instance made by alloy_region_init: the front
+ * end's checks and figures around region's own operations, in one call (alloy.h,
+ * alloy_allocator). Builds for size keep the front end's: a call more, no code twice. */
+static void *region_alloc_call(alloy_allocator *a, size_t size, size_t align)
+{
+    void *p;
+    /* the commonest case inline: an alignment of 1 .. 16 and a block kept whole,
+     * which the quick alloc takes for sizes 1 .. QUICK_UNITS * UNIT only */
+    if (!frontend_block_ok(size, align)) /* the front end's answer, counted */
+        return frontend_alloc(a, &alloy_region_strategy, size, align, true);
+    if (!(align <= UNIT && region_quick_alloc(region_of(a), size, &p)))
+        p = alloc_sized(region_of(a), size, align, false);
+    if (p)
+        frontend_served(a, p, size, true);
+    else
+        COUNT(frontend_failed(a, size));
+    return p;
+}
+
+static void region_free_call(alloy_allocator *a, void *ptr, size_t size, size_t align)
+{
+    if (!frontend_block_ok(size, align)) {
+        frontend_free(a, &alloy_region_strategy, ptr, size, align, true); /* counts it */
+        return;
+    }
+    alloy_poison_block_freed(ptr, size);
+    COUNT(counting_freed(&a->stats, size));
+    free_sized(region_of(a), ptr, size, align);
+}
+#endif
+
 alloy_allocator *alloy_region_init(alloy_region *r, alloy_heap *heap)
 {
     if (!r || !heap)
         return NULL;
     alloy_region_setup(r, heap);
     r->base.strategy = &alloy_region_strategy;
+#if FAST_PATHS
+    r->base.alloc = region_alloc_call;
+    r->base.free = region_free_call;
+#else
+    r->base.alloc = alloy_frontend_alloc; /* (setup left the handle's calls NULL) */
+    r->base.free = alloy_frontend_free;
+#endif
     return &r->base;
 }

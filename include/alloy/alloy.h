@@ -113,6 +113,13 @@ typedef struct alloy_strategy {
 /** The handle: the first member of every strategy instance. */
 struct alloy_allocator {
     const alloy_strategy *strategy; /**< the instance's table of functions */
+    /** What alloy_alloc calls when a is not NULL: a function that acts as alloy_alloc
+     * does on this instance. alloy_allocator_init sets the front end's, which checks
+     * and counts the request around the table's alloc; an instance's init may set one
+     * of its own that does the same in one call (region's and bumpfree's do). */
+    void *(*alloc)(alloy_allocator *self, size_t size, size_t align);
+    /** What alloy_free calls when a and ptr are not NULL, likewise. */
+    void (*free)(alloy_allocator *self, void *ptr, size_t size, size_t align);
     alloy_shared_stats stats; /**< kept by the front end; strategies add heap_bytes */
 };
 
@@ -121,8 +128,12 @@ struct alloy_allocator {
  * size); a is NULL (nothing counted);
  * size > ALLOY_MAX_SIZE or memory runs out (failed_allocs). size 0 returns NULL and
  * counts nothing: there is nothing to allocate, and alloy_free takes NULL back.
- * After a NULL every block already allocated is intact and the instance is usable. */
-void *alloy_alloc(alloy_allocator *a, size_t size, size_t align);
+ * After a NULL every block already allocated is intact and the instance is usable.
+ * (Inline: a call through the handle's alloc; the library has it as a function too.) */
+inline void *alloy_alloc(alloy_allocator *a, size_t size, size_t align)
+{
+    return a ? a->alloc(a, size, align) : NULL;
+}
 
 /** Free a block from alloy_alloc/alloy_realloc of this instance, passing the size and
  * alignment it was asked for with. ptr NULL is ignored (whatever the size), and so
@@ -135,8 +146,12 @@ void *alloy_alloc(alloy_allocator *a, size_t size, size_t align);
  * that other blocks hold, and bytes_in_use wraps. To catch such calls, put the
  * instance behind the checked wrapper (alloy/checked.h), which reports each one at
  * the call; the meson option `checked` does that for the default instance
- * (alloy/default.h) and the one behind malloc. */
-void alloy_free(alloy_allocator *a, void *ptr, size_t size, size_t align);
+ * (alloy/default.h) and the one behind malloc. (Inline, as alloy_alloc.) */
+inline void alloy_free(alloy_allocator *a, void *ptr, size_t size, size_t align)
+{
+    if (a && ptr)
+        a->free(a, ptr, size, align);
+}
 
 /** Change a block's size without moving it: true when the block is now new_size bytes
  * long (contents up to the smaller size kept), false when it could not be done here
