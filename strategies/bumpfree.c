@@ -335,7 +335,7 @@ const alloy_strategy alloy_bumpfree_strategy = {
 
 void alloy_bumpfree_setup(alloy_bumpfree *bf, alloy_heap *heap)
 {
-    memset(bf, 0, sizeof *bf); /* base too: as alloy_allocator_init(&bf->base, NULL) leaves it */
+    memset(bf, 0, sizeof *bf); /* base too: zeroed figures; its table and calls are init's */
     bf->heap = heap;
     size_t initial_bytes;
     bf->start = bf->top = (uintptr_t)alloy_heap_claim_initial(heap, &initial_bytes);

@@ -110,6 +110,15 @@ typedef struct alloy_strategy {
     void (*reset_trip)(alloy_allocator *self);
 } alloy_strategy;
 
+/** How alloy.h declares its inline functions (alloy_alloc, alloy_free): C99's
+ * `inline`, whose external definition the library holds; under GNU89 inline rules
+ * (-std=gnu89, -fgnu89-inline) the same meaning is `extern inline` with gnu_inline. */
+#if defined(__GNUC_GNU_INLINE__)
+#define ALLOY_INLINE extern inline __attribute__((gnu_inline))
+#else
+#define ALLOY_INLINE inline
+#endif
+
 /** The handle: the first member of every strategy instance. */
 struct alloy_allocator {
     const alloy_strategy *strategy; /**< the instance's table of functions */
@@ -130,7 +139,7 @@ struct alloy_allocator {
  * counts nothing: there is nothing to allocate, and alloy_free takes NULL back.
  * After a NULL every block already allocated is intact and the instance is usable.
  * (Inline: a call through the handle's alloc; the library has it as a function too.) */
-inline void *alloy_alloc(alloy_allocator *a, size_t size, size_t align)
+ALLOY_INLINE void *alloy_alloc(alloy_allocator *a, size_t size, size_t align)
 {
     return a ? a->alloc(a, size, align) : NULL;
 }
@@ -147,10 +156,10 @@ inline void *alloy_alloc(alloy_allocator *a, size_t size, size_t align)
  * instance behind the checked wrapper (alloy/checked.h), which reports each one at
  * the call; the meson option `checked` does that for the default instance
  * (alloy/default.h) and the one behind malloc. (Inline, as alloy_alloc.) */
-inline void alloy_free(alloy_allocator *a, void *ptr, size_t size, size_t align)
+ALLOY_INLINE void alloy_free(alloy_allocator *a, void *ptr, size_t size, size_t align)
 {
     if (a && ptr)
-        a->free(a, ptr, size, align);
+        (a->free)(a, ptr, size, align); /* (parenthesized: a program may define free() as a macro) */
 }
 
 /** Change a block's size without moving it: true when the block is now new_size bytes
@@ -249,8 +258,9 @@ void alloy_allocator_init(alloy_allocator *a, const alloy_strategy *strategy);
  * - `const alloy_strategy alloy_NAME_strategy`: its table, which alloy_NAME_init
  *   puts in the instance's handle;
  * - `void alloy_NAME_setup(alloy_NAME *self, alloy_heap *heap)`: what alloy_NAME_init
- *   does, but the handle's table is left NULL for the caller to set; neither
- *   argument may be NULL;
+ *   does, but the handle's table, alloc and free are left NULL: an instance for calls
+ *   of its operations by name (the malloc layer's), not for alloy_alloc and the rest
+ *   of the front end, which need alloy_NAME_init; neither argument may be NULL;
  * - `alloy_NAME_alloc`, `alloy_NAME_resize`, `alloy_NAME_free`: the table's
  *   operations, under the front end's guarantees (alloy_strategy).
  *
