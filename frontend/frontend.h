@@ -207,6 +207,22 @@ static inline void frontend_free(alloy_allocator *a, const alloy_strategy *s, vo
     serve_free(a, s, ptr, size, align, announce);
 }
 
+/* For a strategy's own free in its handle (alloy_allocator.free): false for a
+ * request the front end refuses (counted, as frontend_free does); true once a sound
+ * one is told to a memory checker and counted, for the caller to serve as its table's
+ * free would. */
+static inline bool frontend_free_begin(alloy_allocator *a, void *ptr, size_t size, size_t align)
+{
+    (void)a, (void)ptr; /* with ALLOY_STATS 0 and no checker, nothing is done with them */
+    if (!frontend_block_ok(size, align)) {
+        COUNT(a->stats.invalid_requests++);
+        return false;
+    }
+    alloy_poison_block_freed(ptr, size);
+    COUNT(counting_freed(&a->stats, size));
+    return true;
+}
+
 /* Whether alloy_resize(a, ptr, size, align, new_size) may go on to the table;
  * counts what it may not. */
 static inline bool frontend_resize_ok(alloy_allocator *a, size_t size, size_t align, size_t new_size)

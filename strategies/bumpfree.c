@@ -362,13 +362,8 @@ static void *bumpfree_alloc_call(alloy_allocator *a, size_t size, size_t align)
 
 static void bumpfree_free_call(alloy_allocator *a, void *ptr, size_t size, size_t align)
 {
-    if (!frontend_block_ok(size, align)) {
-        frontend_free(a, &alloy_bumpfree_strategy, ptr, size, align, true); /* counts it */
-        return;
-    }
-    alloy_poison_block_freed(ptr, size);
-    COUNT(counting_freed(&a->stats, size));
-    bumpfree_quick_free(bumpfree_of(a), ptr, size, align); /* all of alloy_bumpfree_free */
+    if (frontend_free_begin(a, ptr, size, align))
+        bumpfree_quick_free(bumpfree_of(a), ptr, size, align); /* all of alloy_bumpfree_free */
 }
 #endif
 

@@ -1739,13 +1739,8 @@ static void *region_alloc_call(alloy_allocator *a, size_t size, size_t align)
 
 static void region_free_call(alloy_allocator *a, void *ptr, size_t size, size_t align)
 {
-    if (!frontend_block_ok(size, align)) {
-        frontend_free(a, &alloy_region_strategy, ptr, size, align, true); /* counts it */
-        return;
-    }
-    alloy_poison_block_freed(ptr, size);
-    COUNT(counting_freed(&a->stats, size));
-    free_sized(region_of(a), ptr, size, align);
+    if (frontend_free_begin(a, ptr, size, align))
+        free_sized(region_of(a), ptr, size, align);
 }
 #endif
 
