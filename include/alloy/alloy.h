@@ -240,8 +240,10 @@ const char *alloy_name(const alloy_allocator *a);
  * another release. Never NULL: a string constant. */
 const char *alloy_version(void);
 
-/** Initialise the handle at the front of a strategy instance: zeroed statistics and
- * the given table. For strategy authors; neither argument may be NULL. */
+/** Initialise the handle at the front of a strategy instance: zeroed statistics, the
+ * given table, and the front end's alloc and free, which reach the table through
+ * `a->strategy` at each call. For strategy authors; a may not be NULL; strategy may,
+ * for a table set later (`a->strategy = ...`), before any call of the front end. */
 void alloy_allocator_init(alloy_allocator *a, const alloy_strategy *strategy);
 
 /** `a##b##c`, after the macros in the arguments are expanded: names derived from
