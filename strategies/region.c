@@ -1724,10 +1724,10 @@ void alloy_region_setup(alloy_region *r, alloy_heap *heap)
 static void *region_alloc_call(alloy_allocator *a, size_t size, size_t align)
 {
     void *p;
-    /* the commonest case inline: an alignment of 1 .. 16 and a block kept whole,
-     * which the quick alloc takes for sizes 1 .. QUICK_UNITS * UNIT only */
     if (!frontend_block_ok(size, align)) /* the front end's answer, counted */
         return frontend_alloc(a, &alloy_region_strategy, size, align, true);
+    /* the commonest case inline: an alignment of 1 .. 16 and a block kept whole (the
+     * quick alloc takes sizes 1 .. QUICK_UNITS * UNIT only); else as alloy_region_alloc */
     if (!(align <= UNIT && region_quick_alloc(region_of(a), size, &p)))
         p = alloc_sized(region_of(a), size, align, false);
     if (p)
