@@ -18,6 +18,14 @@ dlmalloc.
 
 Figures: time per allocator call, the median of the timed runs (3; 1 with
 --quick), as a ratio to the platform's malloc (glibc, dlmalloc) in the same run.
+In wasm, Node compiles every function with V8's optimizing compiler before the
+program starts (--no-liftoff --no-wasm-dynamic-tiering, as bench/wasm_callgrind.py
+does), so every run times the code a long-running module settles into. By default
+V8 starts with its baseline compiler and swaps in optimized code while the program
+runs, at a moment that depends on each function's size and calls: the traces'
+runs (5 to 7 ms each) took 20 ns a call before the swap and 12 after, so the
+median of three could time either, differently for each allocator (sqlite: region
+as malloc 1.49x dlmalloc in one run; 0.90x with optimized code in both).
 Every run does its workload's whole count of operations (a quarter of a million to
 two million calls; a sixteenth with --quick), whatever the time it takes, so a
 loaded machine moves the times but cannot cut a run short; --max-ops N cuts every
@@ -55,8 +63,10 @@ ROOT = os.path.dirname(HERE)
 SYNTHETIC = ["mixed", "small", "churn", "lifo", "fifo", "realloc-grow", "large", "frame", "medium", "big-heap",
              "many-large"]
 PLOTTED = ["mixed", "frame"]  # workloads whose heap/live samples are charted
-NODE = ["node", "--no-warnings", "--single-threaded", "--experimental-wasi-unstable-preview1",
-        os.path.join(ROOT, "cross", "run-wasi.mjs")]
+# V8 compiles every wasm function with its optimizing compiler before the program
+# starts (no Liftoff, no tier-up while it runs): see "Figures" above.
+NODE = ["node", "--no-warnings", "--single-threaded", "--no-liftoff", "--no-wasm-dynamic-tiering",
+        "--experimental-wasi-unstable-preview1", os.path.join(ROOT, "cross", "run-wasi.mjs")]
 
 
 class Platform:
@@ -370,7 +380,8 @@ def main():
            + (f", cut at {args.max_ops} calls for every allocator" if args.max_ops else "")
            + ": none stops on a clock, so every cell is a finished run. 'out of memory': the allocator's heap "
            "could not grow further (the share of a run done then). Wasm programs run under Node, with alloy "
-           "compiled with the build's own flags (-O2), not the wasm libraries' -Oz.", ""]
+           "compiled with the build's own flags (-O2), not the wasm libraries' -Oz, and by V8's optimizing "
+           "compiler before they start (no tier-up during a run).", ""]
     for p in plats:
         names = [a for a, _ in p.allocators]
         rows = [[w] + [fmt_ratio(results[(p.name, w, a)], results[(p.name, w, p.baseline)], key) for a in names]
