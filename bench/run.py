@@ -379,9 +379,10 @@ def main():
            "Every run does its workload's whole count of operations"
            + (f", cut at {args.max_ops} calls for every allocator" if args.max_ops else "")
            + ": none stops on a clock, so every cell is a finished run. 'out of memory': the allocator's heap "
-           "could not grow further (the share of a run done then). Wasm programs run under Node, with alloy "
-           "compiled with the build's own flags (-O2), not the wasm libraries' -Oz, and by V8's optimizing "
-           "compiler before they start (no tier-up during a run).", ""]
+           "could not grow further (the share of a run done then)."
+           + (" Wasm programs run under Node, with alloy compiled with the build's own flags (-O2), not the wasm "
+              "libraries' -Oz, and by V8's optimizing compiler before they start (no tier-up during a run)."
+              if any(p.wasm for p in plats) else ""), ""]
     for p in plats:
         names = [a for a, _ in p.allocators]
         rows = [[w] + [fmt_ratio(results[(p.name, w, a)], results[(p.name, w, p.baseline)], key) for a in names]
