@@ -25,20 +25,25 @@
  *   so nothing freed is ever lost; bumping gives back its front, and what `need`
  *   reserved behind the block stays bump room (pushed on the lists, those tails had
  *   the next phase after random aligned requests fit fewer blocks than a fresh heap
- *   by more than two and 1/32 in 38 of 400 cases, against 17 now). Adjacent new pages
- *   extend the bump area; others (someone else grew memory in between) start a new
- *   area, and what is left of the old one goes on a list.
+ *   by more than two and 1/32 in 38 of 400 cases, against 17 kept as room).
+ *   Adjacent new pages extend the bump area; others (someone else grew memory in
+ *   between) start a new area, and what is left of the old one goes on a list.
  *   free pushes the block on its class's list, or, when it ends at the bump pointer,
  *   lowers the bump pointer instead. When a free leaves nothing live (the end of a
  *   frame, of a request, of a phase of small blocks before one of large ones), the
  *   lists are emptied, bumping starts over from the current area's start, and each
- *   earlier area goes on a list whole. alloy_bumpfree_reset does that on demand,
- *   live blocks or not. No free blocks are ever merged: that is what keeps the code
- *   small.
+ *   earlier area goes on a list whole; alloy_bumpfree_reset does the same on demand,
+ *   live blocks or not. The current area's pages are then held back, and come back
+ *   to bumping as a fresh heap's pages come from the heap: as many as a request that
+ *   finds the bump room short needs, once the lists above it have nothing. Bumping
+ *   through all of them at once kept freed blocks on their lists while the room went
+ *   to small blocks: beside a table doubled as it filled (each old one freed), a 4 MiB
+ *   heap fitted 15,206 blocks of 200 bytes fresh and 12,288 after a free-all. No
+ *   free blocks are ever merged: that is what keeps the code small.
  *
  * Memory layout
- *   area:        | live | free | live | pad | live |      bump room       |
- *                                                   ^top                  ^end
+ *   area:        | live | free | live | pad | live |   bump room   |  held back  |
+ *                                                   ^top           ^end          ^area_end
  *   free block:  { next, size } in its first 16 bytes; live blocks carry no header,
  *                since frees are sized.
  *   The first area is the heap's initial space when this instance claims it. Every
@@ -109,19 +114,25 @@ static size_t pad_for(uintptr_t p, size_t align)
     return (size_t)(-p & (align - 1));
 }
 
-/* Obtain pages for `need` more bytes at the end of the area. Adjacent pages extend
- * the area; others replace it: the old area's rest goes on a list, and the new one
- * begins with a record of the old one. False when the heap refuses. */
+/* More bump room, for `need` more bytes at its end: the area's pages held back, as
+ * many as the heap would give (maybe fewer than need: the caller asks again); else
+ * pages from the heap. Adjacent pages extend the area; others replace it: the old
+ * area's rest goes on a list, and the new one begins with a record of the old one.
+ * False when the heap refuses. */
 static bool grow_area(alloy_bumpfree *bf, size_t need)
 {
-    size_t pages = alloy_heap_pages_for(need);
+    size_t pages = alloy_heap_pages_for(need), held = bf->area_end - bf->end;
+    if (held) {
+        bf->end += pages * ALLOY_PAGE_SIZE < held ? pages * ALLOY_PAGE_SIZE : held;
+        return true;
+    }
     uintptr_t pages_start = (uintptr_t)alloy_heap_grow(bf->heap, pages);
     if (!pages_start)
         return false;
     size_t bytes = pages * ALLOY_PAGE_SIZE;
     uintptr_t old_end = bf->end;
     bf->base.stats.heap_bytes += bytes;
-    bf->end = pages_start + bytes;
+    bf->end = bf->area_end = pages_start + bytes;
     if (pages_start != old_end) {
         if (old_end) {
             if (old_end != bf->top)
@@ -208,7 +219,7 @@ static const area_record *older_than(const area_record *r)
 void alloy_bumpfree_start_over(alloy_bumpfree *bf)
 {
     memset(&bf->free, 0, sizeof bf->free);
-    bf->top = bf->start;
+    bf->top = bf->end = bf->start;
     const area_record *r = bf->older;
     for (size_t n = bf->bump_areas; n > 1; n--, r = older_than(r))
         push_free(bf, r->start, r->end - r->start);
@@ -229,9 +240,9 @@ bool alloy_bumpfree_resize(alloy_allocator *a, void *ptr, size_t size, size_t al
     if (new_size == size)
         return true;
     if (p + size == bf->top) {
-        size_t room = bf->end - p;
-        if (new_size > room && (!grow_area(bf, new_size - room) || bf->top != p + size))
-            return false; /* refused, or the new pages were elsewhere and now bump there */
+        while (new_size > bf->end - p)
+            if (!grow_area(bf, new_size - (bf->end - p)) || bf->top != p + size)
+                return false; /* refused, or the new pages were elsewhere and now bump there */
         bf->top = p + new_size;
         bf->live += new_size - size; /* wraps around for a shrink: the sum is right */
         return true;
@@ -282,7 +293,7 @@ static void bumpfree_stats(const alloy_allocator *a, alloy_stats *out)
     const alloy_bumpfree *bf = (const alloy_bumpfree *)a;
     alloy_stat *s = out->figures;
     s[0].value = free_blocks(bf);
-    s[2].value = bf->end - bf->top;
+    s[2].value = bf->area_end - bf->top;
     s[3].value = bf->bump_areas;
     s[4].value = bf->live;
     s[1].value = a->stats.heap_bytes - s[4].value - s[2].value - record_bytes(bf);
@@ -292,11 +303,12 @@ static bool bumpfree_check(const alloy_allocator *a)
 {
     const alloy_bumpfree *bf = (const alloy_bumpfree *)a;
     const alloy_heap *heap = bf->heap;
-    if (pad_for(bf->start, GRAIN) || pad_for(bf->top, GRAIN) || pad_for(bf->end, GRAIN) || bf->start > bf->top ||
-        bf->top > bf->end || (bf->end && !alloy_heap_holds(heap, (void *)bf->start, bf->end - bf->start)))
+    if (pad_for(bf->start, GRAIN) || pad_for(bf->top, GRAIN) || pad_for(bf->end, GRAIN) ||
+        pad_for(bf->area_end, GRAIN) || bf->start > bf->top || bf->top > bf->end || bf->end > bf->area_end ||
+        (bf->area_end && !alloy_heap_holds(heap, (void *)bf->start, bf->area_end - bf->start)))
         return false;
     /* no area yet, one, or more with a chain of records back to the first */
-    if ((bf->bump_areas == 0) != (bf->end == 0) || (bf->bump_areas > 1) != (bf->older != NULL))
+    if ((bf->bump_areas == 0) != (bf->area_end == 0) || (bf->bump_areas > 1) != (bf->older != NULL))
         return false;
     const area_record *r = bf->older;
     for (size_t n = bf->bump_areas; n > 1; n--, r = older_than(r))
@@ -312,7 +324,7 @@ static bool bumpfree_check(const alloy_allocator *a)
             if (pad_for(p, GRAIN) || b->size < GRAIN || b->size % GRAIN || class_of(b->size / GRAIN) != c ||
                 !alloy_heap_holds(heap, b, b->size))
                 return false;
-            if (p < bf->end && p + b->size > bf->top)
+            if (p < bf->area_end && p + b->size > bf->top)
                 return false; /* overlaps the bump room */
             bytes += b->size;
             if (bytes > a->stats.heap_bytes) /* more than the heap holds: also stops a cycle */
@@ -320,7 +332,7 @@ static bool bumpfree_check(const alloy_allocator *a)
         }
     }
     /* every byte of every area is a live block, a free block, bump room or a record */
-    return bytes + bf->live + (bf->end - bf->top) + record_bytes(bf) == a->stats.heap_bytes;
+    return bytes + bf->live + (bf->area_end - bf->top) + record_bytes(bf) == a->stats.heap_bytes;
 }
 
 const alloy_strategy alloy_bumpfree_strategy = {
@@ -339,7 +351,7 @@ void alloy_bumpfree_setup(alloy_bumpfree *bf, alloy_heap *heap)
     bf->heap = heap;
     size_t initial_bytes;
     bf->start = bf->top = (uintptr_t)alloy_heap_claim_initial(heap, &initial_bytes);
-    bf->end = bf->top + initial_bytes;
+    bf->end = bf->area_end = bf->top + initial_bytes;
     bf->bump_areas = bf->top != 0;
     bf->base.stats.heap_bytes = initial_bytes;
 }

@@ -26,10 +26,12 @@ struct alloy_bumpfree_area;
 typedef struct alloy_bumpfree {
     /** @privatesection */
     alloy_allocator base;
-    uintptr_t top;   /* bump pointer */
-    uintptr_t end;   /* end of the current area (0: none yet) */
-    uintptr_t start; /* where bumping began in the current area */
-    size_t live;     /* bytes of live blocks, as served (class sizes) */
+    uintptr_t top;      /* bump pointer */
+    uintptr_t end;      /* end of the bump room */
+    uintptr_t area_end; /* end of the current area (0: none yet); past `end`, pages held
+                         * back since the last start-over */
+    uintptr_t start;    /* where bumping began in the current area */
+    size_t live;        /* bytes of live blocks, as served (class sizes) */
     struct {
         uint64_t nonempty; /* bit c: lists[c] holds a block */
         struct alloy_bumpfree_block *lists[ALLOY_BUMPFREE_CLASSES]; /* LIFO, one per class */
@@ -46,9 +48,10 @@ typedef struct alloy_bumpfree {
 alloy_allocator *alloy_bumpfree_init(alloy_bumpfree *bf, alloy_heap *heap);
 
 /** Empty the instance: every block it has handed out is gone at once, as if each had
- * been freed, and its whole memory is free again, bumping from the start of its
- * latest area. Use it for a per-frame (per-request, per-parse) scratch instance
- * instead of freeing each block. The statistics agree: bytes in use 0, every block
+ * been freed, and its whole memory is free again, handed out as a fresh instance's
+ * would be (bumping from the start of its latest area, its pages taken back as
+ * requests need them, once its lists have nothing for them). Use it for a per-frame
+ * (per-request, per-parse) scratch instance instead of freeing each block. The statistics agree: bytes in use 0, every block
  * counted as freed, high waters kept. The instance keeps the pages it has from its
  * heap. NULL is ignored.
  *

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Phase changes: a program fills the heap with blocks of one kind, frees them all,
  * then fills it with blocks of another kind (small ones, then large ones, then a
- * mix), over and over. A strategy that keeps memory for the kind of block it was
+ * mix, then small ones beside a table that doubles as it fills, each old table
+ * freed), over and over. A strategy that keeps memory for the kind of block it was
  * first used for (region once kept its pages in small-block regions for ever) fails
  * the next phase or grows the heap by the sum of the phases. Two properties, for
  * every strategy on every provider:
@@ -15,8 +16,11 @@
  *   region under the checked wrapper, on the two banks of docs/examples/bank.c, 16
  *   large blocks instead of 17, best fit over the runs it holds placing them
  *   otherwise than the order of growth). Memory kept for one kind of block shows as far more: region
- *   once fitted 0 large blocks of the 13 after a phase of small ones. The phases
- *   come in an order that has every one of the six changes from one kind to another.
+ *   once fitted 0 large blocks of the 13 after a phase of small ones, and bumpfree,
+ *   which bumped through all the pages it held after a free-all, 12,288 blocks
+ *   beside a doubling table instead of 15,206: the old tables stayed on their lists
+ *   while small blocks took the room the next table needed). The phases come in an
+ *   order that has every one of the twelve changes from one kind to another.
  * - Bound: on a heap that may grow to BOUND_HEAP bytes, phases of BOUND_LIVE bytes
  *   alternate for ROUNDS rounds, and the heap never holds more than PHASE_BOUND x the
  *   largest heap one phase needs on a fresh heap, plus a page (a strategy may keep
@@ -37,14 +41,17 @@
 #define BOUND_HEAP (64 * MiB)
 #define BOUND_LIVE (2 * MiB)
 #define PHASE_BOUND 1.1
-#define ROUNDS 4
+#define ROUNDS 2
 #define MAX_BLOCKS 24000 /* more than any phase fits in REUSE_HEAP (small: about 15,000) */
 
-enum phase { SMALL, LARGE, MIXED, PHASES };
-static const char *const phase_names[] = {"small", "large", "mixed"};
+enum phase { SMALL, LARGE, MIXED, TABLE, PHASES };
+static const char *const phase_names[] = {"small", "large", "mixed", "table"};
 
-/* small - large - mixed - small - mixed - large: every change of kind once */
-static const enum phase order[] = {SMALL, LARGE, MIXED, SMALL, MIXED, LARGE};
+/* every change of kind once (the last one's back to the first) */
+static const enum phase order[] = {SMALL, LARGE, MIXED, TABLE, SMALL, MIXED, LARGE, TABLE, MIXED, SMALL, TABLE, LARGE};
+
+#define TABLE_ENTRY 24 /* bytes a small block takes in the table */
+#define TABLE_FIRST 16 /* the first table's entries */
 #define ORDER (sizeof order / sizeof order[0])
 
 /* The i-th block of a phase: the same sequence every time the phase runs. */
@@ -60,10 +67,13 @@ static void block_of(enum phase p, size_t i, size_t *size, size_t *align)
     case LARGE:
         *size = rng_range(&r, 40 * KiB, 300 * KiB);
         break;
-    default:
+    case MIXED:
         *size = rng_next(&r) % 10 < 7 ? rng_range(&r, 8, 2048) : rng_range(&r, 4 * KiB, 100 * KiB);
         if (rng_next(&r) % 8 == 0)
             *align = (size_t)1 << rng_range(&r, 6, 12);
+        break;
+    default:
+        *size = 200;
         break;
     }
 }
@@ -80,13 +90,35 @@ typedef struct phase_result {
     bool sound;        /* contents intact, check true, nothing left in use */
 } phase_result;
 
+/* For a TABLE phase before the n-th block: a table of twice the entries when the
+ * one in *t is three quarters full, the old one freed (its contents checked). False
+ * when the heap refuses the new one. */
+static bool table_for(alloy_allocator *a, live_block *t, size_t n, bool *sound)
+{
+    if (n < t->size / TABLE_ENTRY * 3 / 4)
+        return true;
+    live_block bigger = {NULL, t->size ? 2 * t->size : TABLE_FIRST * TABLE_ENTRY, 8, (uint32_t)n};
+    if (!(bigger.p = alloy_alloc(a, bigger.size, bigger.align)))
+        return false;
+    block_fill(&bigger);
+    if (t->p) {
+        *sound = *sound && block_intact(t, t->size);
+        alloy_free(a, t->p, t->size, t->align);
+    }
+    *t = bigger;
+    return true;
+}
+
 /* Run phase p: allocate its blocks until one is refused, or `live` bytes were asked
  * for (0: no such end); then free them all. */
 static phase_result run_phase(alloy_allocator *a, enum phase p, size_t live, live_block *blocks)
 {
     phase_result out = {0, 0, true};
     size_t asked = 0;
+    live_block table = {NULL, 0, 8, 0};
     while (out.blocks < MAX_BLOCKS && (live == 0 || asked < live)) {
+        if (p == TABLE && !table_for(a, &table, out.blocks, &out.sound))
+            break;
         live_block *b = &blocks[out.blocks];
         block_of(p, out.blocks, &b->size, &b->align);
         b->p = alloy_alloc(a, b->size, b->align);
@@ -104,6 +136,10 @@ static phase_result run_phase(alloy_allocator *a, enum phase p, size_t live, liv
         out.sound = out.sound && block_intact(&blocks[i], blocks[i].size);
         alloy_free(a, blocks[i].p, blocks[i].size, blocks[i].align);
         blocks[i].p = NULL;
+    }
+    if (table.p) {
+        out.sound = out.sound && block_intact(&table, table.size);
+        alloy_free(a, table.p, table.size, table.align);
     }
     alloy_stats_get(a, &s);
     out.sound = out.sound && s.shared.bytes_in_use == 0 && alloy_check(a);

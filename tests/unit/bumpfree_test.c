@@ -481,9 +481,9 @@ Test(bumpfree, freeing_everything_starts_over_in_every_area)
     cr_assert_eq(s.free_blocks, 1);
     cr_assert(alloy_check(b.a));
     char *again = alloy_alloc(b.a, 40 * 1024, 16);
-    cr_assert_eq(again, p2, "bumping starts over in the current area");
+    cr_assert_eq(again, p1, "the first area's block serves first, as free blocks do before a fresh heap grows");
     char *whole = alloy_alloc(b.a, 60 * 1024, 16);
-    cr_assert_eq(whole, p1, "and a block larger than the rest of it takes the first area");
+    cr_assert_eq(whole, p2, "and a block larger than the rest of it starts the current area over");
     alloy_free(b.a, again, 40 * 1024, 16);
     alloy_free(b.a, whole, 60 * 1024, 16);
     cr_assert(alloy_check(b.a));
@@ -760,11 +760,12 @@ Test(bumpfree_reset, gives_back_every_area)
     cr_assert_eq(s.free_bytes, PAGE + (PAGE - 16), "all but the second area's record");
     cr_assert_eq(s.bump_bytes, PAGE - 16, "the latest area is bump room after its record");
     cr_assert(alloy_check(b.a));
-    /* all three areas serve again without growing the heap */
-    char *q3 = alloy_alloc(b.a, 40 * 1024, 16), *q = alloy_alloc(b.a, 40 * 1024, 16),
-         *r = alloy_alloc(b.a, 40 * 1024, 16);
-    cr_assert_eq(q3, p3);
+    /* all three areas serve again without growing the heap: the earlier ones from
+     * their lists first, then the latest one's pages, as on a fresh heap */
+    char *q = alloy_alloc(b.a, 40 * 1024, 16), *r = alloy_alloc(b.a, 40 * 1024, 16),
+         *q3 = alloy_alloc(b.a, 40 * 1024, 16);
     cr_assert(q && r && q != r && (q == p1 || q == p2) && (r == p1 || r == p2));
+    cr_assert_eq(q3, p3);
     cr_assert_eq(heap_bytes(b.a), heap);
     /* and again, the chain of areas intact */
     alloy_bumpfree_reset(&b.bf);
