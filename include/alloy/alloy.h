@@ -173,11 +173,14 @@ bool alloy_resize(alloy_allocator *a, void *ptr, size_t size, size_t align, size
 /** Resize in place if possible, else move: allocate new_size bytes with the same
  * alignment, copy min(size, new_size) bytes, free the old block. Returns the block,
  * or NULL with the old block untouched and still owned by the caller when memory runs
- * out or new_size > ALLOY_MAX_SIZE (failed_allocs + 1, once). ptr NULL acts as
- * alloy_alloc(a, new_size, align), whatever size says. new_size 0 frees the block
- * and returns NULL. A bad align, or an old size of 0 or > ALLOY_MAX_SIZE with a
- * non-NULL ptr, returns NULL, counts invalid_requests and changes nothing (new_size
- * 0 included: nothing is freed). A NULL a returns NULL. */
+ * out or new_size > ALLOY_MAX_SIZE (failed_allocs + 1, once). A shrink that the
+ * strategy does not do in place moves too, and so may fail that way: region's large
+ * block shrunk to 32 KiB or less, bumpfree's block shrunk to a smaller size class
+ * away from the bump pointer. ptr NULL acts as alloy_alloc(a, new_size, align),
+ * whatever size says. new_size 0 frees the block and returns NULL. A bad align, or
+ * an old size of 0 or > ALLOY_MAX_SIZE with a non-NULL ptr, returns NULL, counts
+ * invalid_requests and changes nothing (new_size 0 included: nothing is freed). A
+ * NULL a returns NULL. */
 void *alloy_realloc(alloy_allocator *a, void *ptr, size_t size, size_t align, size_t new_size);
 
 /** Fill *out with the instance's statistics (alloy/stats.h): its strategy's name, the
