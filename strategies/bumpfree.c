@@ -25,7 +25,8 @@
  *   so nothing freed is ever lost; bumping gives back its front, and what `need`
  *   reserved behind the block stays bump room (pushed on the lists, those tails had
  *   the next phase after random aligned requests fit fewer blocks than a fresh heap
- *   by more than two and 1/32 in 38 of 400 cases, against 17 kept as room).
+ *   by more than two and 1/32 in 38 of 400 cases, against 17 kept as room, before
+ *   a start-over held its pages back, below).
  *   Adjacent new pages extend the bump area; others (someone else grew memory in
  *   between) start a new area, and what is left of the old one goes on a list.
  *   free pushes the block on its class's list, or, when it ends at the bump pointer,

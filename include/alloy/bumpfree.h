@@ -48,10 +48,11 @@ typedef struct alloy_bumpfree {
 alloy_allocator *alloy_bumpfree_init(alloy_bumpfree *bf, alloy_heap *heap);
 
 /** Empty the instance: every block it has handed out is gone at once, as if each had
- * been freed, and its whole memory is free again, handed out as a fresh instance's
- * would be (bumping from the start of its latest area, its pages taken back as
- * requests need them, once its lists have nothing for them). Use it for a per-frame
- * (per-request, per-parse) scratch instance instead of freeing each block. The statistics agree: bytes in use 0, every block
+ * been freed, and its whole memory is free again: it bumps from the start of its
+ * latest area, and takes that area's pages back as requests need them, once its lists
+ * have nothing for them (as a fresh instance takes pages from its heap; the heap's
+ * initial space too, which a fresh instance bumps through at once). Use it for a
+ * per-frame (per-request, per-parse) scratch instance instead of freeing each block. The statistics agree: bytes in use 0, every block
  * counted as freed, high waters kept. The instance keeps the pages it has from its
  * heap. NULL is ignored.
  *
