@@ -227,6 +227,27 @@ Test(bumpfree, grow_at_top_across_pages)
     cr_assert_eq(bf_stats(b.a).bump_bytes, 3 * PAGE - 16);
 }
 
+Test(bumpfree, grow_at_top_through_held_pages_then_the_heap)
+{
+    /* after a free-all the area's pages are held back; a block at the bump pointer
+     * grows through them and then into new pages, in one resize */
+    bench b;
+    open_bench(&b, 1 << 20);
+    char *first = alloy_alloc(b.a, 2 * PAGE, 16);
+    alloy_free(b.a, first, 2 * PAGE, 16);
+    cr_assert_eq(heap_bytes(b.a), 2 * PAGE, "two pages, held back");
+    char *p = alloy_alloc(b.a, 1000, 16);
+    cr_assert_eq(p, first);
+    memset(p, 7, 1000);
+    cr_assert(alloy_resize(b.a, p, 1000, 16, 5 * PAGE), "through the held pages, then the heap's");
+    cr_assert_eq(heap_bytes(b.a), 5 * PAGE);
+    cr_assert(p[999] == 7 && p[0] == 7);
+    memset(p, 8, 5 * PAGE);
+    cr_assert(alloy_check(b.a));
+    alloy_free(b.a, p, 5 * PAGE, 16);
+    cr_assert(alloy_check(b.a));
+}
+
 Test(bumpfree, live_bytes_equal_rounded_shadow)
 {
     bench b;
