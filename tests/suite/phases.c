@@ -15,12 +15,13 @@
  *   end of its bump room sent some requests to the alignment pads on its lists;
  *   region under the checked wrapper, on the two banks of docs/examples/bank.c, 16
  *   large blocks instead of 17, best fit over the runs it holds placing them
- *   otherwise than the order of growth). Memory kept for one kind of block shows as far more: region
- *   once fitted 0 large blocks of the 13 after a phase of small ones, and bumpfree,
- *   which bumped through all the pages it held after a free-all, 12,288 blocks
- *   beside a doubling table instead of 15,206: the old tables stayed on their lists
- *   while small blocks took the room the next table needed). The phases come in an
- *   order that has every one of the twelve changes from one kind to another.
+ *   otherwise than the order of growth). Memory kept for one kind of block shows as
+ *   far more: region once fitted 0 large blocks of the 13 after a phase of small
+ *   ones; bumpfree, which bumped through all the pages it held after a free-all,
+ *   12,288 blocks beside a doubling table instead of 15,206 (the old tables stayed on
+ *   their lists while small blocks took the room the next table needed). The phases
+ *   come in an order that has every one of the twelve changes from one kind to
+ *   another.
  * - Bound: on a heap that may grow to BOUND_HEAP bytes, phases of BOUND_LIVE bytes
  *   alternate for ROUNDS rounds, and the heap never holds more than PHASE_BOUND x the
  *   largest heap one phase needs on a fresh heap, plus a page (a strategy may keep
