@@ -193,34 +193,29 @@ static inline void *frontend_alloc(alloy_allocator *a, const alloy_strategy *s, 
     return serve_alloc(a, s, size, align, announce);
 }
 
-static inline void frontend_free(alloy_allocator *a, const alloy_strategy *s, void *ptr, size_t size, size_t align,
-                                 bool announce)
-{
-    if (s->wrapper) {
-        s->free(a, ptr, size, align);
-        return;
-    }
-    if (!frontend_block_ok(size, align)) {
-        COUNT(a->stats.invalid_requests++);
-        return;
-    }
-    serve_free(a, s, ptr, size, align, announce);
-}
-
-/* For a strategy's own free in its handle (alloy_allocator.free): false for a
- * request the front end refuses (counted, as frontend_free does); true once a sound
- * one is told to a memory checker and counted, for the caller to serve as its table's
- * free would. */
-static inline bool frontend_free_begin(alloy_allocator *a, void *ptr, size_t size, size_t align)
+/* The front end's part of a free before the strategy's: false for a request it
+ * refuses (counted); true once a sound one is told to a memory checker and counted,
+ * for the caller to serve as the table's free would. A strategy's own free in its
+ * handle (alloy_allocator.free) calls it too. */
+static inline bool frontend_free_begin(alloy_allocator *a, void *ptr, size_t size, size_t align, bool announce)
 {
     (void)a, (void)ptr; /* with ALLOY_STATS 0 and no checker, nothing is done with them */
     if (!frontend_block_ok(size, align)) {
         COUNT(a->stats.invalid_requests++);
         return false;
     }
-    alloy_poison_block_freed(ptr, size);
+    ANNOUNCE(alloy_poison_block_freed(ptr, size)); /* first: the strategy may keep records in it */
     COUNT(counting_freed(&a->stats, size));
     return true;
+}
+
+static inline void frontend_free(alloy_allocator *a, const alloy_strategy *s, void *ptr, size_t size, size_t align,
+                                 bool announce)
+{
+    if (s->wrapper)
+        s->free(a, ptr, size, align);
+    else if (frontend_free_begin(a, ptr, size, align, announce))
+        s->free(a, ptr, size, align); /* (counted before the call, which then ends the function) */
 }
 
 /* Whether alloy_resize(a, ptr, size, align, new_size) may go on to the table;

@@ -375,7 +375,7 @@ static void *bumpfree_alloc_call(alloy_allocator *a, size_t size, size_t align)
 
 static void bumpfree_free_call(alloy_allocator *a, void *ptr, size_t size, size_t align)
 {
-    if (frontend_free_begin(a, ptr, size, align))
+    if (frontend_free_begin(a, ptr, size, align, true))
         bumpfree_quick_free(bumpfree_of(a), ptr, size, align); /* all of alloy_bumpfree_free */
 }
 #endif

@@ -1739,7 +1739,7 @@ static void *region_alloc_call(alloy_allocator *a, size_t size, size_t align)
 
 static void region_free_call(alloy_allocator *a, void *ptr, size_t size, size_t align)
 {
-    if (frontend_free_begin(a, ptr, size, align))
+    if (frontend_free_begin(a, ptr, size, align, true))
         free_sized(region_of(a), ptr, size, align);
 }
 #endif
