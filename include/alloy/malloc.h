@@ -73,8 +73,11 @@ alloy_allocator *alloy_malloc_instance(void);
  * with atexit a handler that prints alloy_malloc_instance()'s statistics
  * report (alloy_stats_print) to stderr, and returns true; otherwise it does nothing
  * and returns false. The variable is read this once. Each call registers one more
- * handler. Native builds only: a wasm module prints its report itself, through a
- * writer of its own. */
+ * handler. The report goes to the standard error the program had at the first such
+ * call, through a copy of its descriptor (closed on exec), so that a program which
+ * closes stderr in an exit handler of its own still gets it; with no descriptor to
+ * spare, to stderr's. It allocates nothing. Native builds only: a wasm module prints
+ * its report itself, through a writer of its own. */
 bool alloy_malloc_stats_at_exit(void);
 
 #endif

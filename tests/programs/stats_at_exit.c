@@ -2,10 +2,14 @@
 /* The malloc layer's report at exit (alloy_malloc_stats_at_exit, stats/malloc_at_exit.c),
  * apart from the malloc layer: this program stands in for it, with an instance of its
  * own as alloy_malloc_instance(), calls alloy_malloc_stats_at_exit() as the malloc
- * layer does once, allocates 100, 200 and 300 bytes, frees the 200 and exits.
+ * layer does once, allocates 100, 200 and 300 bytes, frees the 200 and exits; with the
+ * argument close-stderr it closes stderr as it exits, in a handler of its own that
+ * runs before the report's (as coreutils' close_stdout does).
  * tests/scripts/stats_at_exit.py runs it with and without ALLOY_STATS_AT_EXIT=1 and
  * reads the report on stderr. Prints whether the handler was registered. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "alloy/malloc.h"
 #include "alloy/region.h"
@@ -22,10 +26,17 @@ alloy_allocator *alloy_malloc_instance(void)
     return instance;
 }
 
-int main(void)
+static void close_stderr(void)
+{
+    fclose(stderr);
+}
+
+int main(int argc, char **argv)
 {
     alloy_allocator *a = alloy_malloc_instance();
     printf("registered: %s\n", alloy_malloc_stats_at_exit() ? "yes" : "no");
+    if (argc > 1 && strcmp(argv[1], "close-stderr") == 0 && atexit(close_stderr) != 0)
+        return 1;
     void *kept[2] = {alloy_alloc(a, 100, 16), alloy_alloc(a, 300, 16)};
     void *freed = alloy_alloc(a, 200, 16);
     alloy_free(a, freed, 200, 16);
