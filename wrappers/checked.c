@@ -53,8 +53,9 @@
  *   the inner resize. check: O(table slots + guard bytes) and the inner check.
  *   Memory: max(16, align) + 16 bytes per block, and 4/3 .. 8/3 table slots (3 words
  *   each) per block at the peak of live blocks, twice that while the table doubles;
- *   ALLOY_CHECKED_RECENT_FREES records in the instance. Single-threaded, like every
- *   instance.
+ *   ALLOY_CHECKED_RECENT_FREES records in the instance. The fills write every page of
+ *   every block, so the system commits all of it, used or not. Single-threaded, like
+ *   every instance.
  */
 #include <stdio.h>
 #include <stdlib.h>
