@@ -243,11 +243,13 @@ void *aligned_alloc(size_t align, size_t size)
     return allocate(align, size);
 }
 
+/* EINVAL only for what POSIX calls a bad alignment (no power of two, or below a
+ * pointer's size); above ALLOY_MAX_ALIGN no memory has the alignment: ENOMEM. */
 int posix_memalign(void **out, size_t align, size_t size)
 {
-    if (align < sizeof(void *) || !frontend_align_ok(align))
+    if (align < sizeof(void *) || (align & (align - 1)))
         return EINVAL;
-    void *p = allocate(align, size);
+    void *p = align <= ALLOY_MAX_ALIGN ? allocate(align, size) : NULL;
     if (!p)
         return ENOMEM;
     *out = p;

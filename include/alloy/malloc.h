@@ -58,8 +58,10 @@ size_t alloy_malloc_usable_size(alloy_allocator *a, const void *p);
  * malloc_usable_size and glibc's memalign, valloc and pvalloc, made on first use, for
  * reading its statistics or resetting its trip meter. NULL only if the default heap
  * cannot start. Those functions follow C11 and POSIX: failures set errno to ENOMEM
- * (EINVAL for a bad alignment), realloc(p, 0) frees p and returns NULL, malloc(0)
- * returns a unique block. The last three act as glibc's, within alloy's alignments:
+ * (EINVAL for a bad alignment, which for aligned_alloc includes any above 65536;
+ * posix_memalign returns EINVAL only for what POSIX calls bad, and ENOMEM for a
+ * power of two above 65536, which no memory here has), realloc(p, 0) frees p and
+ * returns NULL, malloc(0) returns a unique block. The last three act as glibc's, within alloy's alignments:
  * memalign takes an alignment below 16 as 16 and rounds one that is no power of two
  * up to one, and fails with EINVAL above 65536, as aligned_alloc does (glibc goes to
  * SIZE_MAX / 2 + 1); valloc aligns to the system's page (64 KiB in wasm), pvalloc

@@ -158,6 +158,8 @@ int main(void)
     expect(posix_memalign(&pm, 256, 1000) == 0 && (uintptr_t)pm % 256 == 0, "posix_memalign(256)");
     expect(posix_memalign(&pm, 3, 1000) == EINVAL, "posix_memalign refuses alignment 3");
     void *kept = pm;
+    expect(posix_memalign(&pm, (size_t)1 << 20, 100) == ENOMEM && pm == kept,
+           "posix_memalign(1 MiB), a sound alignment alloy has no memory for: ENOMEM, the pointer untouched");
     expect(posix_memalign(&pm, 64, huge * 2 + 1) == ENOMEM && pm == kept,
            "posix_memalign out of memory: ENOMEM, the pointer untouched");
     free(pm);
