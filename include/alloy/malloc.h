@@ -58,12 +58,13 @@ size_t alloy_malloc_usable_size(alloy_allocator *a, const void *p);
  * malloc_usable_size and glibc's memalign, valloc and pvalloc, made on first use, for
  * reading its statistics or resetting its trip meter. NULL only if the default heap
  * cannot start. Those functions follow C11 and POSIX: failures set errno to ENOMEM
- * (EINVAL for a bad alignment, which for aligned_alloc includes any above 65536;
- * posix_memalign returns EINVAL only for what POSIX calls bad, and ENOMEM for a
- * power of two above 65536, which no memory here has), realloc(p, 0) frees p and
- * returns NULL, malloc(0) returns a unique block. The last three act as glibc's, within alloy's alignments:
- * memalign takes an alignment below 16 as 16 and rounds one that is no power of two
- * up to one, and fails with EINVAL above 65536, as aligned_alloc does (glibc goes to
+ * (EINVAL for a bad alignment, which for aligned_alloc includes any above 65536),
+ * posix_memalign returns those errors instead (EINVAL only for an alignment POSIX
+ * calls bad, ENOMEM for a power of two above 65536, which no memory here has),
+ * realloc(p, 0) frees p and returns NULL, malloc(0) returns a unique block. The last
+ * three act as glibc's, within alloy's alignments: memalign takes an alignment below
+ * 16 as 16 and rounds one that is no power of two up to one, and fails with EINVAL
+ * above 65536, as aligned_alloc does (glibc goes to
  * SIZE_MAX / 2 + 1); valloc aligns to the system's page (64 KiB in wasm), pvalloc
  * too and rounds the size up to whole pages, 0 to one page (glibc gives a minimum
  * block there). memalign and valloc of size 0 give a unique block, as malloc(0). */
@@ -75,11 +76,13 @@ alloy_allocator *alloy_malloc_instance(void);
  * with atexit a handler that prints alloy_malloc_instance()'s statistics
  * report (alloy_stats_print) to stderr, and returns true; otherwise it does nothing
  * and returns false. The variable is read this once. Each call registers one more
- * handler. The report goes to the standard error the program had at the first such
- * call, through a copy of its descriptor (closed on exec), so that a program which
- * closes stderr in an exit handler of its own still gets it; with no descriptor to
- * spare, to stderr's. It allocates nothing. Native builds only: a wasm module prints
- * its report itself, through a writer of its own. */
+ * handler. The report goes to stderr's descriptor when it is open at exit; when the
+ * program has closed it (in an exit handler of its own, as coreutils do), to a copy
+ * of it taken at the first such call (closed on exec), if that still names the same
+ * file; else nowhere. The copy stays open while the program runs: a program that
+ * detaches from its terminal (daemon()) keeps its first stderr open till it exits.
+ * The report allocates nothing. Native builds only: a wasm module prints its report
+ * itself, through a writer of its own. */
 bool alloy_malloc_stats_at_exit(void);
 
 #endif
