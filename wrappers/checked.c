@@ -54,7 +54,7 @@
  *   Memory: max(16, align) + 16 bytes per block, and 4/3 .. 8/3 table slots (3 words
  *   each) per block at the peak of live blocks, twice that while the table doubles;
  *   ALLOY_CHECKED_RECENT_FREES records in the instance. The fills write every page of
- *   every block, so the system commits all of it, used or not. Single-threaded, like
+ *   a block, so the system commits all of it, used or not. Single-threaded, like
  *   every instance.
  */
 #include <stdio.h>

@@ -5,10 +5,10 @@
  * with the size and alignment it was allocated with; double frees, pointers the
  * wrapper never gave out and writes just past the end (or before the start) of a
  * block are caught and reported through a handler the program can replace. Fresh
- * and freed blocks are filled with the byte patterns below, all of them: every page
- * of a block is written twice, so a program that allocates a large buffer and uses
- * little of it has it all resident under the wrapper (a block of 512 MiB of which the
- * program touched 1 MiB: 525 MB resident, 2 MB without the wrapper).
+ * and freed blocks are filled with the byte patterns below, all of them (not the
+ * tail a shrink in place gives back), so a program that allocates a large buffer and
+ * uses little of it has it all resident under the wrapper (a block of 512 MiB of
+ * which the program touched 1 MiB: all of it resident, 2 MB without the wrapper).
  *
  * The wrapper is itself an alloy_allocator: programs call alloy_alloc, alloy_free,
  * alloy_resize, alloy_realloc, alloy_stats_get and alloy_check on it. Bad arguments
