@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-char test_note[160];
+char test_note[256];
 
 /* The pattern: 8-byte words that depend on the tag and on their offset in the
  * block; byte i is byte i % 8 of word i / 8 as memory holds it. Filled and compared

@@ -6,7 +6,7 @@
 #ifndef ALLOY_TEST_CHECK_H
 #define ALLOY_TEST_CHECK_H
 
-extern char test_note[160];
+extern char test_note[256];
 
 #if defined(ALLOY_TEST_CRITERION)
 #include <criterion/criterion.h>
