@@ -27,6 +27,7 @@ FUZZ := $(BUILD)/fuzz
 NOSTATS := $(BUILD)/nostats
 NOSTATS_WASM := $(BUILD)/wasm-nostats
 BUMPFREE := $(BUILD)/bumpfree
+RELEASE := $(BUILD)/release
 # UBSan only prints unless told to stop
 export UBSAN_OPTIONS := halt_on_error=1:print_stacktrace=1
 
@@ -111,8 +112,10 @@ docs: deps $(NATIVE)/build.ninja
 # free space for ASan), under valgrind's memcheck (alloy telling memcheck about its
 # blocks), built by clang and for size (make test's native build is gcc's, for
 # speed: builds for size take the strategies' other paths, natively only here), the
-# locking wrapper's stress under ThreadSanitizer for 30 s, and each libFuzzer target
-# for 5 minutes, two at a time. The randomized test does fewer operations where a
+# locking wrapper's stress under ThreadSanitizer for 30 s, each libFuzzer target
+# for 5 minutes, two at a time, and the native suite built with -Dstats=false, with
+# -Dstrategy=bumpfree, and at -O3 (-Dbuildtype=release: warnings of its own) with the
+# default instance checked on its mmap heap and the statistics off. The randomized test does fewer operations where a
 # checker slows it down. Ends with the count of everything make test and this ran.
 hardening: deps $(BUILD)/wasm-paths.ini
 	-ALLOY_RANDOM_OPS=10000000 meson test -C $(NATIVE) --print-errorlogs conformance \
@@ -140,8 +143,11 @@ hardening: deps $(BUILD)/wasm-paths.ini
 	-ALLOY_RANDOM_OPS=200000 meson test -C $(NOSTATS_WASM) --print-errorlogs
 	@test -f $(BUMPFREE)/build.ninja || meson setup $(BUMPFREE) -Dstrategy=bumpfree -Dbench=disabled $(MESON_ARGS)
 	-ALLOY_RANDOM_OPS=200000 meson test -C $(BUMPFREE) --print-errorlogs
+	@test -f $(RELEASE)/build.ninja || meson setup $(RELEASE) -Dbuildtype=release -Dchecked=true -Dstats=false \
+	  -Dbench=disabled $(MESON_ARGS)
+	-ALLOY_RANDOM_OPS=200000 meson test -C $(RELEASE) --print-errorlogs
 	@python3 tests/scripts/summary.py $(NATIVE) $(WASM) $(OPTIONS) $(ASAN) $(VALGRIND) $(CLANG) $(TSAN) $(FUZZ) \
-	  $(NOSTATS) $(NOSTATS_WASM) $(BUMPFREE)
+	  $(NOSTATS) $(NOSTATS_WASM) $(BUMPFREE) $(RELEASE)
 
 clean:
 	rm -rf $(BUILD)
