@@ -115,8 +115,9 @@ docs: deps $(NATIVE)/build.ninja
 # locking wrapper's stress under ThreadSanitizer for 30 s, each libFuzzer target
 # for 5 minutes, two at a time, and the native suite built with -Dstats=false, with
 # -Dstrategy=bumpfree, and at -O3 (-Dbuildtype=release: warnings of its own) with the
-# default instance checked on its mmap heap and the statistics off. The randomized test does fewer operations where a
-# checker slows it down. Ends with the count of everything make test and this ran.
+# default instance checked on its mmap heap and the statistics off. The randomized
+# test does fewer operations where a checker slows it down. Ends with the count of
+# everything make test and this ran.
 hardening: deps $(BUILD)/wasm-paths.ini
 	-ALLOY_RANDOM_OPS=10000000 meson test -C $(NATIVE) --print-errorlogs conformance \
 	  --test-args='--filter=conformance/random_ops*' --logbase testlog-soak --timeout-multiplier 10
