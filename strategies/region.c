@@ -13,12 +13,12 @@
  * Small blocks (up to 32 KiB): regions
  *   A region is one frame of 4,096 units of 16 bytes:
  *
- *     | header | blocks: units 1 .. 4,032 (64,512 bytes)             | maps: 2 bits a unit |
+ *     | header | blocks: units 1 .. 4,032 (64,512 bytes)             | maps: FREE, LIVE    |
  *     ^frame    ^frame + 16                                          ^frame + 64,528       ^+64 KiB
  *
- *   header: a tag (see Blocks' sizes) and the links of the list of regions. The maps,
- *   interleaved so that a unit's two bits share a word: FREE on the first unit of
- *   every free block, LIVE on the last unit of every live block. So the block after
+ *   header: a tag (see Blocks' sizes) and the links of the list of regions. Two maps
+ *   of a bit a unit, one after the other: FREE on the first unit of every free
+ *   block, LIVE on the last unit of every live block. So the block after
  *   a block is free exactly when its first unit has a FREE bit, and the block before
  *   it is free exactly when the unit before it has no LIVE bit; and a live block's
  *   size is the distance to the next LIVE bit. The region on the heap's initial space
@@ -85,9 +85,13 @@
  *   once the lists held every block). Taking a block back
  *   and keeping one are inline in region_quick.h, which the malloc layer calls too,
  *   so that its malloc and free of such a block make no call into region. Its free
- *   finds the size of a block of up to 60 units in two windows of the maps (up to
- *   28 units in one: in wasm, the churn workload as malloc, whose blocks of 29 to 32
- *   units then left for a call, 193.5 -> 188.3 x86 instructions a call).
+ *   finds the size of a block of up to 56 units in one load of the live map. (With
+ *   the maps interleaved, a unit's two bits in one word, that load reached 28 units,
+ *   and a branch chose a second window for longer blocks; it mispredicted on churn's
+ *   sizes, 1 to 32 units, whose malloc and free took 10.4 ns a call against glibc's
+ *   9.4, then 9.5. Apart, the maps also cost fewer instructions: as malloc, mixed
+ *   126.0 -> 123.9 a call, realloc-grow 459.8 -> 436.7, big-heap 152.4 -> 147.2, and
+ *   big-heap took 92 ns a call, not 110.)
  *
  * Phases
  *   When the last live small block is freed, a phase of the program has ended, and
@@ -240,51 +244,53 @@ static alloy_region *region_of(alloy_allocator *a)
 
 /* --- frames, units and maps ------------------------------------------------------------ */
 
+/* The word of map `which` that holds unit's bit (bit (unit - 1) % 64). */
+static uint64_t *map_word(uintptr_t frame, unsigned which, uint32_t unit)
+{
+    return maps(frame) + which * WORDS_A_MAP + (unit - 1) / 64;
+}
+
 static bool bit(uintptr_t frame, unsigned which, uint32_t unit)
 {
-    uint32_t b = 2 * (unit - 1) + which;
-    return (maps(frame)[b / 64] >> (b % 64)) & 1;
+    return (*map_word(frame, which, unit) >> ((unit - 1) % 64)) & 1;
 }
 
 static void set_bit(uintptr_t frame, unsigned which, uint32_t unit)
 {
-    uint32_t b = 2 * (unit - 1) + which;
-    maps(frame)[b / 64] |= (uint64_t)1 << (b % 64);
+    *map_word(frame, which, unit) |= (uint64_t)1 << ((unit - 1) % 64);
 }
 
 static void clear_bit(uintptr_t frame, unsigned which, uint32_t unit)
 {
-    uint32_t b = 2 * (unit - 1) + which;
-    maps(frame)[b / 64] &= ~((uint64_t)1 << (b % 64));
+    *map_word(frame, which, unit) &= ~((uint64_t)1 << ((unit - 1) % 64));
 }
 
 /* The first unit from `unit` on (before `end`) whose bit is set, or `end`. */
 static uint32_t next_bit(uintptr_t frame, unsigned which, uint32_t unit, uint32_t end)
 {
     while (unit < end) {
-        uint32_t b = 2 * (unit - 1) + which;
-        uint64_t word = (maps(frame)[b / 64] >> (b % 64)) & UINT64_C(0x5555555555555555);
+        uint64_t word = *map_word(frame, which, unit) >> ((unit - 1) % 64);
         if (word) {
-            unit += (uint32_t)__builtin_ctzll(word) / 2;
+            unit += (uint32_t)__builtin_ctzll(word);
             return unit < end ? unit : end;
         }
-        unit += (64 - b % 64 + 1) / 2; /* on to the next word */
+        unit += 64 - (unit - 1) % 64; /* on to the next word */
     }
     return end;
 }
 
 /* The last unit of the live block that holds unit `unit`: its next LIVE bit, a word
- * of the map (32 units) at a time; END_UNIT when there is none. next_bit does the
+ * of the map (64 units) at a time; END_UNIT when there is none. next_bit does the
  * same for any bit and bound, for the check; written its way, or next_bit written
  * this way for both, realloc-grow as malloc takes 28 more instructions a call. */
 static SLOW uint32_t live_end(uintptr_t frame, uint32_t unit)
 {
-    const uint64_t *map = maps(frame);
-    uint32_t b = 2 * (unit - 1) + LIVE, w = b / 64;
-    uint64_t word = map[w] & UINT64_C(0xaaaaaaaaaaaaaaaa) & (~(uint64_t)0 << (b % 64));
-    while (!word && ++w < MAP_WORDS)
-        word = map[w] & UINT64_C(0xaaaaaaaaaaaaaaaa);
-    return word ? w * 32 + (uint32_t)__builtin_ctzll(word) / 2 + 1 : END_UNIT;
+    const uint64_t *map = maps(frame) + LIVE * WORDS_A_MAP;
+    uint32_t w = (unit - 1) / 64;
+    uint64_t word = map[w] & (~(uint64_t)0 << ((unit - 1) % 64));
+    while (!word && ++w < WORDS_A_MAP)
+        word = map[w];
+    return word ? w * 64 + (uint32_t)__builtin_ctzll(word) + 1 : END_UNIT;
 }
 
 /* Whether a free block starts at unit `after` (the unit after a block), and whether
@@ -845,7 +851,7 @@ static HOT size_t small_block_size(uintptr_t frame, uintptr_t p)
 {
     uint32_t first = unit_of(frame, p);
     if (FAST_PATHS) { /* most blocks */
-        uint32_t units = short_block_units(map_window(frame, first));
+        uint32_t units = short_block_units(live_window(frame, first));
         if (units)
             return (size_t)units * UNIT;
     }
@@ -1425,7 +1431,7 @@ static __attribute__((noinline)) size_t free_unsized_large(alloy_region *r, void
 static size_t free_unsized_small(alloy_region *r, void *ptr, uint32_t units)
 {
     uintptr_t frame = frame_of(r, (uintptr_t)ptr);
-    if (units == LONG_BLOCK) { /* its last unit: the next LIVE bit past quick_keep's two windows */
+    if (units == LONG_BLOCK) { /* its last unit: the next LIVE bit past quick_keep's window */
         uint32_t first = unit_of(frame, (uintptr_t)ptr);
         units = live_end(frame, first + KEEP_UNITS) + 1 - first;
     } else if (!units) {

@@ -22,15 +22,15 @@
 #define FIRST_UNIT 1u                    /* unit 0 is the header */
 #define END_UNIT 4033u                   /* one past the last unit of blocks */
 #define MAP_WORDS 126u                   /* 64-bit words: 2 bits for each of units 1 .. 4,032 */
+#define WORDS_A_MAP 63u                  /* each map's: a bit for each of units 1 .. 4,032 */
 #define MAPS_OFFSET ((size_t)END_UNIT * UNIT)
 #define REGION_TAG UINT32_C(0x52474e31)  /* "RGN1", in unit 0 of a region's frame */
 #define NIL ((uint32_t)0)                /* ends a list: offset 0 is a frame's unit 0 */
 #define EXACT_CLASSES 32u
 #define QUICK_UNITS 64u /* blocks of up to this many units are kept whole */
-/* near_window's reach: the LIVE bits of blocks of up to this many units */
-#define NEAR_UNITS 28u
-/* quick_keep's reach: near_window and, past it, a map_window of 32 units */
-#define KEEP_UNITS (NEAR_UNITS + 32u)
+/* quick_keep's reach: the LIVE bits of blocks of up to this many units, which
+ * near_window reads in one load */
+#define KEEP_UNITS 56u
 /* Code written twice for speed: the common cases of alloc and free inline. Builds
  * optimised for size (-Os, -Oz) leave it out; the general code covers those cases. */
 #if defined(__OPTIMIZE_SIZE__)
@@ -42,6 +42,7 @@
 #endif
 
 _Static_assert(MAPS_OFFSET + MAP_WORDS * sizeof(uint64_t) == PAGE, "a region's maps end its frame");
+_Static_assert(2 * WORDS_A_MAP == MAP_WORDS && WORDS_A_MAP * 64 == END_UNIT - FIRST_UNIT, "a map holds a bit a unit");
 
 static inline uintptr_t frame_of(const alloy_region *r, uintptr_t p)
 {
@@ -58,10 +59,12 @@ static inline uint32_t unit_of(uintptr_t frame, uintptr_t p)
     return (uint32_t)((p - frame) / UNIT);
 }
 
-/* The region's two maps, interleaved so that both bits of a unit share a word (and
- * a cache line): bit 2k is the free map's bit for unit k + 1 (FREE: on the first
- * unit of every free block), bit 2k + 1 the live map's (LIVE: on the last unit of
- * every live block). */
+/* The region's two maps, one after the other, each a bit a unit (bit k for unit
+ * k + 1): the free map's (FREE: on the first unit of every free block), then the
+ * live map's (LIVE: on the last unit of every live block). Apart, one load reads the
+ * LIVE bits of 56 units, which an unsized free needs; interleaved (both bits of a
+ * unit in one word), it read 28, and blocks past those (a second window, chosen by a
+ * branch that mispredicted on mixed sizes) cost churn as malloc 1.1x glibc's time. */
 enum { FREE = 0, LIVE = 1 };
 
 static inline uint64_t *maps(uintptr_t frame)
@@ -107,28 +110,27 @@ static inline bool surely_in_region(const alloy_region *r, uintptr_t frame, uint
     return FAST_PATHS && p - frame > UNIT && !r->inner_large;
 }
 
-/* Fast builds on little-endian targets: the map bits from the LIVE bit of unit
- * first - 1 on, in one unaligned load: bit 0 is unit first - 1's LIVE bit, bit
- * 2k + 1 unit first + k's FREE bit, bit 2k + 2 its LIVE bit (so a block of up to
- * NEAR_UNITS units and the one before it), and 0 past the maps' end. Near that end
- * the load takes the maps' last 8 bytes, shifted further: the bits of every unit up
- * to the last stay in the window (perl's trace frees a quarter of its blocks in a
- * region's last 27 units, which this case used to send down the slow path). False
- * when first is a region's first unit: no unit before it has bits. */
+/* Fast builds on little-endian targets: the LIVE bits from unit first - 1 on, in
+ * one unaligned load: bit k is unit first - 1 + k's (so a block of up to KEEP_UNITS
+ * units and the one before it), and 0 past the map's end. Near that end the load
+ * takes the map's last 8 bytes, shifted further: the bits of every unit up to the
+ * last stay in the window (perl's trace frees a quarter of its blocks in a region's
+ * last 27 units, which this case used to send down the slow path). False when first
+ * is a region's first unit: no unit before it has bits. */
 static HOT bool near_window(uintptr_t frame, uint32_t first, uint64_t *bits)
 {
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    const char *map = (const char *)maps(frame);
-    uint32_t at = 2 * first - 3; /* 2 * (first - 2) + LIVE */
+    const char *map = (const char *)(maps(frame) + LIVE * WORDS_A_MAP);
+    uint32_t at = first - 2; /* unit first - 1's bit */
     uint64_t word;
     if (!FAST_PATHS)
         return false;
-    /* one compare: first >= 2 (else first - 2 wraps), and at / 8 <= MAP_WORDS * 8 - 8 */
-    if (first - 2 >= (MAP_WORDS * 8 - 8) * 4 + 4) {
+    /* one compare: first >= 2 (else at wraps), and at / 8 <= WORDS_A_MAP * 8 - 8 */
+    if (at >= (WORDS_A_MAP * 8 - 7) * 8) {
         if (first < 2)
             return false;
-        memcpy(&word, map + MAP_WORDS * 8 - 8, sizeof word);
-        *bits = word >> (at - (MAP_WORDS * 8 - 8) * 8); /* at most 61: unit 4,032's LIVE bit is bit 8,063 */
+        memcpy(&word, map + WORDS_A_MAP * 8 - 8, sizeof word);
+        *bits = word >> (at - (WORDS_A_MAP * 8 - 8) * 8); /* at most 62: unit 4,032's bit is 4,031 */
         return true;
     }
     memcpy(&word, map + at / 8, sizeof word);
@@ -140,25 +142,23 @@ static HOT bool near_window(uintptr_t frame, uint32_t first, uint64_t *bits)
 #endif
 }
 
-/* The 64 map bits from the LIVE bit of unit `first` on (two words at most): bit 2k
- * is unit first + k's LIVE bit, bit 2k + 1 unit first + k + 1's FREE bit. Bits past
- * the maps' end are 0. */
-static HOT uint64_t map_window(uintptr_t frame, uint32_t first)
+/* The 64 LIVE bits from unit `first` on (two words at most): bit k is unit
+ * first + k's. Bits past the map's end are 0. */
+static HOT uint64_t live_window(uintptr_t frame, uint32_t first)
 {
-    uint32_t b = 2 * (first - 1) + LIVE, w = b / 64, shift = b % 64; /* odd: never 0 */
-    const uint64_t *map = maps(frame);
+    uint32_t b = first - 1, w = b / 64, shift = b % 64;
+    const uint64_t *map = maps(frame) + LIVE * WORDS_A_MAP;
     uint64_t bits = map[w] >> shift;
-    if (w + 1 < MAP_WORDS)
+    if (shift && w + 1 < WORDS_A_MAP)
         bits |= map[w + 1] << (64 - shift);
     return bits;
 }
 
-/* The units of the live block whose map_window is `window` when it has at most 32
+/* The units of the live block whose live_window is `window` when it has at most 64
  * units; 0 when it is longer. */
 static HOT uint32_t short_block_units(uint64_t window)
 {
-    uint64_t lives = window & UINT64_C(0x5555555555555555);
-    return lives ? (uint32_t)__builtin_ctzll(lives) / 2 + 1 : 0;
+    return window ? (uint32_t)__builtin_ctzll(window) + 1 : 0;
 }
 
 /* Keep a freed block of `units` whole: on its quick list, still marked live in its
@@ -194,8 +194,7 @@ _Static_assert(sizeof((alloy_region *)0)->quick == QUICK_UNITS * sizeof(uint32_t
                "a quick list for each size, their heads read two at a time (any_kept)");
 
 /* The unsized free of the live block at ptr (not NULL), when it is a small block of up
- * to KEEP_UNITS units (60: a second window reads the LIVE bits past near_window's)
- * whose block before is live, when the instance keeps blocks whole (not built for
+ * to KEEP_UNITS units (56: near_window's reach) whose block before is live, when the instance keeps blocks whole (not built for
  * size) and it is not the last live small block (see region.c, "Quick lists"): kept
  * whole, told to a memory checker as freed; its size. Else 0 and nothing is done, and
  * *units is what was learnt: the block's units, LONG_BLOCK, or 0 when unknown (also
@@ -209,18 +208,12 @@ static HOT size_t quick_keep(alloy_region *r, void *ptr, uint32_t *units)
         return 0; /* (a block at unit 1, or while some large block starts further) */
     if (!near_window(frame, unit_of(frame, p), &near))
         return 0;
-    uint64_t lives = near & UINT64_C(0x0155555555555554); /* bits 2 .. 2 * NEAR_UNITS */
-    uint32_t n;
-    if (__builtin_expect(lives != 0, 1)) { /* laid out to fall through: mixed as malloc -0.4 a call */
-        n = (uint32_t)__builtin_ctzll(lives) / 2;
-    } else { /* a block of up to KEEP_UNITS units: its last LIVE bit in the next window */
-        uint32_t more = short_block_units(map_window(frame, unit_of(frame, p) + NEAR_UNITS));
-        if (!more) {
-            *units = LONG_BLOCK;
-            return 0;
-        }
-        n = NEAR_UNITS + more;
+    uint64_t lives = near & (((uint64_t)2 << KEEP_UNITS) - 2); /* bits 1 .. KEEP_UNITS */
+    if (!lives) {
+        *units = LONG_BLOCK;
+        return 0;
     }
+    uint32_t n = (uint32_t)__builtin_ctzll(lives);
     *units = n;
     if (!(near & 1) || !r->keeps_whole || r->live_units == n)
         return 0;

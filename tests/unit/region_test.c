@@ -1230,8 +1230,9 @@ Test(region_blocks, block_size_stops_at_a_free_neighbour)
 }
 
 /* The malloc layer's free in a region's last units, where the map bits that
- * free_unsized reads in one load would pass the maps' end: every block is still told
- * its size. Blocks of 1 .. 28 units, then 1 .. 3 near the end, are cut front to back
+ * free_unsized reads in one load would pass the live map's end: every block is still
+ * told its size. Blocks of 1 .. 56 units (all that load reaches) and some longer,
+ * then 1 .. 3 near the end, are cut front to back
  * until one lands in a second region, then freed back to front (each with a live
  * block before it). */
 Test(region_blocks, free_unsized_at_a_regions_end)
@@ -1246,12 +1247,12 @@ Test(region_blocks, free_unsized_at_a_regions_end)
     sizes[n++] = 16;
     uintptr_t frame = (uintptr_t)held[0] - 16; /* a fresh region's first block is its unit 1 */
     for (size_t k = 0, offset = 0; n < MOST; k++) {
-        sizes[n] = (offset / 16 < 3900 ? k % 28 + 1 : k % 3 + 1) * 16; /* small ones at the end */
+        sizes[n] = (offset / 16 < 3800 ? k % 60 + 1 : k % 3 + 1) * 16; /* small ones at the end */
         held[n] = take(&b, sizes[n]);
         offset = (uintptr_t)held[n++] - frame;
         if (offset >= 65536)
             break;
-        near_end += offset / 16 >= 4006; /* where the load would pass the maps' end */
+        near_end += offset / 16 >= 3978; /* where the load would pass the live map's end */
     }
     cr_assert(n < MOST && near_end > 0, "blocks in the region's last units (%zu)", near_end);
     for (size_t i = n; i-- > 0;)
