@@ -1539,6 +1539,41 @@ Test(region_space, a_realloc_on_a_full_heap_grows_into_blocks_kept_behind)
     cr_assert(alloy_check(a));
 }
 
+/* A request that no free block serves flushes the blocks kept whole a size at a time,
+ * the largest first, and stops once it fits: three kept blocks of 60 units side by
+ * side merge into one of 180, which serves 150 units, and three kept blocks of 2
+ * units stay on their quick list for requests of their size (flushed with the rest,
+ * they went to the free lists, to be split by other sizes). On a heap that cannot
+ * grow, where the request must come from them. */
+Test(region_space, a_flush_of_kept_blocks_stops_once_the_request_fits)
+{
+    static _Alignas(65536) unsigned char array[PAGE]; /* one region; the heap cannot grow */
+    alloy_static_heap heap;
+    alloy_region region;
+    alloy_allocator *a = alloy_region_init(&region, alloy_static_heap_init(&heap, array, sizeof array));
+    if (!region.keeps_whole)
+        cr_skip_test("builds for size keep no block whole");
+    char *wide[3], *narrow[3];
+    cr_assert(alloy_alloc(a, 16, 16));
+    for (int i = 0; i < 3; i++)
+        cr_assert((wide[i] = alloy_alloc(a, 60 * 16, 16)));
+    for (int i = 0; i < 3; i++)
+        cr_assert(alloy_alloc(a, 16, 16) && (narrow[i] = alloy_alloc(a, 2 * 16, 16)));
+    cr_assert(alloy_alloc(a, 16, 16) && alloy_alloc(a, 2000 * 16, 16) &&
+                  alloy_alloc(a, (4032 - 1 - 180 - 9 - 1 - 2000) * 16, 16),
+              "the region is full");
+    for (int i = 0; i < 3; i++) {
+        alloy_free(a, wide[i], 60 * 16, 16); /* kept whole: the block before looks live */
+        alloy_free(a, narrow[i], 2 * 16, 16);
+    }
+    cr_assert(region.quick[60 - 1] != 0 && region.quick[2 - 1] != 0, "all six kept whole");
+    cr_assert_eq(alloy_alloc(a, 150 * 16, 16), wide[0], "the three of 60 units, merged");
+    cr_assert(region.quick[2 - 1] != 0 && region.class_heads[2 - 1] == 0, "the three of 2 units still kept whole");
+    for (int i = 3; i-- > 0;)
+        cr_assert_eq(alloy_alloc(a, 2 * 16, 16), narrow[i], "and taken back by their size");
+    cr_assert(alloy_check(a));
+}
+
 /* A list of several sizes (above 32 units) may hold a block that fits behind a head
  * that does not: on a heap that cannot grow, alloc finds it rather than fail. */
 Test(region_space, a_full_heap_serves_from_behind_a_lists_head)
