@@ -112,10 +112,11 @@ static inline bool surely_in_region(const alloy_region *r, uintptr_t frame, uint
 
 /* Fast builds on little-endian targets: the LIVE bits from unit first - 1 on, in
  * one unaligned load: bit k is unit first - 1 + k's (so a block of up to KEEP_UNITS
- * units and the one before it), and 0 past the map's end. Near that end the load
- * takes the map's last 8 bytes, shifted further: the bits of every unit up to the
- * last stay in the window (perl's trace frees a quarter of its blocks in a region's
- * last 27 units, which this case used to send down the slow path). False when first
+ * units and the one before it), and 0 past the map's end. Near that end (a block in
+ * the region's last 55 units) the load takes the map's last 8 bytes, shifted further:
+ * the bits of every unit up to the last stay in the window (perl's trace frees a
+ * quarter of its blocks in a region's last 27 units, which once went down the slow
+ * path). False when first
  * is a region's first unit: no unit before it has bits. */
 static HOT bool near_window(uintptr_t frame, uint32_t first, uint64_t *bits)
 {
@@ -130,7 +131,7 @@ static HOT bool near_window(uintptr_t frame, uint32_t first, uint64_t *bits)
         if (first < 2)
             return false;
         memcpy(&word, map + WORDS_A_MAP * 8 - 8, sizeof word);
-        *bits = word >> (at - (WORDS_A_MAP * 8 - 8) * 8); /* at most 62: unit 4,032's bit is 4,031 */
+        *bits = word >> (at - (WORDS_A_MAP * 8 - 8) * 8); /* at most 62: first <= 4,032 */
         return true;
     }
     memcpy(&word, map + at / 8, sizeof word);
@@ -190,6 +191,8 @@ static HOT bool quick_take(alloy_region *r, uint32_t units, void **out)
 #define LONG_BLOCK UINT32_MAX         /* a small block of more than KEEP_UNITS units */
 
 _Static_assert(KEEP_UNITS <= QUICK_UNITS, "quick_keep's blocks have quick lists");
+_Static_assert(KEEP_UNITS <= 64 - 8,
+               "near_window's load, shifted by up to 7 bits, holds unit first - 1's bit and KEEP_UNITS more");
 _Static_assert(sizeof((alloy_region *)0)->quick == QUICK_UNITS * sizeof(uint32_t) && QUICK_UNITS % 2 == 0,
                "a quick list for each size, their heads read two at a time (any_kept)");
 

@@ -1260,6 +1260,26 @@ Test(region_blocks, free_unsized_at_a_regions_end)
     cr_assert(alloy_check(b.a));
 }
 
+/* The malloc layer's free reads a block's size in one load of the live map, shifted
+ * by where the block starts within a byte of the map: blocks of 55 to 58 units, the
+ * longest that load reaches (56) and past it, each starting at every offset of the
+ * eight, are told their sizes. */
+Test(region_blocks, free_unsized_at_every_offset_of_a_map_byte)
+{
+    for (size_t offset = 0; offset < 8; offset++)
+        for (size_t units = 55; units <= 58; units++) {
+            bench b;
+            open_bench(&b, 1024 * KiB);
+            char *before = take(&b, (offset + 1) * 16); /* units 1 .. offset + 1 */
+            char *p = take(&b, units * 16);
+            take(&b, 16); /* a live block after it */
+            cr_assert_eq((size_t)(p - before) / 16, offset + 1, "the block starts at unit offset + 2");
+            cr_assert_eq(alloy_region_free_unsized(b.a, p), units * 16, "%zu units at offset %zu", units, offset);
+            cr_assert(alloy_check(b.a));
+            alloy_mmap_heap_destroy(&b.heap);
+        }
+}
+
 /* Free blocks of more than 32 units lean to low addresses: freed in the order 1, 5,
  * 3 (live blocks between them, so none merge; of 80 units, none is kept whole),
  * three blocks of one size come back lowest first, where a list that only pushes in
@@ -1375,7 +1395,8 @@ Test(region_check, finds_each_kind_of_damage)
         alloy_free(b.a, large, 100 * KiB, 1);
         cr_assert(alloy_check(b.a));
         uintptr_t frame = (uintptr_t)x & ~(uintptr_t)(PAGE - 1);
-        uint64_t *maps = (uint64_t *)(frame + 4033 * 16); /* bits 2k, 2k + 1: unit k + 1's */
+        /* the free map's 63 words, then the live map's: bit k is unit k + 1's */
+        uint64_t *free_map = (uint64_t *)(frame + 4033 * 16), *live_map = free_map + 63;
         size_t yu = ((uintptr_t)y - frame) / 16 - 1, zu = ((uintptr_t)z - frame) / 16 - 1;
         switch (damage) {
         case 0: /* a free block's size */
@@ -1385,10 +1406,12 @@ Test(region_check, finds_each_kind_of_damage)
             *(uint32_t *)(void *)(y + 1104 - 4) = 3;
             break;
         case 2: /* the bit on a live block's last unit (z: 7 units) */
-            maps[(2 * (zu + 6) + 1) / 64] ^= (uint64_t)1 << ((2 * (zu + 6) + 1) % 64);
+            cr_assert(live_map[(zu + 6) / 64] >> ((zu + 6) % 64) & 1, "z's LIVE bit is where the test looks");
+            live_map[(zu + 6) / 64] ^= (uint64_t)1 << ((zu + 6) % 64);
             break;
         case 3: /* the bit on a free block's first unit */
-            maps[2 * yu / 64] ^= (uint64_t)1 << (2 * yu % 64);
+            cr_assert(free_map[yu / 64] >> (yu % 64) & 1, "y's FREE bit is where the test looks");
+            free_map[yu / 64] ^= (uint64_t)1 << (yu % 64);
             break;
         case 4: /* the region's tag */
             *(uint32_t *)frame ^= 1;
