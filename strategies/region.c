@@ -57,8 +57,9 @@
  *   kept whole, still marked live, on its size's quick list, and the next request
  *   of its size takes it back without touching a map or a list. A list holds as
  *   many as are freed. They are freed for real before a request would take a new
- *   region or grow the heap (a size at a time, the largest first, until the request
- *   fits), before a resize would refuse for the block behind
+ *   region or grow the heap (for a small request a size at a time, the largest
+ *   first, until it fits; a large block that grows in place at the heap's end grows
+ *   it with blocks kept), before a resize would refuse for the block behind
  *   being one of them (one of the last 8 kept of its size: a resize looks no
  *   further), and when a phase ends (below); the last live small block is never
  *   kept, so that its free sees the end. live_units does not count them. Lists
@@ -172,9 +173,10 @@
  * Costs
  *   small alloc, free and resize: O(1), but for what follows. An alloc that finds
  *   no block at the lists' heads and no page for a new region walks the lists that
- *   may hold one, the last resort before out of memory: O(free blocks on them). The
- *   request that takes a new region or grows the heap merges every block kept whole
- *   first: O(blocks kept), O(1) amortised over the frees that kept them (one
+ *   may hold one, the last resort before out of memory: O(free blocks on them). Before a
+ *   request takes a new region or grows the heap, blocks kept whole are merged (a
+ *   small request: a size at a time, its search of the lists again after each, at
+ *   most 64 times): O(blocks kept), O(1) amortised over the frees that kept them (one
  *   call after a million such frees merges a million blocks). The free that ends a
  *   phase: O(k log k + runs) for its k regions, given back in a batch (builds for
  *   size: O(k x runs) at worst, a walk for each page below the one before); with
@@ -744,14 +746,20 @@ static void *from_free_lists(alloy_region *r, uint32_t units, size_t align)
 static void free_small(alloy_region *r, void *ptr, uint32_t units);
 
 /* Give the blocks kept whole of one size back to the free lists, merged: the largest
- * size that has any. True when there were any; callers that find no fit call it
- * again, so that the flush ends once a request fits. (Every list at once merged up
- * to 43,512 blocks at one request of perl's trace in wasm, most of which later
- * requests of their sizes would have taken back whole: under Node, region as malloc
- * on python's trace 182.9 -> 163.7 x86 instructions a call, perl 213.1 -> 206.7;
- * natively churn 106.7 -> 99.3 and big-heap 147.2 -> 144.6, mixed 123.9 -> 125.0; no
- * heap grew. Smallest size first: python 175.3, medium 160.0 against 150.7.) */
-static bool flush_quick(alloy_region *r)
+ * size that has any. True when there were any. A small request that no free block
+ * serves calls it, and tries again, until the request fits or no block is kept:
+ * merging every list at once merged up to 43,512 blocks at one request of perl's
+ * trace in wasm, most of which later requests of their sizes would have taken back
+ * whole (under Node, region as malloc on python's trace 182.9 -> 163.7 x86
+ * instructions a call, perl 213.1 -> 206.7; natively churn 106.7 -> 99.3, mixed
+ * 123.9 -> 125.0; no workload's or trace's heap changed; smallest size first: python
+ * 175.3, medium 160.0 against 150.7; only for requests of more than 64 units, python
+ * kept 182.3). The price is the order: a request may now split a block merged from
+ * the larger kept blocks where merging them all would have given it an exact fit of
+ * smaller ones, which a later request then misses (a reviewer's one-page heap: kept
+ * blocks of 64 units and three of 1 side by side, a request of 3 units, then one of
+ * 64 fails, where it succeeded; on a growing heap, a region more). */
+static bool flush_quick_size(alloy_region *r)
 {
     bool any = false;
     if (!FAST_PATHS)
@@ -764,6 +772,18 @@ static bool flush_quick(alloy_region *r)
             free_small(r, b, c + 1);
             any = true;
         }
+    return any;
+}
+
+/* All of them at once, for a large request (whose pages come from the pool, which
+ * merged blocks reach only as whole empty regions: retried after each size, its
+ * search of the free runs ran up to 64 times for nothing) and a phase's end. True
+ * when there were any. */
+static bool flush_quick(alloy_region *r)
+{
+    bool any = false;
+    while (flush_quick_size(r))
+        any = true;
     return any;
 }
 
@@ -794,7 +814,7 @@ static SLOW void *alloc_small(alloy_region *r, uint32_t units, size_t align)
         void *p = from_free_lists(r, units, align);
         if (p)
             return p;
-        if (!flush_quick(r) && !new_region(r))
+        if (!flush_quick_size(r) && !new_region(r))
             return behind_the_heads(r, units, align);
     }
 }
@@ -1342,8 +1362,7 @@ static WASM_HOT void free_small_last(alloy_region *r, void *ptr, uint32_t units)
     if (r->live_units == 0 && r->region_count > 1)
         restart_regions(r);
     else if (r->live_units == 0 && any_kept(r))
-        while (flush_quick(r)) /* the one region is one free block again */
-            ;
+        flush_quick(r); /* the one region is one free block again */
 }
 
 /* The same out of line natively, for alloy_region_free: there it would cost every
