@@ -18,8 +18,8 @@
  *
  *   header: a tag (see Blocks' sizes) and the links of the list of regions. Two maps
  *   of a bit a unit, one after the other: FREE on the first unit of every free
- *   block, LIVE on the last unit of every live block. So the block after
- *   a block is free exactly when its first unit has a FREE bit, and the block before
+ *   block, LIVE on the last unit of every live block. So the block after a block is
+ *   free exactly when its first unit has a FREE bit, and the block before
  *   it is free exactly when the unit before it has no LIVE bit; and a live block's
  *   size is the distance to the next LIVE bit. The region on the heap's initial space
  *   may start later in its frame: its header lives in the instance (unit 0 may not be
@@ -173,10 +173,10 @@
  * Costs
  *   small alloc, free and resize: O(1), but for what follows. An alloc that finds
  *   no block at the lists' heads and no page for a new region walks the lists that
- *   may hold one, the last resort before out of memory: O(free blocks on them). Before a
- *   request takes a new region or grows the heap, blocks kept whole are merged (a
- *   small request: a size at a time, its search of the lists again after each, at
- *   most 64 times): O(blocks kept), O(1) amortised over the frees that kept them (one
+ *   may hold one, the last resort before out of memory: O(free blocks on them).
+ *   Before a request takes a new region or grows the heap, blocks kept whole are
+ *   merged (a small request: a size at a time, its search of the lists again after
+ *   each, at most 64 times): O(blocks kept), O(1) amortised over the frees that kept them (one
  *   call after a million such frees merges a million blocks). The free that ends a
  *   phase: O(k log k + runs) for its k regions, given back in a batch (builds for
  *   size: O(k x runs) at worst, a walk for each page below the one before); with

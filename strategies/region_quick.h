@@ -116,8 +116,7 @@ static inline bool surely_in_region(const alloy_region *r, uintptr_t frame, uint
  * the region's last 55 units) the load takes the map's last 8 bytes, shifted further:
  * the bits of every unit up to the last stay in the window (perl's trace frees a
  * quarter of its blocks in a region's last 27 units, which once went down the slow
- * path). False when first
- * is a region's first unit: no unit before it has bits. */
+ * path). False when first is a region's first unit: no unit before it has bits. */
 static HOT bool near_window(uintptr_t frame, uint32_t first, uint64_t *bits)
 {
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -197,8 +196,8 @@ _Static_assert(sizeof((alloy_region *)0)->quick == QUICK_UNITS * sizeof(uint32_t
                "a quick list for each size, their heads read two at a time (any_kept)");
 
 /* The unsized free of the live block at ptr (not NULL), when it is a small block of up
- * to KEEP_UNITS units (56: near_window's reach) whose block before is live, when the instance keeps blocks whole (not built for
- * size) and it is not the last live small block (see region.c, "Quick lists"): kept
+ * to KEEP_UNITS units (56: near_window's reach) whose block before is live, when the
+ * instance keeps blocks whole (not built for size) and it is not the last live small block (see region.c, "Quick lists"): kept
  * whole, told to a memory checker as freed; its size. Else 0 and nothing is done, and
  * *units is what was learnt: the block's units, LONG_BLOCK, or 0 when unknown (also
  * whether it is a small block: always so in builds for size). */
