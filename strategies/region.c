@@ -745,9 +745,13 @@ static void *from_free_lists(alloy_region *r, uint32_t units, size_t align)
 
 static void free_small(alloy_region *r, void *ptr, uint32_t units);
 
-/* Give the blocks kept whole of one size back to the free lists, merged: the largest
- * size that has any. True when there were any. A small request that no free block
- * serves calls it, and tries again, until the request fits or no block is kept:
+/* Give the blocks kept whole back to the free lists, merged, the largest size first:
+ * all of them, or (!all) those of the largest size that has any. True when there were
+ * any. A large request (whose pages come from the pool, which merged blocks reach
+ * only as whole empty regions: retried after each size, its search of the free runs
+ * ran up to 64 times for nothing) and a phase's end flush all. A small request that
+ * no free block serves flushes one size, and tries again, until it fits or no block
+ * is kept:
  * merging every list at once merged up to 43,512 blocks at one request of perl's
  * trace in wasm, most of which later requests of their sizes would have taken back
  * whole (under Node, region as malloc on python's trace 182.9 -> 163.7 x86
@@ -761,31 +765,24 @@ static void free_small(alloy_region *r, void *ptr, uint32_t units);
  * smaller ones, which a later request then misses (a reviewer's one-page heap: kept
  * blocks of 64 units and three of 1 side by side, a request of 3 units, then one of
  * 64 fails, where it succeeded; on a growing heap, a region more). */
-static bool flush_quick_size(alloy_region *r)
+static bool flush_quick(alloy_region *r, bool all)
 {
     bool any = false;
     if (!FAST_PATHS)
         return false;
-    for (uint32_t c = QUICK_UNITS; c-- > 0 && !any;)
-        while (r->quick[c] != NIL) {
+    for (uint32_t c = QUICK_UNITS; c-- > 0;) {
+        if (r->quick[c] == NIL)
+            continue;
+        do {
             uint32_t *b = (uint32_t *)address_of(r, r->quick[c]);
             r->quick[c] = *b;
             r->live_units += c + 1; /* (free_small takes them off) */
             free_small(r, b, c + 1);
-            any = true;
-        }
-    return any;
-}
-
-/* All of them at once, for a large request (whose pages come from the pool, which
- * merged blocks reach only as whole empty regions: retried after each size, its
- * search of the free runs ran up to 64 times for nothing) and a phase's end. True
- * when there were any. */
-static bool flush_quick(alloy_region *r)
-{
-    bool any = false;
-    while (flush_quick_size(r))
+        } while (r->quick[c] != NIL);
+        if (!all)
+            return true;
         any = true;
+    }
     return any;
 }
 
@@ -816,7 +813,7 @@ static SLOW void *alloc_small(alloy_region *r, uint32_t units, size_t align)
         void *p = from_free_lists(r, units, align);
         if (p)
             return p;
-        if (!flush_quick_size(r) && !new_region(r))
+        if (!flush_quick(r, false) && !new_region(r))
             return behind_the_heads(r, units, align);
     }
 }
@@ -1240,7 +1237,7 @@ static __attribute__((noinline)) void *alloc_large(alloy_region *r, size_t size,
         alloy_page_link *run = fitting_run(r, 0, align, words);
         if (run)
             return place_large(r, run, words, large_pad((uintptr_t)run->pages, align));
-        if (flush_quick(r))
+        if (flush_quick(r, true))
             continue; /* merged, they may have emptied regions */
         if (retire_empty_regions(r, true))
             continue; /* their pages may join free runs */
@@ -1364,7 +1361,7 @@ static WASM_HOT void free_small_last(alloy_region *r, void *ptr, uint32_t units)
     if (r->live_units == 0 && r->region_count > 1)
         restart_regions(r);
     else if (r->live_units == 0 && any_kept(r))
-        flush_quick(r); /* the one region is one free block again */
+        flush_quick(r, true); /* the one region is one free block again */
 }
 
 /* The same out of line natively, for alloy_region_free: there it would cost every
