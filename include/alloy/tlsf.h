@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/** @file
+ * alloy/tlsf.h - the two-level segregated fit strategy: blocks with a one-word
+ * header, merged with their free neighbours at once, found in O(1) by two bitmaps.
+ * The compact strategy with the heap closest to the live bytes. How it works, and
+ * what it costs, is told in strategies/tlsf.c.
+ *
+ * Through the front end (alloy.h) it answers as every strategy does. What is its own:
+ * - alloc: NULL when no free block fits and the heap gives no pages for one, or for a
+ *   block larger than ALLOY_TLSF_MAX_BLOCK (both counted as failed allocations by the
+ *   front end); the instance is then unchanged but for pages the heap did give, which
+ *   stay free for later requests.
+ * - resize: in place when the block shrinks, or grows into a free block that follows
+ *   it; otherwise false, and alloy_realloc moves the block. A shrink never fails.
+ * - free: O(1); the block merges with the free blocks before and after it.
+ * - block_size and free_unsized (the malloc layer's unsized free) read the header in
+ *   front of the block: no header of the malloc layer's own.
+ *
+ * Its figures in alloy_stats (alloy_stats_get):
+ * - free_blocks: free blocks, on the lists
+ * - free_bytes: their bytes, headers included
+ * - pools: stretches of contiguous memory the instance holds (1 + growths that did not
+ *   continue the stretch before)
+ * - largest_free: the bytes of the largest free block
+ */
+#ifndef ALLOY_TLSF_H
+#define ALLOY_TLSF_H
+
+#include "alloy/alloy.h"
+
+/** The size classes per doubling of the block size (the second level). */
+#define ALLOY_TLSF_SUBCLASSES 16
+/** The doublings (the first level): one for every block under 256 bytes, then one per
+ * power of two: up to 4 GiB on 32-bit targets, 256 TiB on 64-bit ones. */
+#define ALLOY_TLSF_LEVELS (sizeof(size_t) == 4 ? 25 : 41)
+/** The largest block an instance hands out, its header included: 31/32 of the
+ * levels' reach (3.875 GiB on 32-bit targets), so that alloc's rounding up to a size
+ * class stays within it. Larger requests fail as out of memory. */
+#define ALLOY_TLSF_MAX_BLOCK ((size_t)(((uint64_t)1 << (ALLOY_TLSF_LEVELS + 7)) - ((uint64_t)1 << (ALLOY_TLSF_LEVELS + 2))))
+
+struct alloy_tlsf_block;
+struct alloy_tlsf_pool;
+
+/** One instance (1,752 bytes on wasm32, 4,696 on x86_64). Its members are private; the
+ * struct is public so that callers can place instances where they like (static,
+ * stack, another allocator's block). */
+typedef struct alloy_tlsf {
+    /** @privatesection */
+    alloy_allocator base;
+    alloy_heap *heap;
+    struct alloy_tlsf_pool *pool; /* the newest pool's record; each names the one before */
+    uint64_t level_map;           /* bit l: a list of level l holds a block */
+    uint16_t class_map[ALLOY_TLSF_LEVELS]; /* bit c: lists[l][c] holds one */
+    struct alloy_tlsf_block *lists[ALLOY_TLSF_LEVELS][ALLOY_TLSF_SUBCLASSES];
+} alloy_tlsf;
+
+/** Make *t an instance that takes memory from `heap`, and return its handle. It
+ * claims the heap's initial space if nobody has. Returns NULL when t or heap is NULL.
+ * Any number of instances may share one heap. The instance needs no destruction: its
+ * memory goes when the heap's does. */
+alloy_allocator *alloy_tlsf_init(alloy_tlsf *t, alloy_heap *heap);
+
+/** The table, setup and operations (see ALLOY_STRATEGY_OPERATIONS). */
+ALLOY_STRATEGY_OPERATIONS(tlsf);
+/** A block's size from its header (alloy_strategy::block_size); 0 for a block that the
+ * header says is free. */
+ALLOY_STRATEGY_BLOCK_SIZE(tlsf);
+
+#endif
