@@ -71,6 +71,11 @@
 /* blocks below this take one class per 16 bytes, all in level 0 */
 #define LINEAR (GRAIN * SUB)
 #define MAX_BLOCK ALLOY_TLSF_MAX_BLOCK
+#ifdef __OPTIMIZE_SIZE__
+#define CARVE_INLINE
+#else
+#define CARVE_INLINE inline __attribute__((always_inline))
+#endif
 
 _Static_assert(SUB == 1 << SUB_LOG && LINEAR == 256, "level l >= 1 holds [2^(l + 7), 2^(l + 8))");
 
@@ -224,8 +229,12 @@ static block *take_fitting(alloy_tlsf *t, size_t bytes)
         l = (unsigned)__builtin_ctzll(levels);
         classes = t->class_map[l];
     }
-    block *b = t->lists[l][__builtin_ctz(classes)];
-    unlink_block(t, b);
+    c = (unsigned)__builtin_ctz(classes);
+    block *b = t->lists[l][c]; /* the head: off its list without unlink_block's tests */
+    if ((t->lists[l][c] = b->next) != NULL)
+        b->next->prev = NULL;
+    else if (!(t->class_map[l] &= (uint16_t)~(1u << c)))
+        t->level_map &= ~((uint64_t)1 << l);
     return b;
 }
 
@@ -277,27 +286,59 @@ static bool grow(alloy_tlsf *t, size_t bytes)
     return true;
 }
 
-/* The live block of `bytes` at `align` from free block b (off its list, at least
- * search_bytes(bytes + what the alignment may skip)): what it does not need in front
- * and behind goes back. Returns the block's first byte. */
-static void *carve(alloy_tlsf *t, block *b, size_t bytes, size_t align)
+/* The bytes block b must skip in front to hold `bytes` at `align`: 0, or enough for a
+ * free block; SIZE_MAX when b cannot hold them. */
+static size_t front_for(const block *b, size_t bytes, size_t align)
 {
-    size_t have = size_of(b), prev_free = b->header & PREV_FREE;
+    size_t front = 0, have = size_of(b);
     if (align > GRAIN) {
         uintptr_t p = ((uintptr_t)b + WORD + align - 1) & ~(uintptr_t)(align - 1);
-        size_t front = p - WORD - (uintptr_t)b;
+        front = p - WORD - (uintptr_t)b;
         if (front && front < MIN_BLOCK)
             front += align;
-        if (front) { /* the front stays free */
-            block *aligned = block_at((uintptr_t)b + front);
-            alloy_poison_expose(aligned, WORD);
-            aligned->header = 0; /* (put_free marks it PREV_FREE) */
-            b->header = front | prev_free;
-            put_free(t, b);
-            b = aligned;
-            have -= front;
-            prev_free = PREV_FREE;
+    }
+    return front <= have && have - front >= bytes ? front : SIZE_MAX;
+}
+
+/* The last resort before the heap grows: the first block that holds `bytes` at
+ * `align` on the lists below `searched` (which holds none), from the list of
+ * `bytes`' size up. The search rounds up to a class's first size: a block of the
+ * request's class but not that size, or, for an alignment, smaller than the worst
+ * case it looks for, can hold the request (the conformance suite's out-of-memory
+ * case: a block freed on a full heap did not serve the same request again).
+ * O(free blocks on those lists). Off its list in *found, with its front. */
+static size_t take_first_fit(alloy_tlsf *t, size_t bytes, size_t align, size_t searched, block **found)
+{
+    unsigned l, c, end_l, end_c;
+    class_of(bytes, &l, &c);
+    class_of(searched, &end_l, &end_c);
+    for (unsigned k = l * SUB + c; k < end_l * SUB + end_c; k++)
+        for (block *b = t->lists[k / SUB][k % SUB]; b; b = b->next) {
+            size_t front = front_for(b, bytes, align);
+            if (front != SIZE_MAX) {
+                unlink_block(t, b);
+                *found = b;
+                return front;
+            }
         }
+    return SIZE_MAX;
+}
+
+/* The live block of `bytes` from free block b (off its list), `front` bytes into it
+ * (a front_for answer): what it does not need in front and behind goes back. Returns
+ * the block's first byte. */
+static CARVE_INLINE void *carve(alloy_tlsf *t, block *b, size_t bytes, size_t front)
+{
+    size_t have = size_of(b), prev_free = b->header & PREV_FREE;
+    if (front) { /* the front stays free */
+        block *aligned = block_at((uintptr_t)b + front);
+        alloy_poison_expose(aligned, WORD);
+        aligned->header = 0; /* (put_free marks it PREV_FREE) */
+        b->header = front | prev_free;
+        put_free(t, b);
+        b = aligned;
+        have -= front;
+        prev_free = PREV_FREE;
     }
     size_t rest = have - bytes;
     if (rest >= MIN_BLOCK) { /* the tail goes back (the block after it knows a free block is before) */
@@ -313,19 +354,34 @@ static void *carve(alloy_tlsf *t, block *b, size_t bytes, size_t align)
     return (char *)b + WORD;
 }
 
+/* alloc when no list at or above `need`'s class holds a block: a block further down
+ * that fits after all, else more memory. (Apart, so that the common path saves no
+ * registers for it.) */
+static __attribute__((noinline)) void *alloc_short(alloy_tlsf *t, size_t bytes, size_t align, size_t need)
+{
+    block *b;
+    do {
+        size_t front = take_first_fit(t, bytes, align, need, &b);
+        if (front != SIZE_MAX)
+            return carve(t, b, bytes, front);
+        if (!grow(t, need))
+            return NULL;
+    } while ((b = take_fitting(t, need)) == NULL);
+    return carve(t, b, bytes, front_for(b, bytes, align));
+}
+
 void *alloy_tlsf_alloc(alloy_allocator *a, size_t size, size_t align)
 {
     alloy_tlsf *t = tlsf_of(a);
     size_t bytes = block_bytes(size);
     size_t need = align > GRAIN ? bytes + align + MIN_BLOCK : bytes; /* (no overflow: size <= ALLOY_MAX_SIZE) */
-    if (bytes > MAX_BLOCK || need > MAX_BLOCK)
+    if (need > MAX_BLOCK)
         return NULL;
     need = search_bytes(need);
-    block *b;
-    while ((b = take_fitting(t, need)) == NULL)
-        if (!grow(t, need))
-            return NULL;
-    return carve(t, b, bytes, align);
+    block *b = take_fitting(t, need);
+    if (!b)
+        return alloc_short(t, bytes, align, need);
+    return carve(t, b, bytes, front_for(b, bytes, align));
 }
 
 void alloy_tlsf_free(alloy_allocator *a, void *ptr, size_t size, size_t align)
@@ -459,7 +515,7 @@ static bool tlsf_check(const alloy_allocator *a)
             const block *prev = NULL;
             for (const block *b = t->lists[l][c]; b; prev = b, b = b->next) {
                 unsigned bl, bc;
-                if (!alloy_heap_holds(t->heap, b, sizeof *b) || (uintptr_t)(b + 1) % GRAIN != 0 ||
+                if (!alloy_heap_holds(t->heap, b, sizeof *b) || ((uintptr_t)b + WORD) % GRAIN != 0 ||
                     !(b->header & FREE) || b->prev != prev || ++listed > blocks)
                     return false;
                 class_of(size_of(b), &bl, &bc);

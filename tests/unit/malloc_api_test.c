@@ -12,7 +12,7 @@
 
 typedef struct bench {
     alloy_mmap_heap heap;
-    _Alignas(max_align_t) unsigned char storage[4096];
+    _Alignas(max_align_t) unsigned char storage[8192];
     alloy_allocator *a;
 } bench;
 

@@ -23,7 +23,7 @@ ParameterizedTestParameters(stats_off, counts_nothing_but_heap_bytes)
 static alloy_stats empty_figures(const strategy_kind *kind)
 {
     alloy_mmap_heap heap;
-    static _Alignas(max_align_t) unsigned char storage[4096];
+    static _Alignas(max_align_t) unsigned char storage[8192];
     cr_assert(alloy_mmap_heap_init(&heap, 16u << 20));
     alloy_stats s;
     alloy_stats_get(kind->make(storage, &heap.heap), &s);
@@ -36,7 +36,7 @@ ParameterizedTest(size_t *strategy, stats_off, counts_nothing_but_heap_bytes)
     const strategy_kind *kind = &alloy_strategy_kinds[*strategy];
     alloy_stats empty = empty_figures(kind);
     alloy_mmap_heap heap;
-    static _Alignas(max_align_t) unsigned char storage[4096];
+    static _Alignas(max_align_t) unsigned char storage[8192];
     cr_assert_leq(kind->bytes, sizeof storage);
     cr_assert(alloy_mmap_heap_init(&heap, 16u << 20));
     alloy_allocator *a = kind->make(storage, &heap.heap);
