@@ -76,6 +76,9 @@
 /* blocks below this take one class per 16 bytes, all in level 0 */
 #define LINEAR (GRAIN * SUB)
 #define MAX_BLOCK ALLOY_TLSF_MAX_BLOCK
+/* carve inline in both callers where speed is asked for (natively the small workload
+ * 161 -> 153 instructions a call), one copy in builds for size (-Oz: 309 bytes of
+ * wasm code for malloc + free) */
 #ifdef __OPTIMIZE_SIZE__
 #define CARVE_INLINE
 #else
@@ -132,17 +135,18 @@ static unsigned log2_of(size_t x)
     return (unsigned)(sizeof(unsigned long) * 8 - 1) ^ (unsigned)__builtin_clzl((unsigned long)x);
 }
 
-/* How far apart the sizes of the classes around `size` lie, as a power of two: 16
- * bytes below 512 (level 0, one class per 16 bytes, and level 1), then a 16th of the
- * size's power of two. */
+/* How far apart the sizes of the classes lie, as a power of two, around a size whose
+ * highest bit is bit `top`: 16 bytes below 512 (level 0, one class per 16 bytes, and
+ * level 1), then a 16th of the size's power of two. */
 static unsigned class_shift(unsigned top)
 {
     return (top > 8 ? top : 8) - SUB_LOG;
 }
 
 /* The list of a block of `size` bytes: level *l, class *c. Without a branch on the
- * size (on churn's sizes, 1 to 512 bytes, one mispredicted at every free and alloc:
- * 45 ns a call natively against glibc's 15). */
+ * size: churn's sizes, 1 to 512 bytes, straddle 256, and that branch was a quarter of
+ * its mispredicted branches (callgrind: 331,000 -> 249,000 in 250,000 calls; 28.7 ->
+ * 26.2 ns a call natively, glibc 10.3), for 11 instructions a call more. */
 static void class_of(size_t size, unsigned *l, unsigned *c)
 {
     unsigned top = log2_of(size | (LINEAR / 2));
