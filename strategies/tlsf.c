@@ -17,12 +17,13 @@
  *   head, whatever the number of blocks. The block is split: what it has beyond the
  *   request goes back on a list, unless it is too small for a free block (16 bytes on
  *   64-bit targets, then kept by the block and marked in its header). A request
- *   aligned beyond 16 looks for size + alignment + the smallest block, and gives back
+ *   aligned beyond 16 looks for size + alignment + the smallest block - 16 (a front it
+ *   skips is 0 or a free block's worth at least), and gives back
  *   the front it skips as a free block too. When no list from there on holds one, a
  *   block further down may still fit (one of the request's class but not its first
  *   size, or one smaller than an alignment's worst case): alloc walks those lists, from
  *   the request's own class up, for the first that does. Only then the heap grows:
- *   by what the request needs less the free block that ends the newest pool, when the
+ *   by what the search looks for less the free block that ends the newest pool, when the
  *   pages will continue that pool (its end is the heap's), else by the request and a
  *   pool's bookkeeping.
  *   free reads the block's size from its header, merges it with the block after it
@@ -51,10 +52,11 @@
  *   resize, block_size and free_unsized: O(1). stats: O(free blocks + pools); check:
  *   O(blocks + pools).
  *   Bookkeeping: one word a live block (4 bytes on wasm32, 8 on 64-bit) and rounding to
- *   16 bytes; a pool, 16 (wasm32) or 32 bytes. A free block, once merged, cannot be
- *   bigger, and the search rounding wastes nothing: a block found is split to the
- *   request's size. The heap's growth is whole 64 KiB pages, which a large request
- *   shares with the free block before it. The instance: 1,768 bytes on wasm32, 5,464
+ *   16 bytes; a pool, 16 (wasm32) or 32 bytes. No two free blocks touch, and the
+ *   search's rounding costs no memory: a block found is split to the request's size.
+ *   The heap grows by whole 64 KiB pages, which a large request shares with the free
+ *   block before them: it asks for its size rounded up to the first size of a class
+ *   (less than 1/16 more), so that the search finds the block the pages make. The instance: 1,768 bytes on wasm32, 5,464
  *   on x86_64, for its lists. Single-threaded.
  */
 #include <string.h>
@@ -228,7 +230,8 @@ static size_t block_bytes(size_t size)
  * of a class, so that every block of that class or above holds them. */
 static size_t search_bytes(size_t bytes)
 {
-    return bytes + ((size_t)1 << class_shift(log2_of(bytes))) - GRAIN; /* (bytes: a multiple of 16) */
+    size_t step = (size_t)1 << class_shift(log2_of(bytes));
+    return (bytes + step - GRAIN) & ~(step - 1); /* (bytes: a multiple of 16) */
 }
 
 /* A free block of at least `bytes` (a search_bytes answer), off its list; NULL when
@@ -370,19 +373,19 @@ static CARVE_INLINE void *carve(alloy_tlsf *t, block *b, size_t bytes, size_t fr
     return (char *)b + WORD;
 }
 
-/* alloc when no list at or above `need`'s class holds a block: a block further down
- * that fits after all, else more memory. (Apart, so that the common path saves no
- * registers for it.) */
-static __attribute__((noinline)) void *alloc_short(alloy_tlsf *t, size_t bytes, size_t align, size_t need)
+/* alloc when no list from the class of `search` (a search_bytes answer) on holds a
+ * block: a block further down that fits after all, else more memory. (Apart, so that
+ * the common path saves no registers for it.) */
+static __attribute__((noinline)) void *alloc_short(alloy_tlsf *t, size_t bytes, size_t align, size_t search)
 {
     block *b;
     do {
-        size_t front = take_first_fit(t, bytes, align, need, &b);
+        size_t front = take_first_fit(t, bytes, align, search, &b);
         if (front != SIZE_MAX)
             return carve(t, b, bytes, front);
-        if (!grow(t, need))
+        if (!grow(t, search))
             return NULL;
-    } while ((b = take_fitting(t, need)) == NULL);
+    } while ((b = take_fitting(t, search)) == NULL);
     return carve(t, b, bytes, front_for(b, bytes, align));
 }
 
@@ -390,13 +393,16 @@ void *alloy_tlsf_alloc(alloy_allocator *a, size_t size, size_t align)
 {
     alloy_tlsf *t = tlsf_of(a);
     size_t bytes = block_bytes(size);
-    size_t need = align > GRAIN ? bytes + align + MIN_BLOCK : bytes; /* (no overflow: size <= ALLOY_MAX_SIZE) */
+    /* what holds `bytes` at `align` wherever a block starts: the front it may skip is
+     * at most align - 16, or align + MIN_BLOCK - 16 when that would leave a front too
+     * small for a free block (no overflow: size <= ALLOY_MAX_SIZE) */
+    size_t need = align > GRAIN ? bytes + align + MIN_BLOCK - GRAIN : bytes;
     if (need > MAX_BLOCK)
         return NULL;
-    need = search_bytes(need);
-    block *b = take_fitting(t, need);
+    size_t search = search_bytes(need);
+    block *b = take_fitting(t, search);
     if (!b)
-        return alloc_short(t, bytes, align, need);
+        return alloc_short(t, bytes, align, search);
     return carve(t, b, bytes, front_for(b, bytes, align));
 }
 

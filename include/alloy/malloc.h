@@ -5,7 +5,7 @@
  *
  * Every result is aligned to 16 bytes (max_align_t) or more. An unsized free must
  * become a sized one: when the instance's strategy can tell a block's size from its
- * pointer (alloy_strategy::block_size: region and the checked wrapper can), blocks
+ * pointer (alloy_strategy::block_size: region, tlsf and the checked wrapper can), blocks
  * carry nothing more and each size is rounded up to 16; otherwise (a strategy that
  * cannot, the locked wrapper) each block carries a 16-byte header, in front of what
  * the caller gets, recording the size and alignment asked for. Instances are not thread-safe, so

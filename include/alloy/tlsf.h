@@ -2,16 +2,24 @@
 /** @file
  * alloy/tlsf.h - the two-level segregated fit strategy: blocks with a one-word
  * header, merged with their free neighbours at once, found in O(1) by two bitmaps.
- * The compact strategy with the heap closest to the live bytes. How it works, and
- * what it costs, is told in strategies/tlsf.c.
+ * The compact strategy that merges: its heap follows the live bytes as dlmalloc's
+ * does, closest of alloy's strategies on growing arrays, frames and many large
+ * blocks; the slowest of them. How it works, and what it costs, is told in
+ * strategies/tlsf.c.
  *
- * Through the front end (alloy.h) it answers as every strategy does. What is its own:
- * - alloc: NULL when no free block fits and the heap gives no pages for one, or for a
- *   block larger than ALLOY_TLSF_MAX_BLOCK (both counted as failed allocations by the
- *   front end); the instance is then unchanged but for pages the heap did give, which
- *   stay free for later requests.
- * - resize: in place when the block shrinks, or grows into a free block that follows
- *   it; otherwise false, and alloy_realloc moves the block. A shrink never fails.
+ * Through the front end (alloy.h) it answers as every strategy does: NULL, size 0 and
+ * bad alignments get the front end's answers. What is its own:
+ * - alloc: a block of the size + one word, rounded up to 16 bytes (32 at least on
+ *   64-bit targets). An alignment above 16 looks for that + the alignment (+ 16 bytes
+ *   more on 64-bit targets), and the front it skips stays free. NULL when no free
+ *   block fits and the heap gives no pages for one, or when what it looks for passes
+ *   ALLOY_TLSF_MAX_BLOCK (both counted as failed allocations by the front end); the
+ *   instance is then unchanged but for pages the heap did give, which stay free for
+ *   later requests. O(1), but where the heap would grow: then a walk of the free
+ *   blocks of the request's size class, or of the classes an alignment spans.
+ * - resize: in place when the block shrinks, when the new size still fits its
+ *   rounding, or when it grows into a free block that follows it; otherwise false, and
+ *   alloy_realloc moves the block. A shrink never fails.
  * - free: O(1); the block merges with the free blocks before and after it.
  * - block_size and free_unsized (the malloc layer's unsized free) read the header in
  *   front of the block: no header of the malloc layer's own. block_size answers the
@@ -22,8 +30,8 @@
  * Its figures in alloy_stats (alloy_stats_get):
  * - free_blocks: free blocks, on the lists
  * - free_bytes: their bytes, headers included
- * - pools: stretches of contiguous memory the instance holds (1 + growths that did not
- *   continue the stretch before)
+ * - pools: stretches of contiguous memory the instance holds: the heap's initial space
+ *   if it got one, and each growth that did not continue the newest stretch
  * - largest_free: the bytes of the largest free block
  */
 #ifndef ALLOY_TLSF_H

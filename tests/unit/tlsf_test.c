@@ -680,6 +680,26 @@ Test(tlsf, aligned_requests_from_a_freed_block)
 
 /* --- heap growth --------------------------------------------------------------------- */
 
+/* The heap grows by the first size of the class the search starts at, not by the
+ * search's own rounded size, which lies up to 1/16 above it: a block of exactly 1 MiB
+ * beside a free tail of 65,472 bytes takes 16 pages more, not 17. */
+Test(tlsf, growth_asks_for_the_class_start_not_more)
+{
+    bench b;
+    open_bench(&b);
+    size_t small = 8, size = 1024 * KiB - sizeof(size_t);
+    cr_assert_eq(block_bytes(size), 1024 * KiB, "a block of exactly 1 MiB, the first size of its class");
+    take(b.a, small, 16);
+    cr_assert_eq(tstats(b.a).heap_bytes, PAGE);
+    live_block x = {take(b.a, size, 16), size, 16, 3};
+    block_fill(&x);
+    tlsf_figures f = tstats(b.a);
+    cr_assert_eq(f.heap_bytes, 17 * PAGE, "the tail and 16 pages hold 1 MiB");
+    cr_assert_eq(f.pools, 1);
+    cr_assert(alloy_check(b.a));
+    cr_assert(block_intact(&x, size));
+}
+
 Test(tlsf, growth_takes_the_missing_pages_only_and_continues_the_pool)
 {
     bench b;
