@@ -24,6 +24,7 @@ static alloy_stats empty_figures(const strategy_kind *kind)
 {
     alloy_mmap_heap heap;
     static _Alignas(max_align_t) unsigned char storage[8192];
+    cr_assert_leq(kind->bytes, sizeof storage); /* (with 4 KiB, tlsf's setup wrote past it) */
     cr_assert(alloy_mmap_heap_init(&heap, 16u << 20));
     alloy_stats s;
     alloy_stats_get(kind->make(storage, &heap.heap), &s);
