@@ -6,8 +6,9 @@
  * free(p) has no size, and alloy's frees are sized. Two ways to find it:
  * - The strategy tells a block's size from its pointer (alloy_strategy::block_size,
  *   e.g. region, and the checked wrapper from its table): blocks carry nothing
- *   more. Sizes are rounded up to 16 when allocated, so that block_size gives back
- *   exactly what was asked of the instance. A strategy whose table also has
+ *   more. Sizes are asked as the strategy fits them (alloy_strategy::fit; rounded
+ *   up to 16 when it has none), so that block_size gives back exactly what was
+ *   asked of the instance, and it is all the block holds. A strategy whose table also has
  *   free_unsized (region) frees in that one call: it finds the block once, where
  *   block_size and free would each find it.
  * - It cannot (a strategy without block_size, the locked wrapper): each block
@@ -50,15 +51,19 @@ static inline void *header_put(void *block, size_t size, size_t align)
 }
 
 /* size rounded up to a multiple of 16; 0 when that wraps. (A macro: as a function,
- * clang -Oz compiled the callers of rounded 33 bytes larger.) */
+ * clang -Oz compiled its callers 33 bytes larger.) */
 #define UP_TO_16(size) (((size) + HEADER - 1) & ~(HEADER - 1))
 
-/* A size as asked of a strategy that tells sizes: rounded up to 16, 16 for 0 (a
- * unique block); SIZE_MAX past ALLOY_MAX_SIZE, which the front end refuses as out
- * of memory (counted in failed_allocs, as alloy_alloc counts it). */
-static inline size_t rounded(size_t size)
+/* A size as asked of strategy s, which tells sizes: as it fits them, else rounded up
+ * to 16, 16 for 0 (a unique block); SIZE_MAX past ALLOY_MAX_SIZE, which the front end
+ * refuses as out of memory (counted in failed_allocs, as alloy_alloc counts it). */
+static inline size_t fitted(const alloy_strategy *s, size_t size)
 {
-    return size > ALLOY_MAX_SIZE ? SIZE_MAX : size ? UP_TO_16(size) : HEADER;
+    if (size > ALLOY_MAX_SIZE)
+        return SIZE_MAX;
+    if (s->fit)
+        return s->fit(size);
+    return size ? UP_TO_16(size) : HEADER;
 }
 
 /* The same with a header in front: size + front, or SIZE_MAX past ALLOY_MAX_SIZE. */
@@ -85,7 +90,7 @@ static inline ALLOCATE_INLINE void *malloc_alloc(alloy_allocator *a, const alloy
     if (align < HEADER)
         align = HEADER;
     if (s->block_size)
-        return frontend_serve_alloc_on(a, s, rounded(size), align);
+        return frontend_serve_alloc_on(a, s, fitted(s, size), align);
     void *block = frontend_serve_alloc_on(a, s, with_header(size, align), align);
     return block ? header_put(block, size, align) : NULL;
 }
@@ -136,8 +141,8 @@ static inline void *malloc_realloc(alloy_allocator *a, const alloy_strategy *s, 
         return NULL;
     }
     if (s->block_size) {
-        size_t align, old = s->block_size(a, p, &align);
-        if (!s->wrapper && rounded(size) == old) { /* it has that size already (a wrapper checks p) */
+        size_t align, old = s->block_size(a, p, &align), asked = fitted(s, size);
+        if (!s->wrapper && asked == old) { /* it has that size already (a wrapper checks p) */
             COUNT(counting_resized(&a->stats, old, old));
             return p;
         }
@@ -146,7 +151,7 @@ static inline void *malloc_realloc(alloy_allocator *a, const alloy_strategy *s, 
             return NULL;
         }
         /* moved, a block is aligned to 16, as C's realloc promises */
-        return frontend_serve_realloc_on(a, s, p, old, align, rounded(size), HEADER);
+        return frontend_serve_realloc_on(a, s, p, old, align, asked, HEADER);
     }
     header h = *header_of(p);
     size_t front = h.align;

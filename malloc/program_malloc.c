@@ -38,7 +38,7 @@ typedef ALLOY_PASTE(alloy_, ALLOY_MALLOC_STRATEGY, ) malloc_strategy;
 #else
 static const alloy_strategy direct = {
     .alloc = CHOSEN(alloc), .resize = CHOSEN(resize), .free = CHOSEN(free), .block_size = CHOSEN(block_size),
-    .free_unsized = CHOSEN(free_unsized),
+    .fit = CHOSEN(fit), .free_unsized = CHOSEN(free_unsized),
 };
 #define TABLE(a) (&direct)
 #endif
@@ -176,9 +176,10 @@ void *malloc(size_t size)
 {
     /* what malloc_alloc asks of the instance, but for its corners, which the quick
      * alloc refuses: 0 (size 0, or a rounding that wraps) and sizes past ALLOY_MAX_SIZE
-     * (rounded's and with_header's SIZE_MAX) */
-    bool sizes = TABLE(INNER)->block_size;
-    size_t ask = sizes ? UP_TO_16(size) : with_header(size, HEADER);
+     * (fitted's and with_header's SIZE_MAX) */
+    const alloy_strategy *s = TABLE(INNER);
+    size_t ask = !s->block_size ? with_header(size, HEADER) : s->fit ? fitted(s, size) : UP_TO_16(size);
+    bool sizes = s->block_size;
     void *block;
     /* (before the instance is made, it serves nothing) */
     if (QUICK(alloc)(&the.strategy, ask, &block)) {

@@ -90,6 +90,7 @@
 _Static_assert(SUB == 1 << SUB_LOG && LINEAR == 256, "level l >= 1 holds [2^(l + 7), 2^(l + 8))");
 _Static_assert(sizeof(size_t) <= sizeof(unsigned long), "__builtin_clzl takes a size_t");
 _Static_assert(LEVELS < 64, "one 64-bit map of the levels");
+_Static_assert(MIN_BLOCK == 4 * WORD, "alloy_tlsf_fit's smallest block is a free block's record");
 
 typedef struct alloy_tlsf_block {
     size_t header;
@@ -232,8 +233,7 @@ static void release(alloy_tlsf *t, block *b)
 /* The bytes of a block for a request of `size` (<= ALLOY_MAX_SIZE). */
 static size_t block_bytes(size_t size)
 {
-    size_t bytes = (size + WORD + GRAIN - 1) & ~(GRAIN - 1);
-    return bytes < MIN_BLOCK ? MIN_BLOCK : bytes;
+    return alloy_tlsf_fit(size) + WORD;
 }
 
 /* What alloc looks for to find `bytes` (<= MAX_BLOCK): rounded up to the first size
@@ -443,8 +443,8 @@ size_t alloy_tlsf_block_size(const alloy_allocator *a, const void *ptr, size_t *
     if (b->header & FREE)
         return 0; /* (a block freed already, if no merge has made its header a free
                    * block's inside: block_size is for live blocks) */
-    /* a request of a multiple of 16 took 16 bytes more, and maybe SPARE's 16 */
-    return size_of(b) - GRAIN - (b->header & SPARE ? GRAIN : 0);
+    /* all but its header, and SPARE's 16, which a request of that size leaves */
+    return size_of(b) - WORD - (b->header & SPARE ? GRAIN : 0);
 }
 
 size_t alloy_tlsf_free_unsized(alloy_allocator *a, void *ptr)
@@ -558,6 +558,7 @@ const alloy_strategy alloy_tlsf_strategy = {
     .stats = tlsf_stats,
     .check = tlsf_check,
     .block_size = alloy_tlsf_block_size,
+    .fit = alloy_tlsf_fit,
     .free_unsized = alloy_tlsf_free_unsized,
 };
 

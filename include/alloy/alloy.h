@@ -26,7 +26,9 @@
  * *self, alloy_heap *heap)`, invokes ALLOY_STRATEGY_OPERATIONS(NAME), and either
  * ALLOY_STRATEGY_BLOCK_SIZE(NAME) or, for a strategy that cannot tell a block's
  * size from its pointer, `#define alloy_NAME_block_size NULL` and `#define
- * alloy_NAME_free_unsized NULL`; strategies/NAME.c defines them. alloy/strategies.h
+ * alloy_NAME_free_unsized NULL`; strategies/NAME.c defines them. A strategy that
+ * tells sizes declares `size_t alloy_NAME_fit(size_t size)` (alloy_strategy::fit)
+ * or `#define alloy_NAME_fit NULL`; one that cannot, the NULL. alloy/strategies.h
  * includes every strategy's header.
  *
  * Wrappers. A wrapper is an instance that serves its calls from another instance,
@@ -87,10 +89,21 @@ typedef struct alloy_strategy {
      * size of the live block at ptr, for callers that keep no sizes (the malloc layer,
      * alloy/malloc.h, which then needs no header in front of each block), and in
      * *align an alignment that free and resize take for it. The promise: for a block
-     * allocated with a size that is a multiple of 16, and any alignment, the answer is
-     * that size, and free(ptr, size, *align) and resize(ptr, size, *align, n) act on
-     * the block as with the alignment it was allocated with. */
+     * allocated with a size that `fit` answers (a multiple of 16 when fit is NULL), and
+     * any alignment, the answer is that size, and free(ptr, size, *align) and
+     * resize(ptr, size, *align, n) act on the block as with the alignment it was
+     * allocated with. */
     size_t (*block_size)(const alloy_allocator *self, const void *ptr, size_t *align);
+    /** NULL, or (with block_size) the size to ask alloc for so that a block holds
+     * `size` bytes (<= ALLOY_MAX_SIZE; 0 too) and block_size answers exactly what was
+     * asked: at least size and 1, the same size again for its own answers, and all the
+     * block holds, so that callers that keep no sizes (the malloc layer) give the
+     * program the bytes its block takes. NULL stands for `size` rounded up to 16 (16
+     * for 0), for a strategy whose blocks take sizes in steps of 16 with nothing
+     * beside them (region). tlsf's blocks carry a word: it asks the size + a word,
+     * rounded up to 16, less the word. The answer may pass ALLOY_MAX_SIZE, where alloc
+     * fails. */
+    size_t (*fit)(size_t size);
     /** NULL, or (with block_size) free for callers that keep no sizes, in one call:
      * give back the live block at ptr (never NULL: the caller takes NULL) and return
      * its size. It must act exactly as

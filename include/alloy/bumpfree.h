@@ -72,5 +72,7 @@ ALLOY_STRATEGY_OPERATIONS(bumpfree);
 #define alloy_bumpfree_block_size NULL
 /** Nor free a block from its pointer alone (alloy_strategy::free_unsized). */
 #define alloy_bumpfree_free_unsized NULL
+/** No sizes to fit (alloy_strategy::fit). */
+#define alloy_bumpfree_fit NULL
 
 #endif

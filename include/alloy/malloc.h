@@ -6,13 +6,15 @@
  * Every result is aligned to 16 bytes (max_align_t) or more. An unsized free must
  * become a sized one: when the instance's strategy can tell a block's size from its
  * pointer (alloy_strategy::block_size: region, tlsf and the checked wrapper can), blocks
- * carry nothing more and each size is rounded up to 16; otherwise (a strategy that
- * cannot, the locked wrapper) each block carries a 16-byte header, in front of what
+ * carry nothing more and each size is asked as the strategy fits it (alloy_strategy::fit:
+ * tlsf asks the size + a word rounded up to 16, less the word), else rounded up to 16;
+ * otherwise (a strategy that cannot, the locked wrapper) each block carries a 16-byte
+ * header, in front of what
  * the caller gets, recording the size and alignment asked for. Instances are not thread-safe, so
  * neither are these functions.
  *
  * Statistics: these functions count through the instance's front end, each block at
- * the size asked of the instance: rounded up to 16, or with its header (16 bytes, or
+ * the size asked of the instance: fitted or rounded up to 16, or with its header (16 bytes, or
  * the alignment when larger), so bytes_in_use is what the instance holds for them.
  * A request too large once rounded or given its header, or a calloc product that
  * overflows, is out of memory: one failed_allocs, as for alloy_alloc. A bad
@@ -49,8 +51,9 @@ void alloy_malloc_free(alloy_allocator *a, void *p);
 void *alloy_malloc_realloc(alloy_allocator *a, void *p, size_t size);
 
 /** The bytes the block p of instance a can hold: at least the size it was last
- * allocated or reallocated with (that size rounded up to 16 when the strategy tells
- * sizes, exactly that size when it keeps a header). 0 for a NULL a or p. */
+ * allocated or reallocated with (that size as the strategy fits it, or rounded up to
+ * 16, when the strategy tells sizes; exactly that size when it keeps a header). 0 for
+ * a NULL a or p. */
 size_t alloy_malloc_usable_size(alloy_allocator *a, const void *p);
 
 /** With the alloy_malloc library linked (alloy as the program's malloc): the instance

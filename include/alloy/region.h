@@ -92,5 +92,8 @@ ALLOY_STRATEGY_OPERATIONS(region);
  * ALLOY_STRATEGY_BLOCK_SIZE): region knows every block's size, so the malloc layer
  * needs no header. O(1). */
 ALLOY_STRATEGY_BLOCK_SIZE(region);
+/** Blocks take sizes in steps of 16, with nothing beside them: the malloc layer
+ * rounds sizes up to 16 (alloy_strategy::fit). */
+#define alloy_region_fit NULL
 
 #endif

@@ -22,10 +22,13 @@
  *   alloy_realloc moves the block. A shrink never fails.
  * - free: O(1); the block merges with the free blocks before and after it.
  * - block_size and free_unsized (the malloc layer's unsized free) read the header in
- *   front of the block: no header of the malloc layer's own. block_size answers the
- *   size asked for a size that is a multiple of 16 (the malloc layer asks no other);
- *   for other sizes, the multiple of 16 below what the block holds, which may be less
- *   than was asked (0 for 1 to 12 bytes on wasm32).
+ *   front of the block: no header of the malloc layer's own. block_size answers all
+ *   the block holds: the size asked for a size that alloy_tlsf_fit answers (the malloc
+ *   layer asks no other), and for other sizes more (a 20-byte request's block holds 28
+ *   bytes on wasm32, 24 on 64-bit targets).
+ * - fit: the size + a word, rounded up to 16, less the word (24 at least on 64-bit
+ *   targets): what the malloc layer asks, so that no byte of a block is lost to
+ *   rounding (malloc(12) takes 16 bytes on wasm32).
  *
  * Its figures in alloy_stats (alloy_stats_get):
  * - free_blocks: free blocks, on the lists
@@ -76,5 +79,14 @@ ALLOY_STRATEGY_OPERATIONS(tlsf);
 /** A block's size from its header (alloy_strategy::block_size); 0 for a block that the
  * header says is free. */
 ALLOY_STRATEGY_BLOCK_SIZE(tlsf);
+/** What the block for a request of `size` bytes (<= ALLOY_MAX_SIZE) holds: the size +
+ * a word, rounded up to 16, less the word; a free block's record at least (32 bytes on
+ * 64-bit targets). alloy_strategy::fit, inline so that the malloc layer's calls cost
+ * no call. */
+static inline size_t alloy_tlsf_fit(size_t size)
+{
+    size_t word = sizeof(size_t), bytes = (size + word + 15) & ~(size_t)15;
+    return (bytes < 4 * word ? 4 * word : bytes) - word;
+}
 
 #endif

@@ -26,11 +26,15 @@ static void open_bench(bench *b, size_t strategy)
     cr_assert(b->a);
 }
 
-/* The usable size alloy/malloc.h promises for a block asked with `size`: that size
- * rounded up to 16 when the strategy tells sizes, else exactly that size. */
+/* The usable size alloy/malloc.h promises for a block asked with `size`: as the
+ * strategy fits it when it tells sizes (rounded up to 16 when it has no fit), else
+ * exactly that size. */
 static size_t usable_for(const alloy_allocator *a, size_t size)
 {
-    return a->strategy->block_size ? (size ? (size + 15) / 16 * 16 : 16) : size;
+    const alloy_strategy *s = a->strategy;
+    if (!s->block_size)
+        return size;
+    return s->fit ? s->fit(size) : size ? (size + 15) / 16 * 16 : 16;
 }
 
 ParameterizedTestParameters(malloc_api, family)

@@ -12,6 +12,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "alloy/malloc.h"
 #include "alloy/static_heap.h"
 #include "alloy/tlsf.h"
 #include "blocks.h"
@@ -84,6 +85,12 @@ static size_t block_bytes(size_t size)
 {
     size_t bytes = (size + WORD + 15) & ~(size_t)15;
     return bytes < MIN_BLOCK ? MIN_BLOCK : bytes;
+}
+
+/* What the block for a request of `size` holds: all of it but its header. */
+static size_t holds(size_t size)
+{
+    return block_bytes(size) - WORD;
 }
 
 static size_t *header_of(void *p)
@@ -377,7 +384,7 @@ Test(tlsf, resize_grows_into_the_free_block_behind)
 Test(tlsf, resize_grows_into_a_free_block_that_leaves_16_bytes)
 {
     /* 16 bytes more than the growth are free behind: too few for a free block, the
-     * block keeps them, and block_size still answers the size */
+     * block keeps them, and block_size still answers what it holds for the size */
     bench b;
     open_bench(&b);
     char *x = take(b.a, 96, 16), *y = take(b.a, 96, 16), *wall = take(b.a, 16, 16);
@@ -385,14 +392,14 @@ Test(tlsf, resize_grows_into_a_free_block_that_leaves_16_bytes)
     cr_assert(alloy_resize(b.a, x, 96, 16, 192)); /* 112 + 96 = 208 */
     cr_assert_eq(*header_of(x), (2 * block_bytes(96)) | H_SPARE);
     size_t align;
-    cr_assert_eq(tlsf_block_size(b.a, x, &align), 192);
+    cr_assert_eq(tlsf_block_size(b.a, x, &align), holds(192));
     cr_assert_eq(*header_of(wall) & H_PREV_FREE, 0);
     tlsf_figures f = tstats(b.a);
     cr_assert_eq(f.free_blocks, 1);
     /* and shrinks back: the 16 spare bytes and the rest make one free block */
     cr_assert(alloy_resize(b.a, x, 192, 16, 96));
     cr_assert_eq(*header_of(x), block_bytes(96));
-    cr_assert_eq(tlsf_block_size(b.a, x, &align), 96);
+    cr_assert_eq(tlsf_block_size(b.a, x, &align), holds(96));
     cr_assert_eq(*header_of(x + block_bytes(96)), block_bytes(96) | H_FREE);
     cr_assert_eq(tstats(b.a).free_blocks, 2);
 }
@@ -481,7 +488,7 @@ Test(tlsf, resize_shrinks_in_place_and_the_tail_merges_behind)
     cr_assert(alloy_resize(b.a, x, 96, 16, 80));
     cr_assert_eq(*header_of(x), block_bytes(96) | H_SPARE | H_PREV_FREE);
     size_t align;
-    cr_assert_eq(tlsf_block_size(b.a, x, &align), 80);
+    cr_assert_eq(tlsf_block_size(b.a, x, &align), holds(80));
     cr_assert_eq(tstats(b.a).free_bytes, f.free_bytes);
     /* and realloc shrinks in place */
     cr_assert_eq(alloy_realloc(b.a, x, 80, 16, 1), x);
@@ -490,18 +497,28 @@ Test(tlsf, resize_shrinks_in_place_and_the_tail_merges_behind)
 
 /* --- block_size and free_unsized ------------------------------------------------------ */
 
-Test(tlsf, block_size_is_the_size_asked)
+Test(tlsf, block_size_is_what_the_block_holds_and_the_size_fit_asks)
 {
     bench b;
     open_bench(&b);
-    for (size_t size = 16; size <= 70000; size += size < 2048 ? 16 : 16 * 37) {
+    for (size_t size = 0; size <= 70000; size += size < 2048 ? 1 : 16 * 37 + 5) {
+        size_t fit = alloy_tlsf_fit(size);
+        cr_assert_eq(fit, holds(size), "fit(%zu)", size);
+        cr_assert(fit >= size && fit >= 1 && alloy_tlsf_fit(fit) == fit, "fit(%zu) = %zu", size, fit);
+        if (!size)
+            continue;
         for (size_t align = 16; align <= 4096; align *= 4) {
-            void *p = take(b.a, size, align);
-            size_t got_align = 0;
-            cr_assert_eq(tlsf_block_size(b.a, p, &got_align), size, "size %zu, align %zu", size, align);
-            cr_assert_eq(alloy_tlsf_block_size(b.a, p, &got_align), size);
-            /* free with what block_size says */
-            alloy_free(b.a, p, size, got_align);
+            /* a block asked with the size or with what fit answers for it holds that */
+            for (int asked = 0; asked < 2; asked++) {
+                size_t n = asked ? fit : size;
+                void *p = take(b.a, n, align);
+                size_t got_align = 0;
+                cr_assert_eq(tlsf_block_size(b.a, p, &got_align), fit, "size %zu, align %zu", n, align);
+                cr_assert_eq(alloy_tlsf_block_size(b.a, p, &got_align), fit);
+                cr_assert_eq(header_size(p), fit + WORD, "the block holds no byte more");
+                /* free with what block_size says */
+                alloy_free(b.a, p, fit, got_align);
+            }
         }
     }
     tlsf_figures f = tstats(b.a);
@@ -511,7 +528,8 @@ Test(tlsf, block_size_is_the_size_asked)
 Test(tlsf, block_size_of_a_block_that_keeps_16_spare_bytes)
 {
     /* A block of N freed between live blocks, then N - 16 asked: the 16 bytes left
-     * cannot be a free block, the block keeps them (SPARE) and still tells N - 16. */
+     * cannot be a free block, the block keeps them (SPARE) and still tells what a
+     * block for N - 16 holds. */
     bench b;
     open_bench(&b);
     size_t sizes[64], n = 0;
@@ -533,12 +551,13 @@ Test(tlsf, block_size_of_a_block_that_keeps_16_spare_bytes)
         tlsf_figures f = tstats(b.a);
         cr_assert_eq(f.free_blocks, free_blocks - 1, "no 16-byte free block");
         size_t align;
-        cr_assert_eq(tlsf_block_size(b.a, x, &align), size - 16, "size %zu", size);
+        cr_assert_eq(tlsf_block_size(b.a, x, &align), holds(size - 16), "size %zu", size);
         /* resize to block_size's answer: in place, no change */
-        cr_assert(alloy_resize(b.a, x, size - 16, align, size - 16));
-        cr_assert_eq(tlsf_block_size(b.a, x, &align), size - 16);
+        cr_assert(alloy_resize(b.a, x, size - 16, align, holds(size - 16)));
+        cr_assert_eq(tlsf_block_size(b.a, x, &align), holds(size - 16));
+        cr_assert_eq(*header_of(x), block_bytes(size) | H_SPARE, "size %zu", size);
         /* and free_unsized gives all of it back */
-        cr_assert_eq(alloy_tlsf_strategy.free_unsized(b.a, x), size - 16, "size %zu", size);
+        cr_assert_eq(alloy_tlsf_strategy.free_unsized(b.a, x), holds(size - 16), "size %zu", size);
         f = tstats(b.a);
         cr_assert_eq(f.free_blocks, free_blocks);
         cr_assert_eq(*header_of(x), block_bytes(size) | H_FREE, "the whole block, free");
@@ -550,6 +569,31 @@ Test(tlsf, block_size_of_a_block_that_keeps_16_spare_bytes)
     cr_assert_eq(f.free_bytes, f.heap_bytes - POOL_BYTES);
 }
 
+Test(tlsf, as_malloc_a_block_takes_the_size_and_a_word_rounded_to_16)
+{
+    /* the malloc layer asks what fit answers: the program gets every byte the block
+     * holds, and the block takes what a sized request of the same size takes (asked
+     * rounded to 16 first, a block of 16 * k bytes took 16 more) */
+    bench b;
+    open_bench(&b);
+    char *wall = take(b.a, 16, 16);
+    for (size_t size = 0; size <= 600; size++) {
+        tlsf_figures before = tstats(b.a);
+        char *p = alloy_malloc(b.a, size);
+        cr_assert(p && (uintptr_t)p % 16 == 0);
+        size_t usable = alloy_malloc_usable_size(b.a, p);
+        cr_assert_eq(usable, holds(size), "malloc(%zu)", size);
+        cr_assert_eq(header_size(p), block_bytes(size), "malloc(%zu)", size);
+        memset(p, 0x5A, usable);
+        tlsf_figures f = tstats(b.a);
+        cr_assert_eq(before.free_bytes - f.free_bytes, block_bytes(size), "malloc(%zu)", size);
+        alloy_malloc_free(b.a, p);
+        f = tstats(b.a);
+        cr_assert_eq(f.free_bytes, before.free_bytes);
+    }
+    alloy_free(b.a, wall, 16, 16);
+}
+
 Test(tlsf, free_unsized_frees_and_tells_the_size)
 {
     bench b;
@@ -557,10 +601,10 @@ Test(tlsf, free_unsized_frees_and_tells_the_size)
     char *x = take(b.a, 480, 16), *y = take(b.a, 64, 256), *z = take(b.a, 16, 16);
     (void)z;
     tlsf_figures before = tstats(b.a);
-    cr_assert_eq(alloy_tlsf_free_unsized(b.a, x), 480);
+    cr_assert_eq(alloy_tlsf_free_unsized(b.a, x), holds(480));
     tlsf_figures f = tstats(b.a);
     cr_assert_eq(f.free_bytes, before.free_bytes + block_bytes(480));
-    cr_assert_eq(alloy_tlsf_strategy.free_unsized(b.a, y), 64);
+    cr_assert_eq(alloy_tlsf_strategy.free_unsized(b.a, y), holds(64));
     f = tstats(b.a);
     cr_assert_eq(f.free_bytes, before.free_bytes + block_bytes(480) + block_bytes(64));
 }

@@ -80,5 +80,7 @@ ALLOY_STRATEGY_OPERATIONS(pool);
 #define alloy_pool_block_size NULL
 /** Nor free a block from its pointer alone (alloy_strategy::free_unsized). */
 #define alloy_pool_free_unsized NULL
+/** No sizes to fit (alloy_strategy::fit). */
+#define alloy_pool_fit NULL
 
 #endif
