@@ -97,8 +97,9 @@ typedef struct alloy_strategy {
     /** NULL, or (with block_size) the size to ask alloc for so that a block holds
      * `size` bytes (<= ALLOY_MAX_SIZE; 0 too) and block_size answers exactly what was
      * asked: at least size and 1, the same size again for its own answers, and all the
-     * block holds, so that callers that keep no sizes (the malloc layer) give the
-     * program the bytes its block takes. NULL stands for `size` rounded up to 16 (16
+     * block holds (but for bytes a split may leave the block: tlsf's 16 on 64-bit
+     * targets), so that callers that keep no sizes (the malloc layer) give the program
+     * the bytes its block takes. NULL stands for `size` rounded up to 16 (16
      * for 0), for a strategy whose blocks take sizes in steps of 16 with nothing
      * beside them (region). tlsf's blocks carry a word: it asks the size + a word,
      * rounded up to 16, less the word. The answer may pass ALLOY_MAX_SIZE, where alloc

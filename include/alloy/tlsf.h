@@ -23,9 +23,10 @@
  * - free: O(1); the block merges with the free blocks before and after it.
  * - block_size and free_unsized (the malloc layer's unsized free) read the header in
  *   front of the block: no header of the malloc layer's own. block_size answers all
- *   the block holds: the size asked for a size that alloy_tlsf_fit answers (the malloc
- *   layer asks no other), and for other sizes more (a 20-byte request's block holds 28
- *   bytes on wasm32, 24 on 64-bit targets).
+ *   the block holds (but for 16 bytes it keeps, on 64-bit targets, when a split left
+ *   too few for a free block): the size asked, for a size that alloy_tlsf_fit
+ *   answers (the malloc layer asks no other), and for other sizes more (a 20-byte
+ *   request's block holds 28 bytes on wasm32, 24 on 64-bit targets).
  * - fit: the size + a word, rounded up to 16, less the word (24 at least on 64-bit
  *   targets): what the malloc layer asks, so that no byte of a block is lost to
  *   rounding (malloc(12) takes 16 bytes on wasm32).
@@ -80,9 +81,9 @@ ALLOY_STRATEGY_OPERATIONS(tlsf);
  * header says is free. */
 ALLOY_STRATEGY_BLOCK_SIZE(tlsf);
 /** What the block for a request of `size` bytes (<= ALLOY_MAX_SIZE) holds: the size +
- * a word, rounded up to 16, less the word; a free block's record at least (32 bytes on
- * 64-bit targets). alloy_strategy::fit, inline so that the malloc layer's calls cost
- * no call. */
+ * a word, rounded up to 16, less the word; at least a free block's record less the
+ * word (24 bytes on 64-bit targets, 12 on wasm32). alloy_strategy::fit, inline so
+ * that the malloc layer's calls cost no call. */
 static inline size_t alloy_tlsf_fit(size_t size)
 {
     size_t word = sizeof(size_t), bytes = (size + word + 15) & ~(size_t)15;
