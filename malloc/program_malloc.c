@@ -48,7 +48,7 @@ static const alloy_strategy direct = {
  * defines NAME_quick_alloc(instance, size, &block), which serves alloc(size, 16) or
  * says false (always for size 0 or above ALLOY_MAX_SIZE), and either
  * NAME_quick_free_unsized(instance, ptr), all of free_unsized, with
- * QUICK_FREE_UNSIZED defined (a strategy that tells sizes: region), or
+ * QUICK_FREE_UNSIZED defined (a strategy that tells sizes: region, tlsf), or
  * NAME_quick_free(instance, ptr, size, align), all of free (bumpfree). Not behind the
  * checked wrapper or with -DALLOY_MALLOC_DISPATCH, where every call goes through a
  * table. */

@@ -58,44 +58,17 @@
  *   block before them: it asks for its size rounded up to the first size of a class
  *   (less than 1/16 more), so that the search finds the block the pages make. The
  *   instance: 1,768 bytes on wasm32, 5,464 on x86_64, for its lists. Single-threaded.
+ *
+ * Files
+ *   The blocks, classes, lists, split and merge, and malloc's and free's common cases
+ *   made of them, are inline in tlsf_quick.h, which the malloc layer built for speed
+ *   calls too; this file holds the rest: growth, alignment, resize, the handle's
+ *   calls, stats and check.
  */
 #include <string.h>
 
-#include "alloy/tlsf.h"
-#include "frontend.h" /* the front end's alloc and free, for the handle */
-
-#define WORD sizeof(size_t)
-#define GRAIN ((size_t)16)
-#define FREE ((size_t)1)      /* the block is free */
-#define PREV_FREE ((size_t)2) /* the block before it is free */
-#define SPARE ((size_t)4)     /* a live block that holds 16 bytes more than it was asked */
-#define FLAGS (GRAIN - 1)
-/* a free block's header, links and last word */
-#define MIN_BLOCK (4 * WORD < GRAIN ? GRAIN : 4 * WORD)
-#define SUB_LOG 4
-#define SUB ALLOY_TLSF_SUBCLASSES
-#define LEVELS ALLOY_TLSF_LEVELS
-/* blocks below this take one class per 16 bytes, all in level 0 */
-#define LINEAR (GRAIN * SUB)
-#define MAX_BLOCK ALLOY_TLSF_MAX_BLOCK
-/* carve inline in both its callers where speed is asked for (natively the small
- * workload 166.8 -> 161.9 instructions a call), one copy in builds for size (after
- * wasm-opt, 149 bytes less code for the whole C family, 36 more for malloc + free) */
-#ifdef __OPTIMIZE_SIZE__
-#define CARVE_INLINE
-#else
-#define CARVE_INLINE inline __attribute__((always_inline))
-#endif
-
-_Static_assert(SUB == 1 << SUB_LOG && LINEAR == 256, "level l >= 1 holds [2^(l + 7), 2^(l + 8))");
-_Static_assert(sizeof(size_t) <= sizeof(unsigned long), "__builtin_clzl takes a size_t");
-_Static_assert(LEVELS < 64, "one 64-bit map of the levels");
-_Static_assert(MIN_BLOCK == 4 * WORD, "alloy_tlsf_fit's smallest block is a free block's record");
-
-typedef struct alloy_tlsf_block {
-    size_t header;
-    struct alloy_tlsf_block *next, *prev; /* free blocks only: their list */
-} block;
+#include "frontend.h"   /* the front end's alloc and free, for the handle */
+#include "tlsf_quick.h" /* blocks, classes, lists, split and merge; malloc's and free's common cases */
 
 typedef struct alloy_tlsf_pool {
     struct alloy_tlsf_pool *older;
@@ -110,155 +83,6 @@ typedef struct alloy_tlsf_pool {
 static alloy_tlsf *tlsf_of(alloy_allocator *a)
 {
     return (alloy_tlsf *)a;
-}
-
-static block *block_at(uintptr_t p)
-{
-    return (block *)p;
-}
-
-static size_t size_of(const block *b)
-{
-    return b->header & ~FLAGS;
-}
-
-static block *next_block(const block *b)
-{
-    return block_at((uintptr_t)b + size_of(b));
-}
-
-/* The free block before b (b's header says PREV_FREE): its size is in its last word. */
-static block *prev_block(const block *b)
-{
-    return block_at((uintptr_t)b - ((const size_t *)b)[-1]);
-}
-
-static unsigned log2_of(size_t x)
-{
-    return (unsigned)(sizeof(unsigned long) * 8 - 1) ^ (unsigned)__builtin_clzl((unsigned long)x);
-}
-
-/* How far apart the sizes of the classes lie, as a power of two, around a size whose
- * highest bit is bit `top`: 16 bytes below 512 (level 0, one class per 16 bytes, and
- * level 1), then a 16th of the size's power of two. */
-static unsigned class_shift(unsigned top)
-{
-    return (top > 8 ? top : 8) - SUB_LOG;
-}
-
-/* The list of a block of `size` bytes: level *l, class *c. Without a branch on the
- * size: churn's sizes, 1 to 512 bytes, straddle 256, and that branch was a quarter of
- * its mispredicted branches (callgrind: 331,000 -> 249,000 in 250,000 calls; 28.7 ->
- * 26.2 ns a call natively, glibc 10.3), for 11 instructions a call more. */
-static void class_of(size_t size, unsigned *l, unsigned *c)
-{
-    unsigned top = log2_of(size | (LINEAR / 2));
-    *l = top - 7;
-    *c = (unsigned)(size >> class_shift(top)) & (SUB - 1);
-}
-
-static void insert(alloy_tlsf *t, block *b)
-{
-    unsigned l, c;
-    class_of(size_of(b), &l, &c);
-    block *head = t->lists[l][c];
-    b->next = head;
-    b->prev = NULL;
-    if (head)
-        head->prev = b;
-    t->lists[l][c] = b;
-    t->level_map |= (uint64_t)1 << l;
-    t->class_map[l] |= (uint16_t)(1u << c);
-}
-
-/* Take the head of list l, c (which holds a block) off it. */
-static block *pop(alloy_tlsf *t, unsigned l, unsigned c)
-{
-    block *b = t->lists[l][c];
-    if ((t->lists[l][c] = b->next) != NULL)
-        b->next->prev = NULL;
-    else if (!(t->class_map[l] &= (uint16_t)~(1u << c)))
-        t->level_map &= ~((uint64_t)1 << l);
-    return b;
-}
-
-static void unlink_block(alloy_tlsf *t, block *b)
-{
-    if (!b->prev) {
-        unsigned l, c;
-        class_of(size_of(b), &l, &c);
-        pop(t, l, c);
-        return;
-    }
-    b->prev->next = b->next;
-    if (b->next)
-        b->next->prev = b->prev;
-}
-
-/* Mark b free (its header holds its size and PREV_FREE), write its last word, tell
- * the block after it, and list it. */
-static void put_free(alloy_tlsf *t, block *b)
-{
-    size_t size = size_of(b);
-    size_t *last = (size_t *)((uintptr_t)b + size) - 1;
-    alloy_poison_expose(&b->next, 2 * WORD);
-    alloy_poison_expose(last, WORD);
-    b->header |= FREE;
-    *last = size;
-    next_block(b)->header |= PREV_FREE;
-    insert(t, b);
-    if (size > MIN_BLOCK) /* all but the header, the links and the last word */
-        alloy_poison_hide(b + 1, size - sizeof(block) - WORD);
-}
-
-/* Give back block b (live, or new memory that the header at its end follows): merged
- * with the free blocks that touch it. */
-static void release(alloy_tlsf *t, block *b)
-{
-    size_t size = size_of(b);
-    block *next = next_block(b);
-    if (next->header & FREE) {
-        unlink_block(t, next);
-        size += size_of(next);
-    }
-    if (b->header & PREV_FREE) {
-        b = prev_block(b);
-        unlink_block(t, b);
-        size += size_of(b);
-    }
-    b->header = size; /* (a free block follows no free block) */
-    put_free(t, b);
-}
-
-/* The bytes of a block for a request of `size` (<= ALLOY_MAX_SIZE). */
-static size_t block_bytes(size_t size)
-{
-    return alloy_tlsf_fit(size) + WORD;
-}
-
-/* What alloc looks for to find `bytes` (<= MAX_BLOCK): rounded up to the first size
- * of a class, so that every block of that class or above holds them. */
-static size_t search_bytes(size_t bytes)
-{
-    size_t step = (size_t)1 << class_shift(log2_of(bytes));
-    return (bytes + step - GRAIN) & ~(step - 1); /* (bytes: a multiple of 16) */
-}
-
-/* A free block of at least `bytes` (a search_bytes answer), off its list; NULL when
- * there is none. */
-static block *take_fitting(alloy_tlsf *t, size_t bytes)
-{
-    unsigned l, c;
-    class_of(bytes, &l, &c);
-    uint32_t classes = t->class_map[l] & (~0u << c);
-    if (!classes) {
-        uint64_t levels = t->level_map & (~(uint64_t)0 << l << 1);
-        if (!levels)
-            return NULL;
-        l = (unsigned)__builtin_ctzll(levels);
-        classes = t->class_map[l];
-    }
-    return pop(t, l, (unsigned)__builtin_ctz(classes));
 }
 
 /* Add [start, start + bytes) (16-byte aligned, bytes a multiple of 16) to the
@@ -342,43 +166,6 @@ static size_t take_first_fit(alloy_tlsf *t, size_t bytes, size_t align, size_t s
     return SIZE_MAX;
 }
 
-/* Make b, whose `have` bytes are its own, a live block of `bytes` (<= have): the rest
- * goes back, merged with a free block after it, unless it is too small for a free
- * block (16 bytes on 64-bit targets), which b then keeps, marked SPARE. */
-static void trim(alloy_tlsf *t, block *b, size_t have, size_t bytes, size_t prev_free)
-{
-    size_t rest = have - bytes;
-    if (rest >= MIN_BLOCK) {
-        block *tail = block_at((uintptr_t)b + bytes);
-        alloy_poison_expose(tail, WORD);
-        tail->header = rest;
-        b->header = bytes | prev_free;
-        release(t, tail);
-    } else {
-        b->header = have | prev_free | (rest ? SPARE : 0);
-        block_at((uintptr_t)b + have)->header &= ~PREV_FREE;
-    }
-}
-
-/* The live block of `bytes` from free block b (off its list), `front` bytes into it
- * (a front_of answer, which b has room for): what it does not need in front and
- * behind goes back. Returns the block's first byte. */
-static CARVE_INLINE void *carve(alloy_tlsf *t, block *b, size_t bytes, size_t front)
-{
-    size_t have = size_of(b), prev_free = b->header & PREV_FREE;
-    if (front) { /* the front stays free */
-        block *aligned = block_at((uintptr_t)b + front);
-        alloy_poison_expose(aligned, WORD);
-        aligned->header = 0; /* (put_free marks it PREV_FREE) */
-        b->header = front | prev_free;
-        put_free(t, b);
-        b = aligned;
-        have -= front;
-        prev_free = PREV_FREE;
-    }
-    trim(t, b, have, bytes, prev_free);
-    return (char *)b + WORD;
-}
 
 /* alloc when no list from the class of `search` (a search_bytes answer) on holds a
  * block: a block further down that fits after all, else more memory. (Apart, so that
@@ -425,34 +212,29 @@ bool alloy_tlsf_resize(alloy_allocator *a, void *ptr, size_t size, size_t align,
     alloy_tlsf *t = tlsf_of(a);
     block *b = block_at((uintptr_t)ptr - WORD), *next = next_block(b);
     size_t have = size_of(b), bytes = block_bytes(new_size);
-    if (bytes > have) { /* into the free block after it */
+    bool shrinks = bytes <= have; /* (the block after it may be free, and take the tail) */
+    if (!shrinks) { /* into the free block after it */
         if (bytes > MAX_BLOCK || !(next->header & FREE) || have + size_of(next) < bytes)
             return false;
         unlink_block(t, next);
         have += size_of(next);
     }
-    trim(t, b, have, bytes, b->header & PREV_FREE);
+    trim(t, b, have, bytes, b->header & PREV_FREE, shrinks);
     return true;
 }
 
 size_t alloy_tlsf_block_size(const alloy_allocator *a, const void *ptr, size_t *align)
 {
     (void)a;
-    const block *b = (const block *)((uintptr_t)ptr - WORD);
     *align = GRAIN; /* what free and resize take for every block: they read the header */
-    if (b->header & FREE)
-        return 0; /* (a block freed already, if no merge has made its header a free
-                   * block's inside: block_size is for live blocks) */
-    /* all but its header, and SPARE's 16, which a request of that size leaves */
-    return size_of(b) - WORD - (b->header & SPARE ? GRAIN : 0);
+    /* (0 for a block freed already, if no merge has made its header a free block's
+     * inside: block_size is for live blocks) */
+    return live_bytes(block_at((uintptr_t)ptr - WORD));
 }
 
 size_t alloy_tlsf_free_unsized(alloy_allocator *a, void *ptr)
 {
-    size_t align, size = alloy_tlsf_block_size(a, ptr, &align);
-    alloy_poison_block_freed(ptr, size);
-    release(tlsf_of(a), block_at((uintptr_t)ptr - WORD));
-    return size;
+    return tlsf_quick_free_unsized(tlsf_of(a), ptr);
 }
 
 /* The figures (alloy/tlsf.h), in the order tlsf_stats sets them. */
@@ -574,13 +356,41 @@ void alloy_tlsf_setup(alloy_tlsf *t, alloy_heap *heap)
     }
 }
 
+/* alloy_alloc and alloy_free on an instance made by alloy_tlsf_init: the front end's
+ * checks and figures around tlsf's own operations, in one call (alloy.h,
+ * alloy_allocator). Builds for size keep the front end's: a call more, no code twice. */
+#if FAST_PATHS
+static void *tlsf_alloc_call(alloy_allocator *a, size_t size, size_t align)
+{
+    void *p;
+    /* the commonest case inline: an alignment of 1 .. 16, served by the quick alloc,
+     * which takes sizes 1 .. MAX_BLOCK - WORD only (all sound) */
+    if (align - 1 < GRAIN && (align & (align - 1)) == 0 && tlsf_quick_alloc(tlsf_of(a), size, &p)) {
+        frontend_served(a, p, size, true);
+        return p;
+    }
+    return frontend_alloc(a, &alloy_tlsf_strategy, size, align, true);
+}
+
+static void tlsf_free_call(alloy_allocator *a, void *ptr, size_t size, size_t align)
+{
+    if (frontend_free_begin(a, ptr, size, align, true))
+        release(tlsf_of(a), block_at((uintptr_t)ptr - WORD)); /* all of alloy_tlsf_free */
+}
+#endif
+
 alloy_allocator *alloy_tlsf_init(alloy_tlsf *t, alloy_heap *heap)
 {
     if (!t || !heap)
         return NULL;
     alloy_tlsf_setup(t, heap);
     t->base.strategy = &alloy_tlsf_strategy;
-    t->base.alloc = alloy_frontend_alloc;
+#if FAST_PATHS
+    t->base.alloc = tlsf_alloc_call;
+    t->base.free = tlsf_free_call;
+#else
+    t->base.alloc = alloy_frontend_alloc; /* (setup left the handle's calls NULL) */
     t->base.free = alloy_frontend_free;
+#endif
     return &t->base;
 }

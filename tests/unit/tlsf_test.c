@@ -579,10 +579,14 @@ Test(tlsf, as_malloc_a_block_takes_the_size_and_a_word_rounded_to_16)
     char *wall = take(b.a, 16, 16);
     for (size_t size = 0; size <= 600; size++) {
         tlsf_figures before = tstats(b.a);
+        alloy_stats s0, s1;
+        alloy_stats_get(b.a, &s0);
         char *p = alloy_malloc(b.a, size);
         cr_assert(p && (uintptr_t)p % 16 == 0);
         size_t usable = alloy_malloc_usable_size(b.a, p);
         cr_assert_eq(usable, holds(size), "malloc(%zu)", size);
+        alloy_stats_get(b.a, &s1);
+        cr_assert_eq(s1.shared.bytes_in_use - s0.shared.bytes_in_use, usable, "counted as what it holds");
         cr_assert_eq(header_size(p), block_bytes(size), "malloc(%zu)", size);
         memset(p, 0x5A, usable);
         tlsf_figures f = tstats(b.a);
