@@ -2,7 +2,7 @@
 /* The front end's checks and bookkeeping around a strategy's operations, written
  * once for every way of reaching a strategy: through an instance's table
  * (frontend.c, every alloy_* call), through a strategy's own calls in its handle
- * (region's and bumpfree's alloy_alloc and alloy_free), through a table the
+ * (region's, bumpfree's and tlsf's alloy_alloc and alloy_free), through a table the
  * compiler can see (malloc/program_malloc.c, where a constant table turns every call
  * into a direct one and lets the linker drop the operations a program never uses),
  * and from a wrapper (wrappers/checked.c). Internal: not installed. Contracts are in

@@ -139,8 +139,8 @@ struct alloy_allocator {
     /** What alloy_alloc calls when a is not NULL: a function that acts as alloy_alloc
      * does on this instance. alloy_allocator_init sets the front end's, which checks
      * and counts the request around the table's alloc; an instance's init may set one
-     * of its own that does the same in one call (region's and bumpfree's do, in
-     * builds for speed). */
+     * of its own that does the same in one call (region's, bumpfree's and tlsf's do,
+     * in builds for speed). */
     void *(*alloc)(alloy_allocator *self, size_t size, size_t align);
     /** What alloy_free calls when a and ptr are not NULL, likewise. */
     void (*free)(alloy_allocator *self, void *ptr, size_t size, size_t align);
