@@ -8,8 +8,8 @@
  *   e.g. region, and the checked wrapper from its table): blocks carry nothing
  *   more. Sizes are asked as the strategy fits them (alloy_strategy::fit; rounded
  *   up to 16 when it has none), so that block_size gives back exactly what was
- *   asked of the instance, and it is all the block holds. A strategy whose table also has
- *   free_unsized (region) frees in that one call: it finds the block once, where
+ *   asked of the instance, and it is all the block holds. A strategy whose table
+ *   also has free_unsized (region, tlsf) frees in that one call: it finds the block once, where
  *   block_size and free would each find it.
  * - It cannot (a strategy without block_size, the locked wrapper): each block
  *   carries a 16-byte header in front of what the caller gets, holding the size and
