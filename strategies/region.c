@@ -1757,12 +1757,15 @@ void alloy_region_setup(alloy_region *r, alloy_heap *heap)
 static void *region_alloc_call(alloy_allocator *a, size_t size, size_t align)
 {
     void *p;
-    if (!frontend_block_ok(size, align)) /* the front end's answer, counted */
-        return frontend_alloc(a, &alloy_region_strategy, size, align, true);
     /* the commonest case inline: an alignment of 1 .. 16 and a block kept whole (the
      * quick alloc takes sizes 1 .. QUICK_UNITS * UNIT only); else as alloy_region_alloc */
-    if (!(align <= UNIT && region_quick_alloc(region_of(a), size, &p)))
-        p = alloc_sized(region_of(a), size, align, false);
+    if (align - 1 < UNIT && (align & (align - 1)) == 0 && region_quick_alloc(region_of(a), size, &p)) {
+        frontend_served(a, p, size, true);
+        return p;
+    }
+    if (!frontend_block_ok(size, align)) /* the front end's answer, counted */
+        return frontend_alloc(a, &alloy_region_strategy, size, align, true);
+    p = alloc_sized(region_of(a), size, align, false);
     if (p)
         frontend_served(a, p, size, true);
     else
