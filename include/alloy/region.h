@@ -59,6 +59,7 @@ typedef struct alloy_region {
     uintptr_t phase;                       /* where frames begin, modulo 64 KiB */
     uintptr_t origin;                      /* offsets count 16-byte units from this frame */
     uintptr_t initial_frame;               /* the frame of the region on the initial space (none: phase + 1) */
+    uintptr_t top_frame;                   /* the frame of the region the top ends (none: phase + 1) */
     uint32_t initial_first;                /* its first unit; 0: there is none */
     uint32_t regions;                      /* the list of regions (not the initial one) */
     uint32_t region_count;                 /* regions, the initial one included */
@@ -66,6 +67,7 @@ typedef struct alloy_region {
     uint64_t class_bitmap;                 /* bit c: class c has free blocks */
     uint32_t class_heads[ALLOY_REGION_CLASSES];
     uint32_t live_units;                   /* 16-byte units in live small blocks (not quick ones) */
+    uint32_t top_first;                    /* the top's first unit (see region.c); 4,033: no top */
     uint32_t quick[64];                    /* freed blocks of 1..64 units kept whole for reuse */
     bool keeps_whole;                      /* whether it keeps freed blocks whole: not in builds for size */
     alloy_page_link large;                 /* describes the first run of pages */
