@@ -109,10 +109,10 @@
  *   bytes). But the free that leaves nothing live in the top's region makes it one
  *   free block again, and a small block grows into the top in place.
  *   Splitting a region's tail on its list moved the block's record and set and
- *   cleared three map bits (callgrind, sized: lifo 150.5 -> 118.6 instructions a
- *   call, fifo 197.2 -> 167.0, medium 143.9 -> 126.2, big-heap 138.9 -> 121.4,
- *   many-large 186.0 -> 154.0, the perl trace 139.4 -> 131.2, python 129.1 ->
- *   120.3; mixed 126.3 -> 126.7, realloc-grow 376.6 -> 378.2; no workload's heap
+ *   cleared three map bits (callgrind, sized: lifo 150.5 -> 120.2 instructions a
+ *   call, fifo 197.2 -> 168.7, medium 143.9 -> 126.7, big-heap 138.9 -> 121.8,
+ *   many-large 186.0 -> 154.8, the perl trace 139.4 -> 131.8, python 129.1 ->
+ *   120.9; mixed 126.3 -> 126.7, realloc-grow 376.6 -> 378.7; no workload's heap
  *   changed).
  *
  * Phases
