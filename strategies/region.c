@@ -933,10 +933,13 @@ static SLOW WASM_HOT void free_merging(alloy_region *r, uintptr_t frame, uint32_
     list_push(r, frame, first, units);
 }
 
-/* The same, inline for the common case: both neighbours live. */
+/* The same, inline for the common case: both neighbours live (the top, which has no
+ * bit, looks live: a block before it goes to free_merging, which sees whether the
+ * region empties). */
 static inline WASM_HOT void free_units(alloy_region *r, uintptr_t frame, uint32_t first, uint32_t units)
 {
-    if (!FAST_PATHS || free_after(frame, first + units) || free_before(frame, first)) {
+    if (!FAST_PATHS || free_after(frame, first + units) || free_before(frame, first) ||
+        first + units == r->top_first) {
         free_merging(r, frame, first, units);
     } else {
         set_bit(frame, FREE, first);

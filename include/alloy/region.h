@@ -13,7 +13,8 @@
  * - allocated_words: held by live small blocks
  * - unused_words: in empty regions (kept until a large block needs pages, or until
  *   the last live small block is freed: then every region but the initial one, or
- *   but a single one, goes back to the pool, as on a fresh heap)
+ *   but a single one, goes back to the pool, as on a fresh heap), and in the top
+ *   (the rest of the region small blocks are cut from, in builds for speed)
  * - fragment_words: free in regions, empty ones apart
  * - fragments: free blocks in regions, empty ones apart
  * - total_large_pages: 64 KiB pages in runs: large blocks and the pool of free pages

@@ -545,6 +545,23 @@ Test(region_space, freed_neighbours_merge_at_once)
     cr_assert_eq(s.allocated_words, 0);
 }
 
+Test(region_space, the_top_region_is_room_again_when_its_only_block_goes)
+{
+    /* (a reviewer's case) a block of half a region cuts a second region, at its unit 1;
+     * freed, it leaves that region empty: room, and no fragment */
+    bench b;
+    open_bench(&b, 4096 * KiB);
+    void *first = take(&b, 32 * KiB), *second = take(&b, 32 * KiB);
+    cr_assert_eq(rstats(&b).regions, 2);
+    alloy_free(b.a, second, 32 * KiB, 1);
+    region_figures s = rstats(&b);
+    cr_assert_eq(s.fragments, 1, "the first region's rest");
+    cr_assert_eq(s.unused_words, ALLOY_REGION_BYTES / 4, "the second region, whole");
+    cr_assert(alloy_check(b.a));
+    alloy_free(b.a, first, 32 * KiB, 1);
+    cr_assert(alloy_check(b.a));
+}
+
 Test(region_space, a_region_is_a_page_then_another_starts)
 {
     bench b;
