@@ -55,6 +55,33 @@ __attribute__((weak)) void free(void *p);
 __attribute__((weak)) void *__libc_malloc(size_t size);
 __attribute__((weak)) void alloy_malloc_set_up(void);
 
+/* The provider over the memory from __heap_base on (sole) or from its end on. */
+static alloy_heap *make(alloy_wasm_heap *h, bool sole_allocator)
+{
+    char *memory_end = (char *)(uintptr_t)(__builtin_wasm_memory_size(0) * ALLOY_PAGE_SIZE);
+    char *base = (char *)(((uintptr_t)&__heap_base + 15) & ~(uintptr_t)15);
+    if (!sole_allocator || base > memory_end)
+        base = memory_end;
+    size_t initial_bytes = (size_t)((uintptr_t)memory_end - (uintptr_t)base) & ~(size_t)15;
+
+    h->heap.ops = &wasm_ops;
+    h->heap.start = base;
+    h->heap.end = memory_end;
+    h->heap.initial = initial_bytes ? base : NULL;
+    h->heap.initial_bytes = initial_bytes;
+    return &h->heap;
+}
+
+/* alloy_wasm_heap_init(h, true) for alloy's malloc layer, whose h is never NULL:
+ * without the code that sets up a malloc beside the provider (25 to 31 bytes of a
+ * malloc + free module after wasm-opt). Not part of the interface. */
+alloy_heap *alloy_wasm_heap_init_sole(alloy_wasm_heap *h);
+
+alloy_heap *alloy_wasm_heap_init_sole(alloy_wasm_heap *h)
+{
+    return make(h, true);
+}
+
 alloy_heap *alloy_wasm_heap_init(alloy_wasm_heap *h, bool sole_allocator)
 {
     if (!h)
@@ -72,18 +99,7 @@ alloy_heap *alloy_wasm_heap_init(alloy_wasm_heap *h, bool sole_allocator)
         __asm__ volatile("" : : "r"(first)); /* used: compilers drop a malloc freed unused */
         free(first);
     }
-    char *memory_end = (char *)(uintptr_t)(__builtin_wasm_memory_size(0) * ALLOY_PAGE_SIZE);
-    char *base = (char *)(((uintptr_t)&__heap_base + 15) & ~(uintptr_t)15);
-    if (!sole_allocator || base > memory_end)
-        base = memory_end;
-    size_t initial_bytes = (size_t)((uintptr_t)memory_end - (uintptr_t)base) & ~(size_t)15;
-
-    h->heap.ops = &wasm_ops;
-    h->heap.start = base;
-    h->heap.end = memory_end;
-    h->heap.initial = initial_bytes ? base : NULL;
-    h->heap.initial_bytes = initial_bytes;
-    return &h->heap;
+    return make(h, sole_allocator);
 }
 
 alloy_heap *alloy_wasm_heap_open(alloy_wasm_heap *h, void *array, size_t bytes)

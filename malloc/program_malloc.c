@@ -82,13 +82,19 @@ static struct {
 #define HANDLE INNER
 #endif
 
+#if ALLOY_DEFAULT_HEAP_WASM
+/* alloy_wasm_heap_init(h, true), without the code for a provider beside a malloc
+ * (heaps/wasm.c; not part of the interface). */
+alloy_heap *alloy_wasm_heap_init_sole(alloy_wasm_heap *h);
+#endif
+
 /* The instance, made on the first call. */
 static alloy_allocator *make_instance(void)
 {
 #if ALLOY_DEFAULT_HEAP_WASM
     /* alloy is the program's allocator: the memory from __heap_base on is its own
      * (given storage, this cannot fail) */
-    alloy_heap *heap = alloy_wasm_heap_init(&the.heap, true);
+    alloy_heap *heap = alloy_wasm_heap_init_sole(&the.heap);
 #else
     alloy_heap *heap = alloy_default_heap_init(&the.heap);
     if (!heap)
