@@ -103,11 +103,14 @@
  *   only when the top is too short: it becomes the top, and the old one goes to the
  *   lists, merged with a free block before it; so does a top that a request cannot
  *   use (too long, or aligned further) before blocks kept whole are merged or a
- *   region is taken, and before a large block grows the heap. A block before the
- *   top does not merge with it when freed: it would wait behind the top for
- *   requests of its size (the bench's mixed heap went from 1.22x to 1.24x its live
- *   bytes). But the free that leaves nothing live in the top's region makes it one
- *   free block again, and a small block grows into the top in place.
+ *   region is taken. A block before the top does not merge with it when freed: it
+ *   would wait behind the top for requests of its size (the bench's mixed heap went
+ *   from 1.22x to 1.24x its live bytes). But the free that leaves nothing live in
+ *   the top's region makes it one free block again (so a large block finds its page
+ *   once the blocks kept whole are merged: a top whose region holds a live block
+ *   frees no page, and releasing it before a large block grew the heap cost the
+ *   python trace as wasm's malloc, replayed a second time, 178.7 x86 instructions a
+ *   call under Node against 163.6), and a small block grows into the top in place.
  *   Splitting a region's tail on its list moved the block's record and set and
  *   cleared three map bits (callgrind, sized: lifo 150.5 -> 120.2 instructions a
  *   call, fifo 197.2 -> 168.7, medium 143.9 -> 126.7, big-heap 138.9 -> 121.8,
@@ -1327,7 +1330,7 @@ static __attribute__((noinline)) void *alloc_large(alloy_region *r, size_t size,
         alloy_page_link *run = fitting_run(r, 0, align, words);
         if (run)
             return place_large(r, run, words, large_pad((uintptr_t)run->pages, align));
-        if (flush_quick(r, true) || release_top(r))
+        if (flush_quick(r, true))
             continue; /* merged, they may have emptied regions */
         if (retire_empty_regions(r, true))
             continue; /* their pages may join free runs */

@@ -562,6 +562,32 @@ Test(region_space, the_top_region_is_room_again_when_its_only_block_goes)
     cr_assert(alloy_check(b.a));
 }
 
+Test(region_space, a_large_block_takes_the_page_of_the_top_region_its_kept_blocks_leave)
+{
+    /* Builds for speed: the second region is the top, and the two blocks it holds are
+     * kept whole when freed. Merged before a large block looks for pages, they leave
+     * the region one free block, whose page the large block takes on a heap that
+     * cannot grow. (Builds for size free them at once, to the same end.) */
+    bench b;
+    open_bench(&b, 2 * PAGE);
+    void *first[63];
+    for (size_t i = 0; i < 63; i++)
+        first[i] = take(&b, 1024); /* 63 blocks of 64 units fill a region */
+    void *y = take(&b, 1024), *z = take(&b, 1024);
+    cr_assert_eq(rstats(&b).regions, 2);
+    alloy_free(b.a, z, 1024, 1);
+    alloy_free(b.a, y, 1024, 1);
+    char *big = alloy_alloc(b.a, 40 * KiB, 16);
+    cr_assert(big, "the second region's page");
+    memset(big, 0x5a, 40 * KiB);
+    cr_assert_eq(rstats(&b).regions, 1);
+    cr_assert(alloy_check(b.a));
+    alloy_free(b.a, big, 40 * KiB, 16);
+    for (size_t i = 0; i < 63; i++)
+        alloy_free(b.a, first[i], 1024, 1);
+    cr_assert(alloy_check(b.a));
+}
+
 Test(region_space, a_region_is_a_page_then_another_starts)
 {
     bench b;
