@@ -508,7 +508,6 @@ static void *grow_heap(alloy_region *r, size_t pages)
 }
 
 static alloy_page_link *keep_free_run(alloy_region *r, alloy_page_link *from, char *pages, size_t count);
-static bool release_top(alloy_region *r);
 static char *pool_page(alloy_region *r);
 
 /* Pages going back to the pool in one batch, chained through their first bytes:
