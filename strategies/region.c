@@ -150,6 +150,15 @@
  *   each, 16.6 of the 208.8 a call. Merging them a block at a time until the request
  *   fits, rather than a size at a time, saved nothing (perl 208.3, python 163.6 ->
  *   169.0).
+ *   Elsewhere too, one small block that stays keeps every phase from ending, and
+ *   the next phase's small blocks take the blocks kept whole all over the heap,
+ *   pinning the pages large blocks need (docs/architecture.md: 1,536 blocks beside
+ *   a doubling table where a fresh heap fits 15,806). Flushing the kept blocks and
+ *   the top, and giving empty regions back, at an allocation that finds live_units
+ *   below 1/64 of the regions' units (armed by each new region) fitted them, but
+ *   cost 2-6 instructions a call natively (small 94.1 -> 96.4, lifo 131.9 -> 138.4,
+ *   as malloc) and under Node, as malloc, python 163.6 -> 180.3 x86 instructions a
+ *   call (the next replay's kept blocks merged rather than reused).
  *
  * Large blocks (over 32 KiB) and the pool of pages
  *   A large block takes a run of whole pages:
