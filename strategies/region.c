@@ -144,21 +144,23 @@
  *   checks for the last one (mixed 128.2 -> 130.3, small 101.0 -> 103.0, churn
  *   108.4 -> 110.8).
  *   In wasm, as the program's malloc, the blocks wasi-libc allocates before main
- *   (the program's arguments and environment) stay live, so no phase ends. The
- *   blocks a phase kept whole are merged there as later requests miss: replaying the
- *   perl trace again under Node, about 35,000 of them at about 165 x86 instructions
- *   each, 16.6 of the 208.8 a call. Merging them a block at a time until the request
- *   fits, rather than a size at a time, saved nothing (perl 208.3, python 163.6 ->
- *   169.0).
+ *   (three in the bench, of 2, 1 and 105 bytes) stay live, so no phase ends. The
+ *   blocks a phase kept whole are merged there when requests find no block of their
+ *   size: replaying the perl trace again under Node, about 35,000 of them at about
+ *   165 x86 instructions each, 16.6 of the 208.8 a call. Merging them a block at a
+ *   time until the request fits, rather than a size at a time, barely helped perl
+ *   and cost python more (perl 208.8 -> 208.3, python 163.6 -> 169.0).
  *   Elsewhere too, one small block that stays keeps every phase from ending, and
  *   the next phase's small blocks take the blocks kept whole all over the heap,
  *   pinning the pages large blocks need (docs/architecture.md: 1,536 blocks beside
  *   a doubling table where a fresh heap fits 15,806). Flushing the kept blocks and
  *   the top, and giving empty regions back, at an allocation that finds live_units
- *   below 1/64 of the regions' units (armed by each new region) fitted them, but
- *   cost 2-6 instructions a call natively (small 94.1 -> 96.4, lifo 131.9 -> 138.4,
- *   as malloc) and under Node, as malloc, python 163.6 -> 180.3 x86 instructions a
- *   call (the next replay's kept blocks merged rather than reused).
+ *   below 1/64 of the regions' units (armed by each new region but the first)
+ *   made that case pass, but it cost up to 6.5 instructions a call natively (as
+ *   malloc: small 94.1 -> 96.4, lifo 131.9 -> 138.4), and under Node, as malloc,
+ *   python 163.6 -> 180.3
+ *   x86 instructions a call (blocks kept at one replay's end were merged rather than
+ *   reused by the next: flush_quick 4.6 -> 11.7 a call), so it was left out.
  *
  * Large blocks (over 32 KiB) and the pool of pages
  *   A large block takes a run of whole pages:
