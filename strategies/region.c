@@ -158,9 +158,9 @@
  *   below 1/64 of the regions' units (armed by each new region but the first)
  *   made that case pass, but it cost up to 6.5 instructions a call natively (as
  *   malloc: small 94.1 -> 96.4, lifo 131.9 -> 138.4), and under Node, as malloc,
- *   python 163.6 -> 180.3
- *   x86 instructions a call (blocks kept at one replay's end were merged rather than
- *   reused by the next: flush_quick 4.6 -> 11.7 a call), so it was left out.
+ *   python 163.6 -> 180.3 x86 instructions a call (blocks kept at one replay's end
+ *   were merged rather than reused by the next: flush_quick 4.6 -> 11.7 a call), so
+ *   it was left out.
  *
  * Large blocks (over 32 KiB) and the pool of pages
  *   A large block takes a run of whole pages:
