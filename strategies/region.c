@@ -61,8 +61,10 @@
  *   first, until it fits; a large block that grows in place at the heap's end grows
  *   it with blocks kept), before a resize would refuse for the block behind
  *   being one of them (one of the last 8 kept of its size: a resize looks no
- *   further), and when a phase ends (below); the last live small block is never
- *   kept, so that its free sees the end. live_units does not count them. Lists
+ *   further), and when a phase ends (below); no block is kept by a free that
+ *   leaves live_units below low_water (the last live small block's, or one of the
+ *   last few: see Phases), so that such a free sees the end. live_units does not
+ *   count them. Lists
  *   of at most 64 blocks each merged the rest of a burst of frees at once, and
  *   the next requests of that size split them again (callgrind, as malloc: lifo
  *   234 -> 170 instructions a call, the python trace 163 -> 133, medium 186 -> 158,
@@ -143,24 +145,37 @@
  *   210.2 -> 226.2), and keeping blocks whole counts them out of live_units and
  *   checks for the last one (mixed 128.2 -> 130.3, small 101.0 -> 103.0, churn
  *   108.4 -> 110.8).
- *   In wasm, as the program's malloc, the blocks wasi-libc allocates before main
- *   (three in the bench, of 2, 1 and 105 bytes) stay live, so no phase ends. The
- *   blocks a phase kept whole are merged there when requests find no block of their
- *   size: replaying the perl trace again under Node, about 35,000 of them at about
- *   165 x86 instructions each, 16.6 of the 208.8 a call. Merging them a block at a
- *   time until the request fits, rather than a size at a time, barely helped perl
- *   and cost python more (perl 208.8 -> 208.3, python 163.6 -> 169.0).
- *   Elsewhere too, one small block that stays keeps every phase from ending, and
- *   the next phase's small blocks take the blocks kept whole all over the heap,
- *   pinning the pages large blocks need (docs/architecture.md: 1,536 blocks beside
- *   a doubling table where a fresh heap fits 15,806). Flushing the kept blocks and
- *   the top, and giving empty regions back, at an allocation that finds live_units
- *   below 1/64 of the regions' units (armed by each new region but the first)
- *   made that case pass, but it cost up to 6.5 instructions a call natively (as
- *   malloc: small 94.1 -> 96.4, lifo 131.9 -> 138.4), and under Node, as malloc,
- *   python 163.6 -> 180.3 x86 instructions a call (blocks kept at one replay's end
- *   were merged rather than reused by the next: flush_quick 4.6 -> 11.7 a call), so
- *   it was left out.
+ *   A phase also ends beside blocks that stay (in wasm, as the program's malloc,
+ *   the blocks wasi-libc allocates before main: three in the bench, of 2, 1 and
+ *   105 bytes): when a free leaves at most LOW_WATER (16) units live for each
+ *   region but the first, 1/252 of their units (below low_water; with one region,
+ *   only the last free ends a phase). That free puts the quick lists aside
+ *   (quick[64..127]), and no free keeps a block whole below low_water. The next
+ *   allocation that misses the quick lists (empty now) turns the blocks put aside
+ *   and the top into free blocks, merges every region's free blocks in one walk
+ *   of its FREE map, lists them again, and gives every empty region back to the
+ *   pool: all of them, as a fresh heap has no spare one (keeping the lowest, the
+ *   next request aligned to 32 KiB took it rather than room beside the block that
+ *   stays). When the last block is freed first, the restart drops what was put
+ *   aside. Builds for size have nothing to put aside: their next allocation gives
+ *   the empty regions back. Before, one block that stayed kept every phase from
+ *   ending: the next phase's small blocks took the blocks kept whole all over the
+ *   heap, pinning the pages large blocks needed (phase_changes, with a 48-byte
+ *   block kept live, fitted 1,536 small blocks beside a doubling table after a
+ *   phase of small ones where a fresh heap fits 15,806; random phases beside such
+ *   a block, 58 of 300 fewer than a fresh heap, 5 in builds for size; in wasm as
+ *   malloc, replaying the perl trace again merged about 35,000 kept blocks one
+ *   size at a time, 16.6 x86 instructions of its 208.8 a call under Node). Cost
+ *   (callgrind, as malloc, reduced runs): lifo 131.9 -> 133.8 instructions a call,
+ *   medium 132.1 -> 134.0, python trace 121.5 -> 122.5, fifo 190.9 -> 189.7, perl
+ *   134.8 -> 134.2, the others within 0.3; under Node, as malloc, the traces
+ *   replayed again: perl 208.8 -> 193.0 x86 instructions a call, python 163.6 ->
+ *   173.2 (the blocks one replay kept whole are merged, not reused by the next),
+ *   sqlite 173.2 -> 175.7; 264 bytes of instance (the lists put aside), and 99 of
+ *   wasm code for malloc + free. Tried first: the same bound checked at every
+ *   allocation and disarmed once it fired missed phases whose live units had dipped
+ *   below it before (4 of the 300), and a bound of 1/64 of the regions' units cost
+ *   lifo 13 instructions a call (its rounds cross it on the way to nothing live).
  *
  * Large blocks (over 32 KiB) and the pool of pages
  *   A large block takes a run of whole pages:
@@ -222,6 +237,9 @@
  *   phase: O(k log k + runs) for its k regions, given back in a batch (builds for
  *   size: O(k x runs) at worst, a walk for each page below the one before); with
  *   one region, a merge of each block kept whole (at most 4,032, a region's units).
+ *   The free that crosses low_water: O(1) (64 heads put aside); the allocation after
+ *   it, O(blocks put aside + regions x 63 words + free blocks + k log k + runs),
+ *   once a crossing (the next one needs live_units back above low_water).
  *   large free and resize: O(1); large alloc: O(1) when one of the lists from its page
  *   count up to 31 pages holds a run and its alignment is 16 or less, else O(free
  *   runs on the lists it looks at: the last one, or for a larger alignment each
@@ -248,6 +266,7 @@
 #define LINK_SIZE sizeof(alloy_page_link)
 /* offsets are 32-bit counts of units from the origin */
 #define MAX_SPAN ((uint64_t)UINT32_MAX * UNIT)
+#define LOW_WATER 16u /* live units a region beyond the first, below which a phase ends (see Phases) */
 #define LOWER_STEPS 4u /* how far list_push looks for a lower place (see Small blocks) */
 /* Natively, the slow paths a fast path calls stay out of line (SLOW), so that the
  * fast path saves no registers for them. In wasm the engine inlines no call (V8) and
@@ -491,6 +510,21 @@ static region_header *header_of(uintptr_t frame)
     return (region_header *)frame;
 }
 
+/* live_units below this (LOW_WATER units for each region but one, and 1) ends a
+ * phase beside blocks that stay (see Phases); at 0, it ends one in any case. */
+static uint32_t low_water_mark(const alloy_region *r)
+{
+    return 1 + (r->region_count ? (r->region_count - 1) * LOW_WATER : 0);
+}
+
+/* (Builds for size keep no block whole: their low_water stays UINT32_MAX, and every
+ * free goes to free_small_low.) */
+static void set_low_water(alloy_region *r)
+{
+    if (FAST_PATHS)
+        r->low_water = low_water_mark(r);
+}
+
 /* Set up a region in `frame` whose blocks start at unit `first`: its maps, one free
  * block of all its units, and (unless it is the initial region, whose unit 0 may not
  * be ours) its header, first in the list. */
@@ -509,6 +543,7 @@ static void start_region(alloy_region *r, uintptr_t frame, uint32_t first)
         r->regions = offset_of(r, frame);
     }
     r->region_count++;
+    set_low_water(r);
     if (first > FIRST_UNIT)
         set_bit(frame, LIVE, first - 1); /* nothing free before the first unit */
     set_bit(frame, FREE, first);
@@ -630,6 +665,7 @@ static void retire_region(alloy_region *r, uintptr_t frame, char **chain)
     if (h->next != NO_REGION)
         header_of(address_of(r, h->next))->prev = h->prev;
     r->region_count--;
+    set_low_water(r);
     chain_page(chain, (char *)frame);
 }
 
@@ -863,14 +899,15 @@ static bool flush_quick(alloy_region *r, bool all)
     bool any = false;
     if (!FAST_PATHS)
         return false;
-    for (uint32_t c = QUICK_UNITS; c-- > 0;) {
+    for (uint32_t c = all ? 2 * QUICK_UNITS : QUICK_UNITS; c-- > 0;) {
         if (r->quick[c] == NIL)
             continue;
+        uint32_t units = c % QUICK_UNITS + 1;
         do {
             uint32_t *b = (uint32_t *)address_of(r, r->quick[c]);
             r->quick[c] = *b;
-            r->live_units += c + 1; /* (free_small takes them off) */
-            free_small(r, b, c + 1);
+            r->live_units += units; /* (free_small takes them off) */
+            free_small(r, b, units);
         } while (r->quick[c] != NIL);
         if (!all)
             return true;
@@ -1016,6 +1053,16 @@ static bool unquick(alloy_region *r, uintptr_t frame, uint32_t unit)
     return false;
 }
 
+static SLOW void low_water_crossed(alloy_region *r);
+
+/* `units` went back (a free or a shrink): whether that took live_units below the low
+ * water mark. */
+static bool crossed(const alloy_region *r, uint32_t units)
+{
+    uint32_t mark = low_water_mark(r);
+    return r->live_units < mark && r->live_units + units >= mark;
+}
+
 static bool resize_small(alloy_region *r, void *ptr, size_t size, size_t new_size)
 {
     uint32_t units = units_for(size), new_units = units_for(new_size);
@@ -1027,6 +1074,8 @@ static bool resize_small(alloy_region *r, void *ptr, size_t size, size_t new_siz
             set_bit(frame, LIVE, first + new_units - 1);
             r->live_units -= units - new_units;
             free_units(r, frame, first + new_units, units - new_units);
+            if (crossed(r, units - new_units))
+                low_water_crossed(r);
         }
         return true;
     }
@@ -1425,7 +1474,7 @@ static bool resize_large(alloy_region *r, void *ptr, size_t new_size)
  * code.) */
 static HOT bool kept_whole(const alloy_region *r, uintptr_t frame, uintptr_t p, uint32_t units)
 {
-    return FAST_PATHS && units <= QUICK_UNITS && r->live_units != units && !free_before(frame, unit_of(frame, p));
+    return FAST_PATHS && units <= QUICK_UNITS && r->live_units - units >= r->low_water && !free_before(frame, unit_of(frame, p));
 }
 
 /* The last live small block was freed: a phase of the program ended, and every
@@ -1448,15 +1497,71 @@ static SLOW void restart_regions(alloy_region *r)
     r->regions = NO_REGION;
     r->region_count = 0;
     r->emptied = false;
+    r->aside = false;
+    set_low_water(r);
     if (r->initial_first)
         start_region(r, r->initial_frame, r->initial_first);
+}
+
+/* The free blocks of the region of `frame` from unit `first` on, merged where they
+ * touch, back on the (emptied) lists. */
+static void relist_region(alloy_region *r, uintptr_t frame, uint32_t first)
+{
+    for (uint32_t u = next_bit(frame, FREE, first, END_UNIT); u < END_UNIT; u = next_bit(frame, FREE, u, END_UNIT)) {
+        free_block *b = unit_block(frame, u);
+        alloy_poison_expose(b, UNIT);
+        uint32_t end = u + b->units;
+        while (end < END_UNIT && bit(frame, FREE, end)) {
+            free_block *n = unit_block(frame, end);
+            alloy_poison_expose(n, UNIT);
+            clear_bit(frame, FREE, end);
+            end += n->units;
+        }
+        if (u == FIRST_UNIT && end == END_UNIT && !is_initial(r, frame))
+            r->emptied = true;
+        list_push(r, frame, u, end - u);
+        u = end;
+    }
+}
+
+/* A phase ended beside blocks that stay (live_units fell below low_water): the blocks
+ * kept whole and the top become free blocks, every region's free blocks are merged
+ * and listed again by a walk of its FREE map (cheaper than merging block by block),
+ * and empty regions go back to the pool. */
+static SLOW void low_water_reached(alloy_region *r)
+{
+    r->aside = false;
+    if (!FAST_PATHS) { /* nothing kept whole, no top: every free block is merged */
+        retire_empty_regions(r, false);
+        return;
+    }
+    release_top(r);
+    for (uint32_t c = 0; c < 2 * QUICK_UNITS; c++) {
+        for (uint32_t o = r->quick[c], next; o != NIL; o = next) {
+            uintptr_t p = address_of(r, o), frame = frame_of(r, p);
+            uint32_t first = unit_of(frame, p);
+            alloy_poison_expose((void *)p, UNIT);
+            next = *(uint32_t *)p;
+            clear_bit(frame, LIVE, first + c % QUICK_UNITS);
+            set_bit(frame, FREE, first);
+            ((free_block *)p)->units = c % QUICK_UNITS + 1;
+        }
+        r->quick[c] = NIL;
+    }
+    memset(r->class_heads, 0, sizeof r->class_heads); /* NIL */
+    r->class_bitmap = 0;
+    for (uint32_t o = r->regions; o != NO_REGION; o = header_of(address_of(r, o))->next)
+        relist_region(r, address_of(r, o), FIRST_UNIT);
+    if (r->initial_first)
+        relist_region(r, r->initial_frame, r->initial_first);
+    retire_empty_regions(r, false);
 }
 
 /* Whether any block is kept whole. */
 static bool any_kept(const alloy_region *r)
 {
     uint64_t any = 0;
-    for (unsigned i = 0; FAST_PATHS && i < QUICK_UNITS; i += 2) { /* (NIL is 0) */
+    for (unsigned i = 0; FAST_PATHS && i < 2 * QUICK_UNITS; i += 2) { /* (NIL is 0) */
         uint64_t word;
         memcpy(&word, r->quick + i, sizeof word);
         any |= word;
@@ -1464,15 +1569,45 @@ static bool any_kept(const alloy_region *r)
     return any != 0;
 }
 
-/* free_small, and when that was the last live small block, the end of a phase (see
- * "Phases"). */
-static WASM_HOT void free_small_last(alloy_region *r, void *ptr, uint32_t units)
+/* live_units fell below low_water: a phase ended beside blocks that stay. The quick
+ * lists go aside, for the next allocation that misses them (they are empty) to merge
+ * in bulk (low_water_reached); a phase that ends at nothing live first drops them
+ * in restart_regions instead. Built for size, there is nothing to put aside. */
+static SLOW void low_water_crossed(alloy_region *r)
+{
+    if (FAST_PATHS && r->aside) { /* (live_units rose by resizes alone since) */
+        low_water_reached(r);
+        return;
+    }
+    if (FAST_PATHS) {
+        memcpy(r->quick + QUICK_UNITS, r->quick, QUICK_UNITS * sizeof r->quick[0]);
+        memset(r->quick, 0, QUICK_UNITS * sizeof r->quick[0]);
+    }
+    r->aside = true;
+}
+
+/* free_small for a free that leaves live_units below low_water: when it leaves
+ * nothing live, or crosses low_water, a phase ends (see Phases). */
+static SLOW void free_small_low(alloy_region *r, void *ptr, uint32_t units)
 {
     free_small(r, ptr, units);
-    if (r->live_units == 0 && r->region_count > 1)
-        restart_regions(r);
-    else if (r->live_units == 0 && (release_top(r) || any_kept(r)))
-        flush_quick(r, true); /* the one region is one free block again */
+    if (r->live_units == 0) {
+        if (r->region_count > 1)
+            restart_regions(r);
+        else if (release_top(r) || any_kept(r))
+            flush_quick(r, true); /* the one region is one free block again */
+    } else if (crossed(r, units)) {
+        low_water_crossed(r);
+    }
+}
+
+/* free_small, and the end of a phase (see "Phases") */
+static WASM_HOT void free_small_last(alloy_region *r, void *ptr, uint32_t units)
+{
+    if (!FAST_PATHS || r->live_units - units < r->low_water)
+        free_small_low(r, ptr, units);
+    else
+        free_small(r, ptr, units);
 }
 
 /* The same out of line natively, for alloy_region_free: there it would cost every
@@ -1484,6 +1619,8 @@ static SLOW WASM_HOT void free_small_sized(alloy_region *r, void *ptr, uint32_t 
 
 /* --- the strategy table ------------------------------------------------------------ */
 
+static SLOW void *alloc_after_a_phase(alloy_region *r, size_t size, size_t align);
+
 /* alloy_region_alloc, but for taking a block kept whole when `quick` is false */
 static inline __attribute__((always_inline)) void *alloc_sized(alloy_region *r, size_t size, size_t align,
                                                             bool quick)
@@ -1493,6 +1630,8 @@ static inline __attribute__((always_inline)) void *alloc_sized(alloy_region *r, 
         void *q;
         if (quick && quick_take(r, units, &q)) /* kept whole: still marked live */
             return q;
+        if (r->aside)
+            return alloc_after_a_phase(r, size, align);
         if (units > EXACT_CLASSES)
             return alloc_small(r, units, align);
         offset = r->class_heads[units - 1];
@@ -1516,12 +1655,25 @@ static inline __attribute__((always_inline)) void *alloc_sized(alloy_region *r, 
         r->live_units += units;
         return b;
     }
+    if (r->aside) {
+        if (FAST_PATHS)
+            return alloc_after_a_phase(r, size, align);
+        low_water_reached(r); /* (built for size: in line, not a second copy of this) */
+    }
     if (small_block(size, align))
         return alloc_small(r, units_for(size), align);
     if (!r->region_count && !r->large.pages)
         first_region(r); /* as alloc_cat: the first allocation sets up a region; large blocks need none
                           * (nor, after a phase, one that would cut the pool: see Phases) */
     return alloc_large(r, size, align);
+}
+
+/* The first allocation after a phase ended beside blocks that stay (see Phases): the
+ * blocks put aside are merged, and then it is served as any. */
+static SLOW void *alloc_after_a_phase(alloy_region *r, size_t size, size_t align)
+{
+    low_water_reached(r);
+    return alloc_sized(r, size, align, true);
 }
 
 void *alloy_region_alloc(alloy_allocator *a, size_t size, size_t align)
@@ -1670,10 +1822,10 @@ static void region_stats(const alloy_allocator *a, alloy_stats *out)
      * cycle ends where the kept units would pass the heap's (stats still returns,
      * and check fails) */
     uint64_t most = r->base.stats.heap_bytes / UNIT, kept = 0;
-    for (uint32_t c = 0; FAST_PATHS && c < QUICK_UNITS; c++)
-        for (uint32_t b = r->quick[c]; b != NIL && (kept += c + 1) <= most; b = *(const uint32_t *)address_of(r, b)) {
+    for (uint32_t c = 0; FAST_PATHS && c < 2 * QUICK_UNITS; c++)
+        for (uint32_t b = r->quick[c]; b != NIL && (kept += c % QUICK_UNITS + 1) <= most; b = *(const uint32_t *)address_of(r, b)) {
             s[FRAGMENTS].value++;
-            s[FRAGMENT_WORDS].value += (c + 1) * (UNIT / 4);
+            s[FRAGMENT_WORDS].value += (c % QUICK_UNITS + 1) * (UNIT / 4);
         }
     if (r->top_first <= END_UNIT) /* the top's units: room, as an empty region's */
         s[UNUSED_WORDS].value += top_room(r) * (UNIT / 4);
@@ -1757,14 +1909,14 @@ static bool listed_block_sound(const alloy_region *r, uint32_t b, unsigned c)
  * (built for size: it would never merge them): their units in *units. */
 static bool quick_sound(const alloy_region *r, uint64_t most, uint64_t *units)
 {
-    for (uint32_t c = 0; c < QUICK_UNITS; c++)
+    for (uint32_t c = 0; c < 2 * QUICK_UNITS; c++)
         for (uint32_t b = r->quick[c]; b != NIL; b = *(const uint32_t *)address_of(r, b)) {
             uintptr_t p = address_of(r, b), frame = frame_of(r, p);
-            if (!fits_offsets(r, p, UNIT) || !alloy_heap_holds(r->heap, (void *)p, (c + 1) * UNIT) ||
+            if (!fits_offsets(r, p, UNIT) || !alloy_heap_holds(r->heap, (void *)p, (c % QUICK_UNITS + 1) * UNIT) ||
                 (!is_initial(r, frame) && header_of(frame)->tag != REGION_TAG) || p == frame ||
-                bit(frame, FREE, unit_of(frame, p)) || small_block_size(frame, p) != (c + 1) * UNIT)
+                bit(frame, FREE, unit_of(frame, p)) || small_block_size(frame, p) != (c % QUICK_UNITS + 1) * UNIT)
                 return false;
-            if ((*units += c + 1) > most)
+            if ((*units += c % QUICK_UNITS + 1) > most)
                 return false;
         }
     return r->keeps_whole == FAST_PATHS && (r->keeps_whole || *units == 0);
@@ -1873,6 +2025,7 @@ void alloy_region_setup(alloy_region *r, alloy_heap *heap)
     /* (a malloc layer built for speed reads this too: it keeps no block for a region
      * built for size, which would never take it back) */
     r->keeps_whole = FAST_PATHS;
+    r->low_water = FAST_PATHS ? 1 : UINT32_MAX;
     no_top(r);
     /* (and this: builds for size do not count such blocks, and look at every frame) */
     r->inner_large = FAST_PATHS ? 0 : NOT_COUNTED;

@@ -192,12 +192,13 @@ static HOT bool quick_take(alloy_region *r, uint32_t units, void **out)
 _Static_assert(KEEP_UNITS <= QUICK_UNITS, "quick_keep's blocks have quick lists");
 _Static_assert(KEEP_UNITS <= 64 - 8,
                "near_window's load, shifted by up to 7 bits, holds unit first - 1's bit and KEEP_UNITS more");
-_Static_assert(sizeof((alloy_region *)0)->quick == QUICK_UNITS * sizeof(uint32_t) && QUICK_UNITS % 2 == 0,
-               "a quick list for each size, their heads read two at a time (any_kept)");
+_Static_assert(sizeof((alloy_region *)0)->quick == 2 * QUICK_UNITS * sizeof(uint32_t) && QUICK_UNITS % 2 == 0,
+               "a quick list for each size and one to put aside, their heads read two at a time (any_kept)");
 
 /* The unsized free of the live block at ptr (not NULL), when it is a small block of up
- * to KEEP_UNITS units (56: near_window's reach) whose block before is live, when the
- * instance keeps blocks whole (not built for size) and it is not the last live small block (see region.c, "Quick lists"): kept
+ * to KEEP_UNITS units (56: near_window's reach) whose block before is live, when its
+ * free leaves live_units at low_water or above (see region.c, "Quick lists"; never in
+ * an instance built for size, whose low_water is UINT32_MAX): kept
  * whole, told to a memory checker as freed; its size. Else 0 and nothing is done, and
  * *units is what was learnt: the block's units, LONG_BLOCK, or 0 when unknown (also
  * whether it is a small block: always so in builds for size). */
@@ -217,7 +218,7 @@ static HOT size_t quick_keep(alloy_region *r, void *ptr, uint32_t *units)
     }
     uint32_t n = (uint32_t)__builtin_ctzll(lives);
     *units = n;
-    if (!(near & 1) || !r->keeps_whole || r->live_units == n)
+    if (!(near & 1) || r->live_units - n < r->low_water)
         return 0;
     alloy_poison_block_freed(ptr, (size_t)n * UNIT);
     keep_whole(r, ptr, n);

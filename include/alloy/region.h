@@ -13,7 +13,9 @@
  * - allocated_words: held by live small blocks
  * - unused_words: in empty regions (kept until a large block needs pages, or until
  *   the last live small block is freed: then every region but the initial one, or
- *   but a single one, goes back to the pool, as on a fresh heap), and in the top
+ *   but a single one, goes back to the pool, as on a fresh heap; or until the
+ *   allocation after a free that left at most 16 units live for each region but the
+ *   first: then every empty region goes back), and in the top
  *   (the rest of the region small blocks are cut from, in builds for speed)
  * - fragment_words: free in regions, empty ones apart
  * - fragments: free blocks in regions, empty ones apart
@@ -69,7 +71,10 @@ typedef struct alloy_region {
     uint32_t class_heads[ALLOY_REGION_CLASSES];
     uint32_t live_units;                   /* 16-byte units in live small blocks (not quick ones) */
     uint32_t top_first;                    /* the top's first unit (see region.c); 4,033: no top */
-    uint32_t quick[64];                    /* freed blocks of 1..64 units kept whole for reuse */
+    uint32_t low_water;                    /* a free that leaves live_units below it ends a phase (region.c) */
+    bool aside;                            /* a phase so ended: the next allocation merges and gives back */
+    uint32_t quick[128];                   /* freed blocks of 1..64 units kept whole for reuse; [64..127]:
+                                            * those of a phase that ended, put aside */
     bool keeps_whole;                      /* whether it keeps freed blocks whole: not in builds for size */
     alloy_page_link large;                 /* describes the first run of pages */
     alloy_page_link *end_link;             /* the link that ends the list (NULL: large) */
