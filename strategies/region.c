@@ -147,35 +147,42 @@
  *   108.4 -> 110.8).
  *   A phase also ends beside blocks that stay (in wasm, as the program's malloc,
  *   the blocks wasi-libc allocates before main: three in the bench, of 2, 1 and
- *   105 bytes): when a free leaves at most LOW_WATER (16) units live for each
- *   region but the first, 1/252 of their units (below low_water; with one region,
- *   only the last free ends a phase). That free puts the quick lists aside
- *   (quick[64..127]), and no free keeps a block whole below low_water. The next
- *   allocation that misses the quick lists (empty now) turns the blocks put aside
- *   and the top into free blocks, merges every region's free blocks in one walk
- *   of its FREE map, lists them again, and gives every empty region back to the
- *   pool: all of them, as a fresh heap has no spare one (keeping the lowest, the
- *   next request aligned to 32 KiB took it rather than room beside the block that
- *   stays). When the last block is freed first, the restart drops what was put
- *   aside. Builds for size have nothing to put aside: their next allocation gives
- *   the empty regions back. Before, one block that stayed kept every phase from
- *   ending: the next phase's small blocks took the blocks kept whole all over the
- *   heap, pinning the pages large blocks needed (phase_changes, with a 48-byte
- *   block kept live, fitted 1,536 small blocks beside a doubling table after a
- *   phase of small ones where a fresh heap fits 15,806; random phases beside such
- *   a block, 58 of 300 fewer than a fresh heap, 5 in builds for size; in wasm as
- *   malloc, replaying the perl trace again merged about 35,000 kept blocks one
- *   size at a time, 16.6 x86 instructions of its 208.8 a call under Node). Cost
- *   (callgrind, as malloc, reduced runs): lifo 131.9 -> 133.8 instructions a call,
- *   medium 132.1 -> 134.0, python trace 121.5 -> 122.5, fifo 190.9 -> 189.7, perl
- *   134.8 -> 134.2, the others within 0.3; under Node, as malloc, the traces
- *   replayed again: perl 208.8 -> 193.0 x86 instructions a call, python 163.6 ->
- *   173.2 (the blocks one replay kept whole are merged, not reused by the next),
- *   sqlite 173.2 -> 175.7; 264 bytes of instance (the lists put aside), and 99 of
- *   wasm code for malloc + free. Tried first: the same bound checked at every
- *   allocation and disarmed once it fired missed phases whose live units had dipped
- *   below it before (4 of the 300), and a bound of 1/64 of the regions' units cost
- *   lifo 13 instructions a call (its rounds cross it on the way to nothing live).
+ *   105 bytes): when a free or a shrink leaves at most LOW_WATER (16) units live
+ *   for each region but the first, 1/252 of their units (below low_water; with one
+ *   region, only the last free ends a phase). When there is anything to merge or
+ *   give back (blocks kept whole, the top, an empty region), it puts the quick
+ *   lists aside (quick[64..127]); and no free keeps a block whole below low_water.
+ *   The next allocation that misses the quick lists (empty now) turns the top into
+ *   a free block, merges the blocks put aside, and gives every empty region back to
+ *   the pool: all of them, as a fresh heap has no spare one (keeping the lowest,
+ *   the next request aligned to 32 KiB took it rather than room beside the block
+ *   that stays). BULK_KEPT (4) blocks kept a region or more are merged in bulk:
+ *   they become free blocks, and each region's FREE map is walked once, merging
+ *   the free blocks that touch and listing them again (replaying the perl trace
+ *   again under Node, 35,000 of them merged a size at a time had cost 16.6 of its
+ *   208.8 x86 instructions a call); fewer are merged one by one, so that a program
+ *   whose live units hover at the mark pays for no walk of every region (a
+ *   reviewer's loop of a 256-byte malloc and free across the mark, beside 4,000
+ *   regions that each hold a block: 140 us a pair with the walk every time, 30-60
+ *   ns now, and 4.4 ns before this, when the block was kept whole). When the last
+ *   block is freed first, the restart drops what was put aside. Builds for size
+ *   have nothing to merge: their next allocation gives the empty regions back.
+ *   Before, one block that stayed kept every phase from ending: the next phase's
+ *   small blocks took the blocks kept whole all over the heap, pinning the pages
+ *   large blocks needed (phase_changes, with a 48-byte block kept live, fitted
+ *   1,536 small blocks beside a doubling table after a phase of small ones where a
+ *   fresh heap fits 15,806; random phases beside such a block, 58 of 300 fewer
+ *   than a fresh heap, 5 in builds for size). Cost (callgrind, as malloc, reduced
+ *   runs): lifo 131.9 -> 133.4 instructions a call, medium 132.1 -> 133.1, python
+ *   trace 121.5 -> 122.4, fifo 190.9 -> 189.3, perl 134.8 -> 134.2, the others
+ *   within 0.1; under Node, as malloc, the traces replayed again: perl 208.8 ->
+ *   193.8 x86 instructions a call, python 163.6 -> 173.5 (the blocks one replay
+ *   kept whole are merged, not reused by the next), sqlite 173.2 -> 175.6; 264
+ *   bytes of instance (the lists put aside), and 147 of wasm code for malloc +
+ *   free. Tried first: the same bound checked at every allocation and disarmed
+ *   once it fired missed phases whose live units had dipped below it before (4 of
+ *   the 300), and a bound of 1/64 of the regions' units cost lifo 13 instructions a
+ *   call (its rounds cross it on the way to nothing live).
  *
  * Large blocks (over 32 KiB) and the pool of pages
  *   A large block takes a run of whole pages:
@@ -237,9 +244,13 @@
  *   phase: O(k log k + runs) for its k regions, given back in a batch (builds for
  *   size: O(k x runs) at worst, a walk for each page below the one before); with
  *   one region, a merge of each block kept whole (at most 4,032, a region's units).
- *   The free that crosses low_water: O(1) (64 heads put aside); the allocation after
- *   it, O(blocks put aside + regions x 63 words + free blocks + k log k + runs),
- *   once a crossing (the next one needs live_units back above low_water).
+ *   The free or shrink that crosses low_water: O(1) (64 heads put aside, when there
+ *   are blocks kept; but the whole merge below when some were put aside already and
+ *   not merged, as resizes alone lifted live_units over the mark since). The
+ *   allocation after it: O(blocks put aside) merged one by one (O(1) amortised over
+ *   the frees that kept them) or, when they are BULK_KEPT a region or more, O(blocks
+ *   put aside + regions x 63 words + free blocks); then, when a region is empty,
+ *   O(blocks on the last list + k log k + runs) for the k given back.
  *   large free and resize: O(1); large alloc: O(1) when one of the lists from its page
  *   count up to 31 pages holds a run and its alignment is 16 or less, else O(free
  *   runs on the lists it looks at: the last one, or for a larger alignment each
@@ -267,6 +278,7 @@
 /* offsets are 32-bit counts of units from the origin */
 #define MAX_SPAN ((uint64_t)UINT32_MAX * UNIT)
 #define LOW_WATER 16u /* live units a region beyond the first, below which a phase ends (see Phases) */
+#define BULK_KEPT 4u  /* blocks kept whole a region, from which a phase's end merges them in bulk */
 #define LOWER_STEPS 4u /* how far list_push looks for a lower place (see Small blocks) */
 /* Natively, the slow paths a fast path calls stay out of line (SLOW), so that the
  * fast path saves no registers for them. In wasm the engine inlines no call (V8) and
@@ -700,6 +712,7 @@ static bool retire_empty_regions(alloy_region *r, bool keep_one)
         retire_region(r, frame, &chain);
     }
     r->emptied = false;
+    r->spare = kept != NO_REGION;
     keep_pages(r, chain);
     return chain != NULL;
 }
@@ -1469,9 +1482,9 @@ static bool resize_large(alloy_region *r, void *ptr, size_t new_size)
 }
 
 /* Whether a block being freed is kept whole: up to 64 units, the block before it
- * live (else freeing it only grows that block, in place), and not the last live
- * small block. (This instance keeps blocks whole: it is built for speed, as this
- * code.) */
+ * live (else freeing it only grows that block, in place), and live_units left at
+ * low_water or above (see Phases). (This instance keeps blocks whole: it is built
+ * for speed, as this code.) */
 static HOT bool kept_whole(const alloy_region *r, uintptr_t frame, uintptr_t p, uint32_t units)
 {
     return FAST_PATHS && units <= QUICK_UNITS && r->live_units - units >= r->low_water && !free_before(frame, unit_of(frame, p));
@@ -1497,6 +1510,7 @@ static SLOW void restart_regions(alloy_region *r)
     r->regions = NO_REGION;
     r->region_count = 0;
     r->emptied = false;
+    r->spare = false;
     r->aside = false;
     set_low_water(r);
     if (r->initial_first)
@@ -1524,18 +1538,21 @@ static void relist_region(alloy_region *r, uintptr_t frame, uint32_t first)
     }
 }
 
-/* A phase ended beside blocks that stay (live_units fell below low_water): the blocks
- * kept whole and the top become free blocks, every region's free blocks are merged
- * and listed again by a walk of its FREE map (cheaper than merging block by block),
- * and empty regions go back to the pool. */
-static SLOW void low_water_reached(alloy_region *r)
+/* The blocks kept whole, and put aside. */
+static size_t count_kept(const alloy_region *r)
 {
-    r->aside = false;
-    if (!FAST_PATHS) { /* nothing kept whole, no top: every free block is merged */
-        retire_empty_regions(r, false);
-        return;
-    }
-    release_top(r);
+    size_t n = 0;
+    for (uint32_t c = 0; c < 2 * QUICK_UNITS; c++)
+        for (uint32_t o = r->quick[c]; o != NIL; o = *(const uint32_t *)address_of(r, o))
+            n++;
+    return n;
+}
+
+/* Every block kept whole, and every region's free blocks, merged in bulk: the kept
+ * blocks become free blocks, and each region's FREE map is walked once, merging the
+ * free blocks that touch and listing them again. */
+static void relist_all(alloy_region *r)
+{
     for (uint32_t c = 0; c < 2 * QUICK_UNITS; c++) {
         for (uint32_t o = r->quick[c], next; o != NIL; o = next) {
             uintptr_t p = address_of(r, o), frame = frame_of(r, p);
@@ -1554,7 +1571,25 @@ static SLOW void low_water_reached(alloy_region *r)
         relist_region(r, address_of(r, o), FIRST_UNIT);
     if (r->initial_first)
         relist_region(r, r->initial_frame, r->initial_first);
-    retire_empty_regions(r, false);
+}
+
+/* A phase ended beside blocks that stay (live_units fell below low_water): the blocks
+ * kept whole and the top become free blocks, merged, and empty regions go back to the
+ * pool, all of them. Many blocks kept (BULK_KEPT a region or more) are merged in bulk,
+ * cheaper than block by block; few, block by block, so that a walk of every region is
+ * paid for by as many frees. */
+static SLOW void low_water_reached(alloy_region *r)
+{
+    r->aside = false;
+    if (FAST_PATHS) {
+        release_top(r);
+        if (count_kept(r) >= (size_t)BULK_KEPT * r->region_count)
+            relist_all(r);
+        else
+            flush_quick(r, true);
+    }
+    if (r->emptied || r->spare)
+        retire_empty_regions(r, false);
 }
 
 /* Whether any block is kept whole. */
@@ -1579,6 +1614,8 @@ static SLOW void low_water_crossed(alloy_region *r)
         low_water_reached(r);
         return;
     }
+    if (!r->emptied && !r->spare && !top_room(r) && !any_kept(r))
+        return; /* nothing to merge or give back */
     if (FAST_PATHS) {
         memcpy(r->quick + QUICK_UNITS, r->quick, QUICK_UNITS * sizeof r->quick[0]);
         memset(r->quick, 0, QUICK_UNITS * sizeof r->quick[0]);
@@ -2022,9 +2059,9 @@ void alloy_region_setup(alloy_region *r, alloy_heap *heap)
     r->phase = (uintptr_t)heap->end & (PAGE - 1);
     r->origin = frame_of(r, (uintptr_t)heap->start);
     r->initial_frame = r->phase + 1; /* no frame: frames lie at phase + k * 64 KiB */
-    /* (a malloc layer built for speed reads this too: it keeps no block for a region
-     * built for size, which would never take it back) */
     r->keeps_whole = FAST_PATHS;
+    /* (a malloc layer built for speed reads this too, in quick_keep: it keeps no
+     * block for a region built for size, which would never take it back) */
     r->low_water = FAST_PATHS ? 1 : UINT32_MAX;
     no_top(r);
     /* (and this: builds for size do not count such blocks, and look at every frame) */

@@ -7,8 +7,8 @@
  * engine inlines no call, that saved the small workload as malloc 190.7 -> 161.4 x86
  * instructions a call (callgrind under Node, with the driver's 74), and natively
  * 107.4 -> 93.9. Builds optimised for size keep no quick lists: there the two always
- * answer "not served", and the instance's keeps_whole is false, so that a malloc layer
- * built for speed keeps no block for it either. Internal: not installed. */
+ * answer "not served", and the instance's low_water is UINT32_MAX, so that a malloc
+ * layer built for speed keeps no block for it either. Internal: not installed. */
 #ifndef ALLOY_REGION_QUICK_H
 #define ALLOY_REGION_QUICK_H
 

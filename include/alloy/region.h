@@ -73,6 +73,7 @@ typedef struct alloy_region {
     uint32_t top_first;                    /* the top's first unit (see region.c); 4,033: no top */
     uint32_t low_water;                    /* a free that leaves live_units below it ends a phase (region.c) */
     bool aside;                            /* a phase so ended: the next allocation merges and gives back */
+    bool spare;                            /* an empty region may be kept for small blocks (region.c) */
     uint32_t quick[128];                   /* freed blocks of 1..64 units kept whole for reuse; [64..127]:
                                             * those of a phase that ended, put aside */
     bool keeps_whole;                      /* whether it keeps freed blocks whole: not in builds for size */

@@ -895,6 +895,45 @@ Test(region_pool, beside_a_block_that_stays_a_phase_fits_what_a_fresh_heap_fits)
     cr_assert_geq(large + 2 + fresh_large / 32, fresh_large, "%zu large blocks, on a fresh heap %zu", large, fresh_large);
 }
 
+Test(region_pool, a_shrink_ends_a_phase_too_and_the_blocks_put_aside_stay_counted)
+{
+    /* a phase also ends when a shrink takes the live units below the low water: the
+     * blocks kept whole go aside, still free space to stats and sound to check, and
+     * the end of the next phase merges them at once (a resize that lifts the live units
+     * over the mark and shrinks again before any allocation) */
+    enum { N = 4000 }; /* blocks of 256 bytes: 16 regions */
+    bench b;
+    open_bench(&b, 64 * 1024 * KiB);
+    if (!b.region.keeps_whole)
+        cr_skip_test("builds for size keep no block whole");
+    char *wall = take(&b, 16), *big = take(&b, 8 * KiB);
+    static void *held[N];
+    for (size_t i = 0; i < N; i++)
+        held[i] = take(&b, 256);
+    uint64_t regions = rstats(&b).regions;
+    cr_assert_gt(regions, 10);
+    for (size_t i = N; i-- > 0;) /* newest first: each one's block before is live */
+        alloy_free(b.a, held[i], 256, 1);
+    region_figures kept = rstats(&b);
+    cr_assert_geq(kept.fragments, N, "all kept whole: wall and big hold the mark");
+    cr_assert(!b.region.aside);
+    cr_assert(alloy_resize(b.a, big, 8 * KiB, 1, 16));
+    cr_assert(b.region.aside, "the shrink ended the phase");
+    region_figures s = rstats(&b); /* (check too) */
+    cr_assert_eq(s.fragments, kept.fragments + 1, "put aside, they are still free space (and the shrunk tail)");
+    cr_assert_eq(s.fragment_words, kept.fragment_words + (8 * KiB - 16) / 4);
+    cr_assert_eq(s.regions, regions);
+    cr_assert(alloy_resize(b.a, big, 16, 1, 8 * KiB), "over the mark again, by a resize alone");
+    cr_assert(alloy_resize(b.a, big, 8 * KiB, 1, 16));
+    cr_assert(!b.region.aside, "the second end merged the first's at once");
+    s = rstats(&b);
+    cr_assert_eq(s.regions, 1, "and gave every empty region back");
+    cr_assert_eq(s.allocated_words, (16 + 16) / 4);
+    cr_assert_eq(take(&b, 256), big + 16, "blocks come from beside the two that stayed");
+    alloy_free(b.a, wall, 16, 1);
+    cr_assert(alloy_check(b.a));
+}
+
 /* A request of the random phases below: sizes of every kind, many on either side of
  * 32 and 64 KiB, up to 300 KiB; alignments up to 64 KiB. */
 static void random_request(test_rng *g, bool aligned, size_t *size, size_t *align)
