@@ -895,6 +895,13 @@ static void *from_free_lists(alloy_region *r, uint32_t units, size_t align)
 
 static void free_small(alloy_region *r, void *ptr, uint32_t units);
 
+/* The units of the blocks on quick list c: quick[c] and, put aside, quick[64 + c]
+ * hold blocks of c % 64 + 1. */
+static uint32_t quick_list_units(uint32_t c)
+{
+    return c % QUICK_UNITS + 1;
+}
+
 /* Give the blocks kept whole back to the free lists, merged, the largest size first:
  * all of them, or (!all) those of the largest size that has any. True when there were
  * any. A large request (whose pages come from the pool, which merged blocks reach
@@ -923,7 +930,7 @@ static bool flush_quick(alloy_region *r, bool all)
     for (uint32_t c = all ? 2 * QUICK_UNITS : QUICK_UNITS; c-- > 0;) {
         if (r->quick[c] == NIL)
             continue;
-        uint32_t units = c % QUICK_UNITS + 1;
+        uint32_t units = quick_list_units(c);
         do {
             uint32_t *b = (uint32_t *)address_of(r, r->quick[c]);
             r->quick[c] = *b;
@@ -1567,9 +1574,9 @@ static void relist_all(alloy_region *r)
             uint32_t first = unit_of(frame, p);
             alloy_poison_expose((void *)p, UNIT);
             next = *(uint32_t *)p;
-            clear_bit(frame, LIVE, first + c % QUICK_UNITS);
+            clear_bit(frame, LIVE, first + quick_list_units(c) - 1);
             set_bit(frame, FREE, first);
-            ((free_block *)p)->units = c % QUICK_UNITS + 1;
+            ((free_block *)p)->units = quick_list_units(c);
         }
         r->quick[c] = NIL;
     }
@@ -1614,8 +1621,8 @@ static bool any_kept(const alloy_region *r)
 
 /* live_units fell below low_water: a phase ended beside blocks that stay. The quick
  * lists go aside, for the next allocation that misses them (they are empty) to merge
- * in bulk (low_water_reached); a phase that ends at nothing live first drops them
- * in restart_regions instead. Built for size, there is nothing to put aside. */
+ * (low_water_reached); a phase that ends at nothing live first drops them in
+ * restart_regions instead. Built for size, there is nothing to put aside. */
 static SLOW void low_water_crossed(alloy_region *r)
 {
     if (FAST_PATHS && r->aside) { /* (live_units rose by resizes alone since) */
@@ -1870,9 +1877,9 @@ static void region_stats(const alloy_allocator *a, alloy_stats *out)
      * and check fails) */
     uint64_t most = r->base.stats.heap_bytes / UNIT, kept = 0;
     for (uint32_t c = 0; FAST_PATHS && c < 2 * QUICK_UNITS; c++)
-        for (uint32_t b = r->quick[c]; b != NIL && (kept += c % QUICK_UNITS + 1) <= most; b = *(const uint32_t *)address_of(r, b)) {
+        for (uint32_t b = r->quick[c]; b != NIL && (kept += quick_list_units(c)) <= most; b = *(const uint32_t *)address_of(r, b)) {
             s[FRAGMENTS].value++;
-            s[FRAGMENT_WORDS].value += (c % QUICK_UNITS + 1) * (UNIT / 4);
+            s[FRAGMENT_WORDS].value += quick_list_units(c) * (UNIT / 4);
         }
     if (r->top_first <= END_UNIT) /* the top's units: room, as an empty region's */
         s[UNUSED_WORDS].value += top_room(r) * (UNIT / 4);
@@ -1959,11 +1966,11 @@ static bool quick_sound(const alloy_region *r, uint64_t most, uint64_t *units)
     for (uint32_t c = 0; c < 2 * QUICK_UNITS; c++)
         for (uint32_t b = r->quick[c]; b != NIL; b = *(const uint32_t *)address_of(r, b)) {
             uintptr_t p = address_of(r, b), frame = frame_of(r, p);
-            if (!fits_offsets(r, p, UNIT) || !alloy_heap_holds(r->heap, (void *)p, (c % QUICK_UNITS + 1) * UNIT) ||
+            if (!fits_offsets(r, p, UNIT) || !alloy_heap_holds(r->heap, (void *)p, quick_list_units(c) * UNIT) ||
                 (!is_initial(r, frame) && header_of(frame)->tag != REGION_TAG) || p == frame ||
-                bit(frame, FREE, unit_of(frame, p)) || small_block_size(frame, p) != (c % QUICK_UNITS + 1) * UNIT)
+                bit(frame, FREE, unit_of(frame, p)) || small_block_size(frame, p) != quick_list_units(c) * UNIT)
                 return false;
-            if ((*units += c % QUICK_UNITS + 1) > most)
+            if ((*units += quick_list_units(c)) > most)
                 return false;
         }
     return r->keeps_whole == FAST_PATHS && (r->keeps_whole || *units == 0);
