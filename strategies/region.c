@@ -1588,25 +1588,6 @@ static void relist_all(alloy_region *r)
         relist_region(r, r->initial_frame, r->initial_first);
 }
 
-/* A phase ended beside blocks that stay (live_units fell below low_water): the blocks
- * kept whole and the top become free blocks, merged, and empty regions go back to the
- * pool, all of them. Many blocks kept (BULK_KEPT a region or more) are merged in bulk,
- * cheaper than block by block; few, block by block, so that a walk of every region is
- * paid for by as many frees. */
-static SLOW void low_water_reached(alloy_region *r)
-{
-    r->aside = false;
-    if (FAST_PATHS) {
-        release_top(r);
-        if (count_kept(r) >= (size_t)BULK_KEPT * r->region_count)
-            relist_all(r);
-        else
-            flush_quick(r, true);
-    }
-    if (r->emptied || r->spare)
-        retire_empty_regions(r, false);
-}
-
 /* Whether any block is kept whole. */
 static bool any_kept(const alloy_region *r)
 {
@@ -1617,6 +1598,27 @@ static bool any_kept(const alloy_region *r)
         any |= word;
     }
     return any != 0;
+}
+
+/* A phase ended beside blocks that stay (live_units fell below low_water): the blocks
+ * kept whole and the top become free blocks, merged, and empty regions go back to the
+ * pool, all of them. Many blocks kept (BULK_KEPT a region or more) are merged in bulk,
+ * cheaper than block by block; few, block by block, so that a walk of every region is
+ * paid for by as many frees. */
+static SLOW void low_water_reached(alloy_region *r)
+{
+    r->aside = false;
+    if (FAST_PATHS) {
+        release_top(r);
+        if (!any_kept(r))
+            ;
+        else if (count_kept(r) >= (size_t)BULK_KEPT * r->region_count)
+            relist_all(r);
+        else
+            flush_quick(r, true);
+    }
+    if (r->emptied || r->spare)
+        retire_empty_regions(r, false);
 }
 
 /* live_units fell below low_water: a phase ended beside blocks that stay. The quick
