@@ -167,11 +167,19 @@
  *   ns now, and 4.4 ns before this, when the block was kept whole). A region that
  *   a free empties below low_water goes back at the next allocation too; so a block
  *   that needs a region of its own, allocated and freed across the mark, gives a
- *   page back and takes it again each time (32,000 bytes beside 150 regions that
- *   each hold a block: 225-345 ns a pair, 36 us with 4,000 free runs below it to
- *   walk, 13-31 ns before). When the last block is freed first, the restart drops
- *   what was put aside. Builds for size have nothing to merge: their next
- *   allocation gives the empty regions back.
+ *   page back and takes it again each time: 100-115 ns a pair (32,000 bytes beside
+ *   150 regions that each hold a block; 13-31 ns before the mark), however many
+ *   runs lie below the page, as the page goes back from the link below where it was
+ *   taken (the finger, below). It was 200-225 ns, when each phase's end looked at
+ *   all 128 quick lists though none held a block, and 29 us with 4,000 runs below
+ *   the page, when it walked the runs from the first. Tried and dropped: parking the
+ *   empty regions, off the lists, for the next new regions to take back before the
+ *   pool's pages. A parked page in the middle of the pool split the run that a
+ *   large block needed: on a static heap of 400 KiB, one of the 300 random phases
+ *   fitted 1 block where a fresh heap fits 6 (which page a new region takes must be
+ *   the pool's choice). When the
+ *   last block is freed first, the restart drops what was put aside. Builds for
+ *   size have nothing to merge: their next allocation gives the empty regions back.
  *   Before, one block that stayed kept every phase from ending: the next phase's
  *   small blocks took the blocks kept whole all over the heap, pinning the pages
  *   large blocks needed (phase_changes, with a 48-byte block kept live, fitted
@@ -256,17 +264,21 @@
  *   the frees that kept them) or, when they are BULK_KEPT a region or more, O(blocks
  *   put aside + regions x 63 words + free blocks); then, when a region emptied (or
  *   a large block left one spare), O(blocks on the last list + k log k + runs) for
- *   the k given back.
+ *   the k given back (O(1) for the page a region took last: see the pool, below).
  *   large free and resize: O(1); large alloc: O(1) when one of the lists from its page
  *   count up to 31 pages holds a run and its alignment is 16 or less, else O(free
  *   runs on the lists it looks at: the last one, or for a larger alignment each
  *   list up to the first that serves it) (builds for size: O(free runs)). Pages
  *   that join the pool: O(1) when the heap grew by them (they follow the last run);
  *   the pages of k empty regions that a large alloc gives back, O(k log k + runs),
- *   a batch as at a phase's end. Each page walked the list of runs on its own
- *   before: with 4,096 large blocks live, a phase of 33 regions (4,096 blocks of 16
- *   to 1,024 bytes) cost 783,000 instructions more than with 16 large blocks live,
- *   and costs 31,000 more now. A new region: O(1), but for pages beyond the
+ *   a batch as at a phase's end; but O(1) for the page a region took last, while
+ *   no run has left the lists of free runs since: the instance keeps the link below
+ *   that page (r->finger; any link that stops being one, merged into a run or taken
+ *   into a region, goes right after a runs_remove, which drops the finger), and the
+ *   batch's walk starts there when the finger lies below its first page. Each page
+ *   walked the list of runs on its own before: with 4,096 large blocks live, a
+ *   phase of 33 regions (4,096 blocks of 16 to 1,024 bytes) cost 783,000
+ *   instructions more than with 16 large blocks live, and costs 31,000 more now. A new region: O(1), but for pages beyond the
  *   offsets' reach (heaps over 64 GiB), set aside and put back in a batch.
  *   block_size and free_unsized: O(1) (a small block's: a scan as long as the
  *   block, at most 64 words).
@@ -641,11 +653,11 @@ static void keep_pages(alloy_region *r, char *chain)
     }
     if (!in_order)
         chain = sort_chain(&chain, n);
-    alloy_page_link *from = &r->large;
+    alloy_page_link *from = r->finger ? r->finger : &r->large;
     for (char *page = chain, *next; page; page = next) {
         next = chained_after(page);
-        if ((uintptr_t)from->pages > (uintptr_t)page)
-            from = &r->large;
+        if (from != &r->large && (uintptr_t)from > (uintptr_t)page)
+            from = &r->large; /* a link above the page: the walk starts again */
         from = keep_free_run(r, from, page, 1);
     }
 }
@@ -1247,9 +1259,12 @@ static void runs_push(alloy_region *r, alloy_page_link *run)
     trailer(run)->own_free_pages = run->page_count;
 }
 
-/* Take the free run `run` describes off its list (before its page count changes). */
+/* Take the free run `run` describes off its list (before its page count changes).
+ * Every link that stops being one (a run merged into the one before, or a page
+ * taken for a region) goes right after this: so the finger goes too. */
 static void runs_remove(alloy_region *r, alloy_page_link *run)
 {
+    r->finger = NULL;
     unsigned c = run_class(run->page_count);
     free_run *f = free_run_at(run->pages);
     if (f->prev)
@@ -1388,6 +1403,7 @@ static char *pool_page(alloy_region *r)
     describe(run);
     if (!run->pages)
         r->end_link = run;
+    r->finger = run;
     return pages;
 }
 

@@ -79,6 +79,7 @@ typedef struct alloy_region {
     bool keeps_whole;                      /* whether it keeps freed blocks whole: not in builds for size */
     alloy_page_link large;                 /* describes the first run of pages */
     alloy_page_link *end_link;             /* the link that ends the list (NULL: large) */
+    alloy_page_link *finger;               /* the link below the page a region took last (region.c) */
     char *free_runs[ALLOY_REGION_RUN_CLASSES]; /* free runs of c + 1 pages, the last of more */
     uint32_t run_bitmap;                   /* bit c: free_runs[c] holds a run */
     uint32_t inner_large;                  /* large blocks beyond their run's unit 1; NOT_COUNTED in size builds */

@@ -1156,6 +1156,106 @@ Test(region_pool, emptied_regions_go_back_when_a_phase_ends_beside_a_block_that_
     cr_assert(alloy_check(b.a));
 }
 
+/* Free a random one of n large blocks, or fill its slot again with 33 to 200 KiB. */
+static void replace_large(bench *b, test_rng *g, live_block *large, size_t n)
+{
+    live_block *l = &large[rng_range(g, 0, n - 1)];
+    if (l->p) {
+        cr_assert(block_intact(l, l->size));
+        alloy_free(b->a, l->p, l->size, 1);
+        l->p = NULL;
+    } else {
+        l->size = rng_range(g, 33, 200) * KiB;
+        l->p = take(b, l->size);
+        block_fill(l);
+    }
+}
+
+Test(region_pool, a_region_that_comes_and_goes_at_the_mark_leaves_the_runs_in_order)
+{
+    /* a block that needs a region of its own, allocated and freed beside blocks that
+     * stay, takes a page of the pool and gives it back at each phase's end (from the
+     * link below where it was taken: 4,000 runs below it made it a walk of 28 us a
+     * pair). Large blocks freed and allocated meanwhile merge and cut the runs around
+     * that page; the list of runs stays in order, and nothing moves. */
+    enum { LARGE = 64, ROUNDS = 600, HOLE = 16112, ALONE = 32000 };
+    bench b;
+    open_bench(&b, 64 * 1024 * KiB);
+    void *hole[4]; /* one region, holding three blocks that stay, with no room for ALONE */
+    for (size_t k = 0; k < 4; k++) {
+        hole[k] = take(&b, k < 3 ? HOLE : HOLE + 16);
+        if (k < 3)
+            take(&b, 16);
+    }
+    for (size_t k = 0; k < 4; k++)
+        alloy_free(b.a, hole[k], k < 3 ? HOLE : HOLE + 16, 1);
+    static live_block large[LARGE];
+    for (size_t i = 0; i < LARGE; i++) {
+        large[i] = (live_block){.p = take(&b, 40 * KiB), .size = 40 * KiB, .align = 1, .tag = (uint32_t)i};
+        block_fill(&large[i]);
+    }
+    for (size_t i = 0; i < LARGE; i += 2) { /* free runs of a page between used ones */
+        alloy_free(b.a, large[i].p, large[i].size, 1);
+        large[i].p = NULL;
+    }
+    test_rng g = {7};
+    for (size_t round = 0; round < ROUNDS; round++) {
+        char *alone = take(&b, ALONE);
+        memset(alone, (int)round, ALONE);
+        cr_assert_eq(rstats(&b).regions, 2, "round %zu: a region of its own", round);
+        if (round % 2)
+            replace_large(&b, &g, large, LARGE); /* while the page is a region */
+        alloy_free(b.a, alone, ALONE, 1);
+        alloy_free(b.a, take(&b, 16), 16, 1); /* (the allocation after the free ends the phase) */
+        cr_assert_eq(rstats(&b).regions, 1, "round %zu: its page went back", round);
+        if (round % 3 == 0)
+            replace_large(&b, &g, large, LARGE);
+    }
+    for (size_t i = 0; i < LARGE; i++)
+        cr_assert(!large[i].p || block_intact(&large[i], large[i].size));
+}
+
+Test(region_pool, a_page_given_back_finds_its_place_after_the_run_below_it_was_merged)
+{
+    /* a region's page goes back from the link below where it was taken, while that is
+     * still a link: not once the run below merged with it, and its link became the
+     * middle of a large block's data */
+    enum { HOLE = 16112, ALONE = 32000 };
+    bench b;
+    open_bench(&b, 64 * 1024 * KiB);
+    void *hole[4]; /* one region, holding three blocks that stay, with no room for ALONE */
+    for (size_t k = 0; k < 4; k++) {
+        hole[k] = take(&b, k < 3 ? HOLE : HOLE + 16);
+        if (k < 3)
+            take(&b, 16);
+    }
+    for (size_t k = 0; k < 4; k++)
+        alloy_free(b.a, hole[k], k < 3 ? HOLE : HOLE + 16, 1);
+    char *below = take(&b, 40 * KiB), *page = take(&b, 40 * KiB);
+    take(&b, 40 * KiB);
+    alloy_free(b.a, page, 40 * KiB, 1);
+    char *alone = take(&b, ALONE); /* on the page freed */
+    cr_assert(alone > page - RUN_HEADER && alone < page + PAGE);
+    alloy_free(b.a, below, 40 * KiB, 1);
+    alloy_free(b.a, alone, ALONE, 1);
+    alloy_free(b.a, take(&b, 16), 16, 1); /* the phase's end: the page joins the run below */
+    region_figures s = rstats(&b);
+    cr_assert_eq(s.regions, 1);
+    cr_assert_eq(s.unused_large_pages, 2);
+    char *both = take(&b, 100 * KiB);
+    cr_assert_eq(both, below, "the two pages merged");
+    memset(both, 0x5a, 100 * KiB);
+    alone = take(&b, ALONE); /* on a page the heap grows by */
+    take(&b, 40 * KiB);      /* and a run after it */
+    alloy_free(b.a, alone, ALONE, 1);
+    alloy_free(b.a, take(&b, 16), 16, 1);
+    s = rstats(&b);
+    cr_assert_eq(s.regions, 1);
+    cr_assert_eq(s.unused_large_pages, 1);
+    for (size_t i = 0; i < 100 * KiB; i++)
+        cr_assert_eq(both[i], 0x5a, "byte %zu", i);
+}
+
 Test(region_pool, regions_go_back_when_the_last_small_block_is_freed)
 {
     /* a phase of small blocks ends: every region (but the initial one) goes back to
