@@ -1156,6 +1156,24 @@ Test(region_pool, emptied_regions_go_back_when_a_phase_ends_beside_a_block_that_
     cr_assert(alloy_check(b.a));
 }
 
+/* A block that needs a region of its own (2,000 units). */
+#define ALONE ((size_t)32000)
+
+/* The first region: three 16-byte blocks that stay, at a quarter, a half and three
+ * quarters of it, the holes between them too short for ALONE. */
+static void one_region_with_no_room_for_alone(bench *b)
+{
+    enum { HOLE = 16112 }; /* 1,007 units */
+    void *hole[4];
+    for (size_t k = 0; k < 4; k++) {
+        hole[k] = take(b, k < 3 ? HOLE : HOLE + 16);
+        if (k < 3)
+            take(b, 16);
+    }
+    for (size_t k = 0; k < 4; k++)
+        alloy_free(b->a, hole[k], k < 3 ? HOLE : HOLE + 16, 1);
+}
+
 /* Free a random one of n large blocks, or fill its slot again with 33 to 200 KiB. */
 static void replace_large(bench *b, test_rng *g, live_block *large, size_t n)
 {
@@ -1175,20 +1193,13 @@ Test(region_pool, a_region_that_comes_and_goes_at_the_mark_leaves_the_runs_in_or
 {
     /* a block that needs a region of its own, allocated and freed beside blocks that
      * stay, takes a page of the pool and gives it back at each phase's end (from the
-     * link below where it was taken: 4,000 runs below it made it a walk of 28 us a
+     * link below where it was taken: 4,000 runs below it made it a walk of 29 us a
      * pair). Large blocks freed and allocated meanwhile merge and cut the runs around
      * that page; the list of runs stays in order, and nothing moves. */
-    enum { LARGE = 64, ROUNDS = 600, HOLE = 16112, ALONE = 32000 };
+    enum { LARGE = 64, ROUNDS = 600 };
     bench b;
     open_bench(&b, 64 * 1024 * KiB);
-    void *hole[4]; /* one region, holding three blocks that stay, with no room for ALONE */
-    for (size_t k = 0; k < 4; k++) {
-        hole[k] = take(&b, k < 3 ? HOLE : HOLE + 16);
-        if (k < 3)
-            take(&b, 16);
-    }
-    for (size_t k = 0; k < 4; k++)
-        alloy_free(b.a, hole[k], k < 3 ? HOLE : HOLE + 16, 1);
+    one_region_with_no_room_for_alone(&b);
     static live_block large[LARGE];
     for (size_t i = 0; i < LARGE; i++) {
         large[i] = (live_block){.p = take(&b, 40 * KiB), .size = 40 * KiB, .align = 1, .tag = (uint32_t)i};
@@ -1220,17 +1231,9 @@ Test(region_pool, a_page_given_back_finds_its_place_after_the_run_below_it_was_m
     /* a region's page goes back from the link below where it was taken, while that is
      * still a link: not once the run below merged with it, and its link became the
      * middle of a large block's data */
-    enum { HOLE = 16112, ALONE = 32000 };
     bench b;
     open_bench(&b, 64 * 1024 * KiB);
-    void *hole[4]; /* one region, holding three blocks that stay, with no room for ALONE */
-    for (size_t k = 0; k < 4; k++) {
-        hole[k] = take(&b, k < 3 ? HOLE : HOLE + 16);
-        if (k < 3)
-            take(&b, 16);
-    }
-    for (size_t k = 0; k < 4; k++)
-        alloy_free(b.a, hole[k], k < 3 ? HOLE : HOLE + 16, 1);
+    one_region_with_no_room_for_alone(&b);
     char *below = take(&b, 40 * KiB), *page = take(&b, 40 * KiB);
     take(&b, 40 * KiB);
     alloy_free(b.a, page, 40 * KiB, 1);
