@@ -177,9 +177,9 @@
  *   pool's pages. A parked page in the middle of the pool split the run that a
  *   large block needed: on a static heap of 400 KiB, one of the 300 random phases
  *   fitted 1 block where a fresh heap fits 6 (which page a new region takes must be
- *   the pool's choice). When the
- *   last block is freed first, the restart drops what was put aside. Builds for
- *   size have nothing to merge: their next allocation gives the empty regions back.
+ *   the pool's choice). When the last block is freed first, the restart drops what
+ *   was put aside. Builds for size have nothing to merge: their next allocation
+ *   gives the empty regions back.
  *   Before, one block that stayed kept every phase from ending: the next phase's
  *   small blocks took the blocks kept whole all over the heap, pinning the pages
  *   large blocks needed (phase_changes, with a 48-byte block kept live, fitted
@@ -278,8 +278,9 @@
  *   batch's walk starts there when the finger lies below its first page. Each page
  *   walked the list of runs on its own before: with 4,096 large blocks live, a
  *   phase of 33 regions (4,096 blocks of 16 to 1,024 bytes) cost 783,000
- *   instructions more than with 16 large blocks live, and costs 31,000 more now. A new region: O(1), but for pages beyond the
- *   offsets' reach (heaps over 64 GiB), set aside and put back in a batch.
+ *   instructions more than with 16 large blocks live, and costs 31,000 more now. A
+ *   new region: O(1), but for pages beyond the offsets' reach (heaps over 64 GiB),
+ *   set aside and put back in a batch.
  *   block_size and free_unsized: O(1) (a small block's: a scan as long as the
  *   block, at most 64 words).
  *   check: O(free blocks + blocks kept + regions x 4,032 + runs); stats: O(free
@@ -1626,12 +1627,12 @@ static SLOW void low_water_reached(alloy_region *r)
     r->aside = false;
     if (FAST_PATHS) {
         release_top(r);
-        if (!any_kept(r))
-            ;
-        else if (count_kept(r) >= (size_t)BULK_KEPT * r->region_count)
-            relist_all(r);
-        else
-            flush_quick(r, true);
+        if (any_kept(r)) {
+            if (count_kept(r) >= (size_t)BULK_KEPT * r->region_count)
+                relist_all(r);
+            else
+                flush_quick(r, true);
+        }
     }
     if (r->emptied || r->spare)
         retire_empty_regions(r, false);
